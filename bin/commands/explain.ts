@@ -1,0 +1,29 @@
+import { describePlan, describeState, describeTree } from "../../compiler/describe.js";
+import { compileSource } from "../../compiler/pipeline.js";
+import type { Parsed } from "../args.js";
+import { printDiagnostics, readSource } from "../io.js";
+
+export const explainHelp = `optc explain '<config>' | -f file.opt [--no-code]
+
+Shows every stage: the typed tree, the state layout, each phase's passes with what they
+read and write, bytes moved per parameter per step, and the generated JS kernels.`;
+
+export function runExplain(p: Parsed): number {
+  const src = readSource(p);
+  const c = compileSource(src.text);
+  printDiagnostics(c.diagnostics, src);
+  if (!c.artifact || !c.lowered || !c.plans || !c.tree) return 1;
+  const out: string[] = [`config: ${c.canonical}`, "", "typed tree:", ...describeTree(c.tree, "  "), "", "state:", ...describeState(c.lowered), ""];
+  const proto = c.artifact.protocol;
+  if (proto.kind === "sam") {
+    out.push(`protocol: sam, sync_period=${proto.syncPeriod}, ${proto.opaque ? "opaque" : "transparent"}, reset_state=${proto.resetState}; the runtime picks each step's phase on the host`, "");
+  }
+  for (const plan of c.plans) out.push(...describePlan(plan), "");
+  if (!p.options["no-code"]) {
+    for (const [name, phase] of Object.entries(c.artifact.phases)) {
+      phase.passes.forEach((pass, i) => out.push(`--- ${name} pass ${i} (js) ---`, pass.code.js ?? "", ""));
+    }
+  }
+  process.stdout.write(out.join("\n"));
+  return 0;
+}

@@ -1,0 +1,27 @@
+/** A runtime executor that runs the unfused StepPrograms through the reference interpreter. */
+import { OptcRuntimeError } from "../../runtime/errors.js";
+import type { ExecutorFactory } from "../../runtime/executor.js";
+import type { StepProgram } from "./node.js";
+import { GuardFailure, interpret } from "./interp.js";
+
+const GRADIENT_ARENAS = ["grads", "sam.adv_grads"];
+
+export function interpExecutor(phases: readonly StepProgram[]): ExecutorFactory {
+  const byName = new Map(phases.map((p) => [p.name, p]));
+  const get = (name: string) => {
+    const p = byName.get(name);
+    if (!p) throw new Error(`internal: no phase ${name}`);
+    return p;
+  };
+  return (ctx) => ({
+    gradientArenas: (name) => GRADIENT_ARENAS.filter((g) => get(name).nodes.some((n) => n.op === "load" && n.arena === g)),
+    run(name) {
+      try {
+        interpret(get(name), { arenas: ctx.arenas, counters: ctx.counters, seg: ctx.seg, maskflags: ctx.maskflags });
+      } catch (e) {
+        if (e instanceof GuardFailure) throw new OptcRuntimeError(e.code, e.message, "params and state are unchanged");
+        throw e;
+      }
+    },
+  });
+}

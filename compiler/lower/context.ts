@@ -1,0 +1,181 @@
+/**
+ * The API every transform definition lowers through: state slots (which take care of
+ * masks and gates), counters, schedules, norms and nested transforms.
+ */
+import type { Args, CallValue, Value } from "../check/types.js";
+import type { Builder, Id } from "../ir/builder.js";
+import type { Layout } from "./layout.js";
+
+export const INT32_MAX = 2147483647;
+
+export interface Slot {
+  /** The value at the start of the step. */
+  old: Id;
+  /** Stores the new value (float32) and returns the value now held, for further use. */
+  store(value: Id): Id;
+}
+
+export interface CounterSlot {
+  old: Id;
+  store(value: Id): void;
+}
+
+/** Resolves a definition by name; supplied by the registry so this file need not import it. */
+export interface DefLookup {
+  transform(name: string): TransformLowerer;
+  schedule(name: string): ScheduleLowerer;
+}
+export type TransformLowerer = (l: Lowering, args: ArgReader, g: Id) => Id;
+export type ScheduleLowerer = (b: Builder, args: ArgReader, count: Id, l: Lowering) => Id;
+
+/** Records which arenas and counters a subtree owns (SAM resets the adversarial ones). */
+export interface Ownership {
+  arenas: Set<string>;
+  counters: Set<string>;
+}
+
+export class Lowering {
+  constructor(
+    readonly b: Builder,
+    readonly layout: Layout,
+    readonly defs: DefLookup,
+    /** Prefix of every slot this transform declares. */
+    readonly path: string,
+    /** The params this transform sees (SAM's outer optimizer sees the cached ones). */
+    readonly params: Id,
+    /** Segment-rank condition: the transform applies only where it is true. */
+    readonly mask: Id | undefined,
+    /** Scalar condition: state is kept only where it is true (MultiSteps, apply_if_finite). */
+    readonly gate: Id | undefined,
+    readonly owned: Ownership[],
+  ) {}
+
+  with(change: { path?: string; params?: Id; mask?: Id; gate?: Id; owned?: Ownership[] }): Lowering {
+    return new Lowering(
+      this.b,
+      this.layout,
+      this.defs,
+      change.path ?? this.path,
+      change.params ?? this.params,
+      "mask" in change ? change.mask : this.mask,
+      "gate" in change ? change.gate : this.gate,
+      change.owned ?? this.owned,
+    );
+  }
+
+  /** A sub-path for a component of an alias (`adamw.lr`), or the same path when empty. */
+  sub(name: string): Lowering {
+    return name === "" ? this : this.with({ path: `${this.path}.${name}` });
+  }
+
+  private keepCondition(): Id | undefined {
+    const { b, mask, gate } = this;
+    if (mask !== undefined && gate !== undefined) return b.binary("and", mask, gate);
+    return mask ?? gate;
+  }
+
+  slot(name: string, init: { fill: number } | { copy: "params" }): Slot {
+    const arena = this.layout.arena(`${this.path}.${name}`, "state", init, this.path);
+    for (const o of this.owned) o.arenas.add(arena);
+    const old = this.b.load(arena);
+    return {
+      old,
+      store: (value: Id) => {
+        const rounded = this.b.f32(value);
+        const keep = this.keepCondition();
+        const held = keep === undefined ? rounded : this.b.select(keep, rounded, old);
+        this.b.store(arena, held);
+        return held;
+      },
+    };
+  }
+
+  counter(name: string, init = 0): CounterSlot {
+    const full = this.layout.counter(`${this.path}.${name}`, init, this.path);
+    for (const o of this.owned) o.counters.add(full);
+    const old = this.b.counter(full);
+    return {
+      old,
+      store: (value: Id) => {
+        this.b.storeCounter(full, this.gate === undefined ? value : this.b.select(this.gate, value, old));
+      },
+    };
+  }
+
+  /** optax's saturating int32 increment. */
+  satInc(c: Id): Id {
+    const b = this.b;
+    return b.select(b.binary("lt", c, b.const(INT32_MAX)), b.add(c, b.const(1)), c);
+  }
+
+  /** A number, or a schedule evaluated at `count` (host float64). */
+  schedule(v: Value, count: Id): Id {
+    if (v.k === "number") return this.b.const(v.v);
+    if (v.k === "call") return this.defs.schedule(v.name)(this.b, new ArgReader(v.args), count, this);
+    throw new Error(`internal: not a schedule: ${v.k}`);
+  }
+
+  /** Lowers a nested transform written by the user, at its own source path. */
+  child(v: Value, g: Id): Id {
+    if (v.k !== "call") throw new Error("internal: child is not a call");
+    return this.defs.transform(v.name)(this.with({ path: v.path }), new ArgReader(v.args), g);
+  }
+
+  /** sqrt(sum of squares) over every (masked-in) tensor. */
+  globalNorm(x: Id): Id {
+    const b = this.b;
+    return b.sqrt(b.reduce(b.mul(x, x), "global", this.mask));
+  }
+
+  /** Per-tensor L2 norm (one value per segment). */
+  segmentNorm(x: Id): Id {
+    const b = this.b;
+    return b.sqrt(b.reduce(b.mul(x, x), "segment"));
+  }
+
+  /** 1 when every (masked-in) element of x is finite, else 0. */
+  allFinite(x: Id): Id {
+    const b = this.b;
+    return b.binary("eq", b.reduce(b.mul(x, b.const(0)), "global", this.mask), b.const(0));
+  }
+}
+
+/** Typed access to a call's bound arguments. */
+export class ArgReader {
+  constructor(readonly args: Args) {}
+  value(name: string): Value {
+    const v = this.args[name];
+    if (v === undefined) throw new Error(`internal: missing argument ${name}`);
+    return v;
+  }
+  num(name: string): number {
+    const v = this.value(name);
+    if (v.k !== "number") throw new Error(`internal: ${name} is not a number`);
+    return v.v;
+  }
+  bool(name: string): boolean {
+    const v = this.value(name);
+    if (v.k !== "bool") throw new Error(`internal: ${name} is not a bool`);
+    return v.v;
+  }
+  str(name: string): string {
+    const v = this.value(name);
+    if (v.k !== "string") throw new Error(`internal: ${name} is not a string`);
+    return v.v;
+  }
+  isNone(name: string): boolean {
+    return this.value(name).k === "none";
+  }
+  call(name: string): CallValue {
+    const v = this.value(name);
+    if (v.k !== "call") throw new Error(`internal: ${name} is not a call`);
+    return v;
+  }
+  /** Mask patterns: a string or list of strings. */
+  patterns(name: string): string[] {
+    const v = this.value(name);
+    if (v.k === "string") return [v.v];
+    if (v.k === "list") return v.items.map((i) => (i.k === "string" ? i.v : ""));
+    return [];
+  }
+}

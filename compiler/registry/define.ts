@@ -1,0 +1,50 @@
+/** Helpers for the definition files: parameter specs with optax's names, defaults and ranges. */
+import type { Args, DefBase, DefaultValue, Kind, ParamSpec, Value } from "../check/types.js";
+import type { ScheduleLowerer, TransformLowerer } from "../lower/context.js";
+
+export interface TransformDef extends DefBase {
+  category: "alias" | "transform" | "combinator";
+  lower: TransformLowerer;
+}
+export interface ScheduleDef extends DefBase {
+  category: "schedule";
+  lower: ScheduleLowerer;
+}
+export interface PredicateDef extends DefBase {
+  category: "predicate";
+}
+export type Def = TransformDef | ScheduleDef | PredicateDef;
+
+type Check = (v: Value, args: Args) => string | undefined;
+type Extra = { kwOnly?: boolean; aliases?: string[]; check?: Check; doc?: string };
+
+function spec(name: string, kind: Kind, def: DefaultValue | undefined, extra: Extra = {}): ParamSpec {
+  const s: ParamSpec = { name, kind, ...extra };
+  if (def !== undefined) s.default = def;
+  return s;
+}
+
+/** Numeric range checks; they only apply to numbers (a schedule is checked by its own params). */
+function range(test: (x: number) => boolean, message: string): Check {
+  return (v) => (v.k === "number" && !test(v.v) ? message : undefined);
+}
+export const checks = {
+  unitOpen: (name: string) => range((x) => x >= 0 && x < 1, `${name} must be in [0, 1)`),
+  unitClosed: (name: string) => range((x) => x >= 0 && x <= 1, `${name} must be in [0, 1]`),
+  nonNegative: (name: string) => range((x) => x >= 0, `${name} must be >= 0`),
+  positive: (name: string) => range((x) => x > 0, `${name} must be > 0`),
+  atLeastOne: (name: string) => range((x) => x >= 1, `${name} must be >= 1`),
+};
+
+export const param = {
+  number: (name: string, def?: number | null, extra?: Extra) => spec(name, def === null ? { t: "optional", of: { t: "number" } } : { t: "number" }, def, extra),
+  int: (name: string, def?: number | null, extra?: Extra) => spec(name, def === null ? { t: "optional", of: { t: "int" } } : { t: "int" }, def, extra),
+  bool: (name: string, def?: boolean, extra?: Extra) => spec(name, { t: "bool" }, def, extra),
+  schedule: (name: string, def?: number | null, extra?: Extra) => spec(name, def === null ? { t: "optional", of: { t: "schedule" } } : { t: "schedule" }, def, extra),
+  learningRate: () => spec("learning_rate", { t: "schedule" }, undefined, { doc: "a number or a schedule" }),
+  transform: (name: string, extra?: Extra) => spec(name, { t: "transform" }, undefined, extra),
+  dtype: (name: string) => spec(name, { t: "dtype" }, null),
+  mask: (name: string) => spec(name, { t: "optional", of: { t: "mask" } }, null),
+  enumOf: (name: string, values: string[], def: string, extra?: Extra) => spec(name, { t: "enum", values }, def, extra),
+  raw: spec,
+};

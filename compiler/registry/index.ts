@@ -1,0 +1,123 @@
+/** The registry: every name the language knows, built from one definition file per name. */
+import type { Def, ScheduleDef, TransformDef } from "./define.js";
+import { def as transforms_MultiSteps } from "../transforms/MultiSteps.js";
+import { def as transforms_adabelief } from "../transforms/adabelief.js";
+import { def as transforms_adagrad } from "../transforms/adagrad.js";
+import { def as transforms_adam } from "../transforms/adam.js";
+import { def as transforms_adamax } from "../transforms/adamax.js";
+import { def as transforms_adamw } from "../transforms/adamw.js";
+import { def as transforms_add_decayed_weights } from "../transforms/add_decayed_weights.js";
+import { def as transforms_apply_every } from "../transforms/apply_every.js";
+import { def as transforms_apply_if_finite } from "../transforms/apply_if_finite.js";
+import { def as transforms_chain } from "../transforms/chain.js";
+import { def as transforms_clip } from "../transforms/clip.js";
+import { def as transforms_clip_by_global_norm } from "../transforms/clip_by_global_norm.js";
+import { def as transforms_ema } from "../transforms/ema.js";
+import { def as transforms_identity } from "../transforms/identity.js";
+import { def as transforms_lamb } from "../transforms/lamb.js";
+import { def as transforms_lion } from "../transforms/lion.js";
+import { def as transforms_masked } from "../transforms/masked.js";
+import { def as transforms_nadam } from "../transforms/nadam.js";
+import { def as transforms_nadamw } from "../transforms/nadamw.js";
+import { def as transforms_normalize } from "../transforms/normalize.js";
+import { def as transforms_normalize_by_update_norm } from "../transforms/normalize_by_update_norm.js";
+import { def as transforms_rmsprop } from "../transforms/rmsprop.js";
+import { def as transforms_sam } from "../transforms/sam.js";
+import { def as transforms_scale } from "../transforms/scale.js";
+import { def as transforms_scale_by_adam } from "../transforms/scale_by_adam.js";
+import { def as transforms_scale_by_adamax } from "../transforms/scale_by_adamax.js";
+import { def as transforms_scale_by_belief } from "../transforms/scale_by_belief.js";
+import { def as transforms_scale_by_learning_rate } from "../transforms/scale_by_learning_rate.js";
+import { def as transforms_scale_by_lion } from "../transforms/scale_by_lion.js";
+import { def as transforms_scale_by_rms } from "../transforms/scale_by_rms.js";
+import { def as transforms_scale_by_rss } from "../transforms/scale_by_rss.js";
+import { def as transforms_scale_by_schedule } from "../transforms/scale_by_schedule.js";
+import { def as transforms_scale_by_stddev } from "../transforms/scale_by_stddev.js";
+import { def as transforms_scale_by_trust_ratio } from "../transforms/scale_by_trust_ratio.js";
+import { def as transforms_set_to_zero } from "../transforms/set_to_zero.js";
+import { def as transforms_sgd } from "../transforms/sgd.js";
+import { def as transforms_trace } from "../transforms/trace.js";
+import { def as schedules_constant_schedule } from "../schedules/constant_schedule.js";
+import { def as schedules_cosine_decay_schedule } from "../schedules/cosine_decay_schedule.js";
+import { def as schedules_exponential_decay } from "../schedules/exponential_decay.js";
+import { def as schedules_join_schedules } from "../schedules/join_schedules.js";
+import { def as schedules_linear_schedule } from "../schedules/linear_schedule.js";
+import { def as schedules_piecewise_constant_schedule } from "../schedules/piecewise_constant_schedule.js";
+import { def as schedules_polynomial_schedule } from "../schedules/polynomial_schedule.js";
+import { def as schedules_warmup_constant_schedule } from "../schedules/warmup_constant_schedule.js";
+import { def as schedules_warmup_cosine_decay_schedule } from "../schedules/warmup_cosine_decay_schedule.js";
+import { def as schedules_warmup_exponential_decay_schedule } from "../schedules/warmup_exponential_decay_schedule.js";
+import { def as predicates_skip_not_finite } from "../predicates/skip_not_finite.js";
+
+export const DEFS: readonly Def[] = [
+  transforms_MultiSteps,
+  transforms_adabelief,
+  transforms_adagrad,
+  transforms_adam,
+  transforms_adamax,
+  transforms_adamw,
+  transforms_add_decayed_weights,
+  transforms_apply_every,
+  transforms_apply_if_finite,
+  transforms_chain,
+  transforms_clip,
+  transforms_clip_by_global_norm,
+  transforms_ema,
+  transforms_identity,
+  transforms_lamb,
+  transforms_lion,
+  transforms_masked,
+  transforms_nadam,
+  transforms_nadamw,
+  transforms_normalize,
+  transforms_normalize_by_update_norm,
+  transforms_rmsprop,
+  transforms_sam,
+  transforms_scale,
+  transforms_scale_by_adam,
+  transforms_scale_by_adamax,
+  transforms_scale_by_belief,
+  transforms_scale_by_learning_rate,
+  transforms_scale_by_lion,
+  transforms_scale_by_rms,
+  transforms_scale_by_rss,
+  transforms_scale_by_schedule,
+  transforms_scale_by_stddev,
+  transforms_scale_by_trust_ratio,
+  transforms_set_to_zero,
+  transforms_sgd,
+  transforms_trace,
+  schedules_constant_schedule,
+  schedules_cosine_decay_schedule,
+  schedules_exponential_decay,
+  schedules_join_schedules,
+  schedules_linear_schedule,
+  schedules_piecewise_constant_schedule,
+  schedules_polynomial_schedule,
+  schedules_warmup_constant_schedule,
+  schedules_warmup_cosine_decay_schedule,
+  schedules_warmup_exponential_decay_schedule,
+  predicates_skip_not_finite,
+];
+
+const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));
+
+export function lookup(name: string): Def | undefined {
+  return byName.get(name);
+}
+
+export function allNames(): string[] {
+  return DEFS.map((d) => d.name);
+}
+
+export function transformDef(name: string): TransformDef {
+  const d = byName.get(name);
+  if (!d || d.category === "schedule" || d.category === "predicate") throw new Error(`internal: ${name} is not a transform`);
+  return d;
+}
+
+export function scheduleDef(name: string): ScheduleDef {
+  const d = byName.get(name);
+  if (!d || d.category !== "schedule") throw new Error(`internal: ${name} is not a schedule`);
+  return d;
+}

@@ -1,0 +1,30 @@
+import { param, type ScheduleDef } from "../registry/define.js";
+import { exponentialDecay } from "./exponential_decay.js";
+import { joinAt } from "./join_schedules.js";
+import { polynomial, transitionSteps } from "./polynomial_schedule.js";
+
+export const def: ScheduleDef = {
+  name: "warmup_exponential_decay_schedule",
+  category: "schedule",
+  module: "optax",
+  doc: "Linear warmup to peak_value, then exponential decay from it.",
+  params: [
+    param.number("init_value"),
+    param.number("peak_value"),
+    param.int("warmup_steps"),
+    transitionSteps(),
+    param.number("decay_rate"),
+    param.int("transition_begin", 0),
+    param.bool("staircase", false),
+    param.number("end_value", null),
+  ],
+  lower: (b, a, count) => {
+    const peak = a.num("peak_value");
+    const warmup = a.num("warmup_steps");
+    const end = a.value("end_value");
+    return joinAt(b, count, [
+      (c) => polynomial(b, b.const(a.num("init_value")), b.const(peak), 1, warmup, 0, c),
+      (c) => exponentialDecay(b, { init: peak, steps: a.num("transition_steps"), rate: a.num("decay_rate"), begin: a.num("transition_begin"), staircase: a.bool("staircase"), end: end.k === "number" ? end.v : undefined }, c),
+    ], [warmup]);
+  },
+};

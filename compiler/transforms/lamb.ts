@@ -1,0 +1,26 @@
+import { checks, param, type TransformDef } from "../registry/define.js";
+import { lowerDecay, maskArg } from "./add_decayed_weights.js";
+import { lowerAdamCore } from "./scale_by_adam.js";
+import { lowerLearningRate } from "./scale_by_learning_rate.js";
+import { lowerTrustRatio } from "./scale_by_trust_ratio.js";
+
+export const def: TransformDef = {
+  name: "lamb",
+  category: "alias",
+  module: "optax",
+  doc: "LAMB: adam direction (+ weight decay) scaled per tensor by ‖p‖/‖d‖.",
+  params: [
+    param.learningRate(),
+    param.number("b1", 0.9, { check: checks.unitOpen("b1") }),
+    param.number("b2", 0.999, { check: checks.unitOpen("b2") }),
+    param.number("eps", 1e-6, { check: checks.nonNegative("eps") }),
+    param.number("eps_root", 0.0, { check: checks.nonNegative("eps_root") }),
+    param.schedule("weight_decay", 0.0),
+    param.mask("mask"),
+  ],
+  lower: (l, a, g) => {
+    const u = lowerAdamCore(l, { b1: a.num("b1"), b2: a.num("b2"), eps: a.num("eps"), epsRoot: a.num("eps_root"), nesterov: false }, g);
+    const d = lowerDecay(l.sub("decay"), a.value("weight_decay"), maskArg(a.value("mask")), u);
+    return lowerLearningRate(l.sub("lr"), a.value("learning_rate"), lowerTrustRatio(l, 0, 1, 0, d));
+  },
+};

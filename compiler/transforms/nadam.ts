@@ -1,0 +1,15 @@
+import { param, type TransformDef } from "../registry/define.js";
+import { adamParams, lowerAdamCore } from "./scale_by_adam.js";
+import { lowerLearningRate } from "./scale_by_learning_rate.js";
+
+export const def: TransformDef = {
+  name: "nadam",
+  category: "alias",
+  module: "optax",
+  doc: "Adam with Nesterov momentum (adam with nesterov=True).",
+  params: [param.learningRate(), ...adamParams],
+  lower: (l, a, g) => {
+    const u = lowerAdamCore(l, { b1: a.num("b1"), b2: a.num("b2"), eps: a.num("eps"), epsRoot: a.num("eps_root"), nesterov: true }, g);
+    return lowerLearningRate(l.sub("lr"), a.value("learning_rate"), u);
+  },
+};

@@ -1,0 +1,47 @@
+/** optc: compile an optimizer config string into a runnable optimizer. */
+import { OptcError } from "./compiler/diagnostics.js";
+import { interpExecutor } from "./compiler/ir/reference.js";
+import { compileSource } from "./compiler/pipeline.js";
+import type { CompiledStep } from "./runtime/artifact.js";
+import { load, type Optimizer } from "./runtime/optimizer.js";
+
+export interface CompileOptions {
+  /** Only "js" exists so far. */
+  target?: "js";
+}
+
+/** Compiles a config to its artifact; throws OptcError (with rendered diagnostics) on a bad config. */
+export function compileArtifact(source: string, options: CompileOptions = {}): CompiledStep {
+  if (options.target !== undefined && options.target !== "js") {
+    throw new OptcError([{ code: "E401", severity: "error", message: `unknown target '${String(options.target)}'`, span: { start: 0, end: 0 }, hint: 'targets: "js"' }], source);
+  }
+  const c = compileSource(source);
+  if (!c.artifact) throw new OptcError(c.diagnostics, source);
+  return c.artifact;
+}
+
+/**
+ * The same optimizer, but every step runs the reference interpreter (compiler/ir/interp.ts)
+ * instead of the generated kernels: slow, and the definition the kernels are tested against.
+ */
+export function compileReference(source: string): Optimizer {
+  const c = compileSource(source);
+  if (!c.artifact || !c.lowered) throw new OptcError(c.diagnostics, source);
+  const executor = interpExecutor(c.lowered.phases);
+  const opt = load(c.artifact);
+  const init = opt.initSync.bind(opt);
+  opt.initSync = (params, options = {}) => init(params, { ...options, executor });
+  opt.init = async (params, options = {}) => init(params, { ...options, executor });
+  return opt;
+}
+
+/** compile("adamw(1e-3)") → an Optimizer; `await opt.init(params)` gives a stateful run. */
+export function compile(source: string, options: CompileOptions = {}): Optimizer {
+  return load(compileArtifact(source, options));
+}
+
+export { OptcError, renderDiagnostics } from "./compiler/diagnostics.js";
+export { checkSource, compileSource, type Compilation } from "./compiler/pipeline.js";
+export * from "./runtime/index.js";
+export { parse, formatProgram } from "./dsl/index.js";
+export type { Diagnostic } from "./dsl/index.js";

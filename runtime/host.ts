@@ -1,0 +1,49 @@
+/** Evaluates a phase's host program: float64 scalars and per-segment vectors. */
+import type { HostNode } from "./artifact.js";
+import { evalBinary, evalSelect, evalUnary } from "./ops.js";
+
+export type HostValue = number | Float64Array;
+
+export interface HostInputs {
+  counter(name: string): number;
+  reduction(index: number): HostValue;
+  maskflags(mask: number): Float64Array;
+  segments: number;
+}
+
+function lift(v: HostValue, i: number): number {
+  return typeof v === "number" ? v : v[i];
+}
+
+/** Evaluates host nodes whose level is in [fromLevel, toLevel] into `vals` (in id order). */
+export function evalHost(nodes: readonly HostNode[], vals: HostValue[], inp: HostInputs, fromLevel: number, toLevel: number): void {
+  nodes.forEach((n, id) => {
+    if (n.level < fromLevel || n.level > toLevel) return;
+    switch (n.op) {
+      case "const":
+        vals[id] = n.value;
+        return;
+      case "counter":
+        vals[id] = inp.counter(n.counter);
+        return;
+      case "reduce":
+        vals[id] = inp.reduction(n.reduction);
+        return;
+      case "maskflag":
+        vals[id] = inp.maskflags(n.mask);
+        return;
+    }
+    const out = n.rank === "segment" ? new Float64Array(inp.segments) : undefined;
+    const count = out ? out.length : 1;
+    let scalar = 0;
+    for (let i = 0; i < count; i++) {
+      let r: number;
+      if (n.op === "select") r = evalSelect(lift(vals[n.c], i), lift(vals[n.a], i), lift(vals[n.b], i));
+      else if ("b" in n) r = evalBinary(n.op, lift(vals[n.a], i), lift(vals[n.b], i));
+      else r = evalUnary(n.op, lift(vals[n.a], i));
+      if (out) out[i] = r;
+      else scalar = r;
+    }
+    vals[id] = out ?? scalar;
+  });
+}

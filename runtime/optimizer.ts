@@ -1,0 +1,314 @@
+/**
+ * load(artifact) → Optimizer; init(params) → Run, which owns every state buffer and
+ * updates the caller's params in place. SAM's phases are chosen here, on the host.
+ */
+import { ARTIFACT_VERSION, type CompiledStep } from "./artifact.js";
+import type { KernelFactory } from "./backends/js/index.js";
+import { jsExecutor } from "./backends/js/executor.js";
+import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
+import { fail, OptcRuntimeError } from "./errors.js";
+import { firstNonFinite } from "./finite.js";
+import { matchesMask } from "./glob.js";
+import { decodeState, encodeState, STATE_FORMAT, STATE_VERSION, type StateSnapshot } from "./state.js";
+import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "./tensors.js";
+
+export type Tensors = Record<string, Float32Array>;
+export type GradResult = Record<string, ArrayLike<number>> | void;
+/** Opaque SAM: gradient at the perturbed params `params` for adversarial step i; fill `out` or return grads. */
+export type GradFn = (params: Tensors, i: number, out: Tensors) => GradResult | Promise<GradResult>;
+/** batch_axis_name: averages (or sums) gradients across replicas, in place. */
+export type AllReduce = (grads: Tensors) => void | Promise<void>;
+
+export interface InitOptions {
+  /** Refuse steps whose gradients contain NaN/Inf (default true; configs with apply_if_finite check themselves). */
+  validate?: boolean;
+  allReduce?: AllReduce;
+  /** Prebuilt kernel factories by kernel name (build-time modules); default: compile `code.js`. */
+  factories?: Record<string, KernelFactory>;
+  /** How phases run; default: the compiled JS kernels. */
+  executor?: ExecutorFactory;
+}
+
+export interface StepOptions {
+  /** Copied into the grads arena first (names and sizes checked); or write run.grads in place. */
+  grads?: Record<string, ArrayLike<number>>;
+  gradFn?: GradFn;
+  allReduce?: AllReduce;
+}
+
+const GRADS = "grads";
+const ADV_GRADS = "sam.adv_grads";
+const PERTURBED = "sam.perturbed";
+const CACHE = "sam.cache";
+const STEPS = "sam.steps_since_sync";
+
+
+export class Optimizer {
+  constructor(readonly artifact: CompiledStep) {
+    if (artifact?.version !== ARTIFACT_VERSION) {
+      fail("R100", `this compiled optimizer has artifact version ${String(artifact?.version)}, the runtime reads ${ARTIFACT_VERSION}`, "recompile the config with this optc version");
+    }
+  }
+
+  get config(): string {
+    return this.artifact.config;
+  }
+
+  async init(params: Record<string, TensorInit>, options: InitOptions = {}): Promise<Run> {
+    return this.initSync(params, options);
+  }
+
+  /** Same as init(), for CPU backends that need no awaiting. */
+  initSync(params: Record<string, TensorInit>, options: InitOptions = {}): Run {
+    return new Run(this.artifact, params, options);
+  }
+}
+
+export function load(artifact: CompiledStep): Optimizer {
+  return new Optimizer(artifact);
+}
+
+export class Run {
+  readonly tensors: TensorLayout["tensors"];
+  /** Views of the params the caller holds (zero copy; perturbed during a transparent SAM cycle). */
+  readonly params: Tensors;
+  /** Views of the gradient buffer step() reads. */
+  readonly grads: Tensors;
+  /** Steps taken (calls of step() that completed). */
+  count = 0;
+  /** Outer (sync) updates taken; equals count except inside SAM. */
+  outerCount = 0;
+  private readonly layout: TensorLayout;
+  private readonly arenas = new Map<string, Float32Array>();
+  private readonly counters = new Map<string, number>();
+  private readonly maskflags: Float64Array[];
+  private readonly executor: PhaseExecutor;
+  private readonly validate: boolean;
+  private readonly allReduce: AllReduce | undefined;
+  private readonly initialParams: Float32Array;
+  private busy = false;
+
+  constructor(
+    readonly artifact: CompiledStep,
+    params: Record<string, TensorInit>,
+    options: InitOptions,
+  ) {
+    const { layout, data } = layoutTensors(params);
+    this.layout = layout;
+    this.tensors = layout.tensors;
+    const n = layout.total;
+    const p = new Float32Array(n);
+    for (const t of layout.tensors) {
+      const d = data.get(t.name);
+      if (d) p.set(d, t.offset);
+    }
+    this.initialParams = p.slice();
+    for (const a of artifact.arenas) {
+      if (a.role === "params") this.arenas.set(a.name, p);
+      else this.arenas.set(a.name, "copy" in a.init ? p.slice() : new Float32Array(n).fill(a.init.fill));
+    }
+    for (const c of artifact.counters) this.counters.set(c.name, c.init);
+    this.maskflags = artifact.masks.map((m) => Float64Array.from(layout.tensors, (t) => (matchesMask(t.name, m.patterns) ? 1 : 0)));
+    this.params = viewsOf(p, layout);
+    this.grads = viewsOf(this.arena(GRADS), layout);
+    const proto = artifact.protocol;
+    this.allReduce = options.allReduce;
+    if (proto.kind === "sam" && proto.allReduce && proto.opaque && !options.allReduce) {
+      fail("R107", "this sam config sets batch_axis_name, so init() needs an allReduce callback", "pass init(params, { allReduce: (grads) => { /* mean over replicas, in place */ } })");
+    }
+    this.validate = options.validate ?? true;
+    const context: ExecutorContext = { artifact, arenas: this.arenas, counters: this.counters, maskflags: this.maskflags, seg: layout.seg, factories: options.factories };
+    this.executor = (options.executor ?? jsExecutor)(context);
+  }
+
+  private arena(name: string): Float32Array {
+    const a = this.arenas.get(name);
+    if (!a) throw new Error(`internal: no arena ${name}`);
+    return a;
+  }
+
+  /** The phase the next step() runs: "step" for plain optimizers; SAM: adversarial_first / adversarial / outer, or opaque_cycle. */
+  get phase(): string {
+    const proto = this.artifact.protocol;
+    if (proto.kind === "plain") return "step";
+    if (proto.opaque) return "opaque_cycle";
+    const k = proto.syncPeriod;
+    const s = this.counters.get(STEPS) ?? 0;
+    if (k === 1 || s === k - 1) return "outer";
+    return s === 0 ? "adversarial_first" : "adversarial";
+  }
+
+  /** True while the params the caller holds are SAM's perturbed ones (transparent mode, mid-cycle). */
+  get perturbed(): boolean {
+    const proto = this.artifact.protocol;
+    return proto.kind === "sam" && !proto.opaque && proto.syncPeriod > 1 && (this.counters.get(STEPS) ?? 0) !== 0;
+  }
+
+  /** The unperturbed params: the cache while perturbed, else the params themselves. */
+  get trueParams(): Tensors {
+    return this.perturbed ? viewsOf(this.arena(CACHE), this.layout) : this.params;
+  }
+
+  /** Counter values by slot path (e.g. "adam.count"). */
+  get counterValues(): Record<string, number> {
+    return Object.fromEntries(this.counters);
+  }
+
+  /** A copy of a state arena as named tensors (e.g. "adam.mu"). */
+  state(slot: string): Tensors {
+    const a = this.arenas.get(slot);
+    if (!a) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
+    return viewsOf(a.slice(), this.layout);
+  }
+
+  writeGrads(grads: Record<string, ArrayLike<number>>): void {
+    copyNamed(this.arena(GRADS), this.layout, grads, "grads");
+  }
+
+  readParams(): Tensors {
+    return viewsOf(this.arena("params").slice(), this.layout);
+  }
+
+  async step(options: StepOptions = {}): Promise<void> {
+    if (this.busy) fail("R109", "step() called while another step() is running", "await each step before the next");
+    this.busy = true;
+    try {
+      if (options.grads) this.writeGrads(options.grads);
+      const proto = this.artifact.protocol;
+      if (proto.kind === "sam" && proto.opaque) await this.opaqueCycle(proto.syncPeriod, options);
+      else {
+        const phase = this.phase;
+        this.runPhase(phase);
+        if (phase === "outer" || phase === "step") this.outerCount++;
+      }
+      this.count++;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Synchronous step for CPU use without SAM's opaque mode. */
+  stepSync(options: Omit<StepOptions, "gradFn"> = {}): void {
+    const proto = this.artifact.protocol;
+    if (proto.kind === "sam" && proto.opaque) fail("R204", "opaque SAM steps need step({ gradFn }) (async)", "use await run.step({ gradFn })");
+    if (this.busy) fail("R109", "stepSync() called while another step() is running", "await each step before the next");
+    if (options.grads) this.writeGrads(options.grads);
+    const phase = this.phase;
+    this.runPhase(phase);
+    if (phase === "outer" || phase === "step") this.outerCount++;
+    this.count++;
+  }
+
+  private async opaqueCycle(k: number, options: StepOptions): Promise<void> {
+    const gradFn = options.gradFn;
+    if (typeof gradFn !== "function") {
+      fail("R204", "sam(..., opaque_mode=true) needs a gradient function: step({ gradFn })", "gradFn(params, i) returns the gradient at the perturbed params (it may be async)");
+    }
+    if (k === 1) {
+      this.runPhase("opaque_outer");
+      this.outerCount++;
+      return;
+    }
+    const proto = this.artifact.protocol;
+    const advState = proto.kind === "sam" ? proto.advArenas.map((a) => [a, this.arena(a).slice()] as const) : [];
+    const advCounters = proto.kind === "sam" ? proto.advCounters.map((c) => [c, this.counters.get(c) ?? 0] as const) : [];
+    const restore = () => {
+      for (const [a, copy] of advState) this.arena(a).set(copy);
+      for (const [c, v] of advCounters) this.counters.set(c, v);
+    };
+    const perturbed = viewsOf(this.arena(PERTURBED), this.layout);
+    const advGrads = viewsOf(this.arena(ADV_GRADS), this.layout);
+    const allReduce = options.allReduce ?? this.allReduce;
+    try {
+      this.runPhase("opaque_adversarial_first");
+      for (let i = 0; i <= k - 2; i++) {
+        let result: GradResult;
+        try {
+          result = await gradFn(perturbed, i, advGrads);
+        } catch (e) {
+          throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
+        }
+        if (result !== undefined && result !== null) copyNamed(this.arena(ADV_GRADS), this.layout, result, `gradFn's result (adversarial step ${i})`);
+        if (proto.kind === "sam" && proto.allReduce && allReduce) await allReduce(advGrads);
+        if (i < k - 2) this.runPhase("opaque_adversarial");
+      }
+      this.runPhase("opaque_outer");
+      this.outerCount++;
+    } catch (e) {
+      restore();
+      throw e;
+    }
+  }
+
+  private runPhase(name: string): void {
+    if (this.validate && !this.artifact.handlesNonFinite) {
+      for (const g of this.executor.gradientArenas(name)) {
+        const bad = firstNonFinite(this.arena(g));
+        if (bad >= 0) {
+          const t = this.tensors.find((x) => bad >= x.offset && bad < x.offset + x.size)!;
+          const what = g === GRADS ? "the gradients" : "gradFn's gradients";
+          fail("R201", `${what} contain ${String(this.arena(g)[bad])} at ${t.name}[${bad - t.offset}]`, "params and state are unchanged; wrap the optimizer in apply_if_finite(..., max_consecutive_errors=N) to skip such steps");
+        }
+      }
+    }
+    this.executor.run(name);
+  }
+
+  // ------------------------------------------------------------ snapshots
+
+  saveState(): StateSnapshot {
+    const arenas: Record<string, Float32Array> = {};
+    for (const a of this.artifact.arenas) if (a.role === "params" || a.role === "state") arenas[a.name] = this.arena(a.name).slice();
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      fingerprint: this.artifact.fingerprint,
+      config: this.artifact.config,
+      tensors: this.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
+      count: this.count,
+      outerCount: this.outerCount,
+      counters: Object.fromEntries(this.counters),
+      arenas,
+    };
+  }
+
+  saveStateBinary(): Uint8Array {
+    return encodeState(this.saveState());
+  }
+
+  loadState(snapshot: StateSnapshot | Uint8Array): void {
+    const s = snapshot instanceof Uint8Array ? decodeState(snapshot) : snapshot;
+    if (!s || s.format !== STATE_FORMAT) fail("R301", "this is not an optc state snapshot", "pass what saveState() returned");
+    if (s.version !== STATE_VERSION) fail("R302", `snapshot version ${s.version} is not supported (this runtime reads ${STATE_VERSION})`, "save the state again with this optc version");
+    if (s.fingerprint !== this.artifact.fingerprint) {
+      fail("R303", `the snapshot is from another config or layout:\n  snapshot: ${s.config}\n  this run: ${this.artifact.config}`, "load it into an optimizer compiled from the same config");
+    }
+    const mine = JSON.stringify(this.tensors.map((t) => ({ name: t.name, shape: t.shape })));
+    if (JSON.stringify(s.tensors) !== mine) fail("R304", "the snapshot's tensors differ from this run's (names or shapes)", "init() with the same tensors that were saved");
+    for (const a of this.artifact.arenas) {
+      if (a.role !== "params" && a.role !== "state") continue;
+      const data = s.arenas[a.name];
+      if (!data || data.length !== this.layout.total) fail("R305", `the snapshot lacks state slot '${a.name}' or has the wrong size`, "the snapshot is incomplete");
+    }
+    for (const a of this.artifact.arenas) if (a.role === "params" || a.role === "state") this.arena(a.name).set(s.arenas[a.name]);
+    this.counters.clear();
+    for (const c of this.artifact.counters) this.counters.set(c.name, s.counters[c.name] ?? c.init);
+    this.count = s.count;
+    this.outerCount = s.outerCount;
+  }
+
+  /** Resets every state slot, counter and the params to their initial values. */
+  reset(): void {
+    const p = this.arena("params");
+    p.set(this.initialParams);
+    for (const a of this.artifact.arenas) {
+      if (a.role === "params") continue;
+      const arena = this.arena(a.name);
+      if ("copy" in a.init) arena.set(this.initialParams);
+      else arena.fill(a.init.fill);
+    }
+    for (const c of this.artifact.counters) this.counters.set(c.name, c.init);
+    this.count = 0;
+    this.outerCount = 0;
+  }
+}

@@ -1,0 +1,61 @@
+/** State snapshots: a versioned plain object, and a compact binary form of it. */
+import { fail } from "./errors.js";
+
+export const STATE_FORMAT = "optc-state";
+export const STATE_VERSION = 1;
+
+export interface StateSnapshot {
+  format: typeof STATE_FORMAT;
+  version: number;
+  fingerprint: string;
+  config: string;
+  tensors: { name: string; shape: number[] }[];
+  count: number;
+  outerCount: number;
+  counters: Record<string, number>;
+  arenas: Record<string, Float32Array>;
+}
+
+const MAGIC = [0x4f, 0x50, 0x54, 0x43, 0x53, 0x54, 0x41, 0x54]; // "OPTCSTAT"
+
+export function encodeState(s: StateSnapshot): Uint8Array {
+  const names = Object.keys(s.arenas);
+  const header = JSON.stringify({ ...s, arenas: names.map((n) => [n, s.arenas[n].length]) });
+  const headerBytes = new TextEncoder().encode(header);
+  const dataStart = Math.ceil((12 + headerBytes.length) / 4) * 4;
+  const total = dataStart + names.reduce((sum, n) => sum + 4 * s.arenas[n].length, 0);
+  const out = new Uint8Array(total);
+  out.set(MAGIC, 0);
+  new DataView(out.buffer).setUint32(8, headerBytes.length, true);
+  out.set(headerBytes, 12);
+  let at = dataStart;
+  for (const n of names) {
+    const a = s.arenas[n];
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
+  }
+  return out;
+}
+
+export function decodeState(bytes: Uint8Array): StateSnapshot {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 12 || MAGIC.some((m, i) => bytes[i] !== m)) {
+    fail("R301", "this is not an optc state snapshot", "pass what saveStateBinary() returned");
+  }
+  const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  let header: Omit<StateSnapshot, "arenas"> & { arenas: [string, number][] };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len)));
+  } catch {
+    return fail("R301", "the snapshot header is corrupt", "pass what saveStateBinary() returned, unmodified");
+  }
+  let at = Math.ceil((12 + len) / 4) * 4;
+  const arenas: Record<string, Float32Array> = {};
+  for (const [name, n] of header.arenas) {
+    if (at + 4 * n > bytes.length) fail("R301", "the snapshot is truncated", "pass what saveStateBinary() returned, whole");
+    const copy = new Float32Array(n);
+    new Uint8Array(copy.buffer).set(bytes.subarray(at, at + 4 * n));
+    arenas[name] = copy;
+    at += 4 * n;
+  }
+  return { ...header, arenas };
+}
