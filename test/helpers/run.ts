@@ -1,0 +1,41 @@
+/** Test helpers: run a config on a problem with the JS kernels or the reference interpreter. */
+import { compile, compileReference } from "../../index.js";
+import type { Run } from "../../runtime/optimizer.js";
+
+export type Backend = "js" | "interp";
+
+export function makeRun(config: string, params: Record<string, number[]>, backend: Backend = "js"): Run {
+  const opt = backend === "js" ? compile(config) : compileReference(config);
+  return opt.initSync(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }])));
+}
+
+/** Gradient of Σ(w - t)² (quadratic) per tensor, or of Σx² when no target. */
+export function quadGrad(params: Record<string, Float32Array>, out: Record<string, Float32Array>, target?: Record<string, number[]>): void {
+  for (const [k, x] of Object.entries(params)) {
+    const t = target?.[k];
+    for (let i = 0; i < x.length; i++) out[k][i] = 2 * (x[i] - (t ? t[i] : 0));
+  }
+}
+
+/** Runs `steps` steps with grads from `grad`, returning the params after each step. */
+export async function trajectory(run: Run, steps: number, grad: (p: Record<string, Float32Array>, out: Record<string, Float32Array>) => void): Promise<Record<string, number[]>[]> {
+  const out: Record<string, number[]>[] = [];
+  const gradFn = (p: Record<string, Float32Array>, _i: number, o: Record<string, Float32Array>) => grad(p, o);
+  for (let s = 0; s < steps; s++) {
+    grad(run.params, run.grads);
+    await run.step({ gradFn });
+    out.push(Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, Array.from(v)])));
+  }
+  return out;
+}
+
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol = 0): void {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+      throw new Error(`element ${i}: ${a} vs expected ${e} (rtol ${rtol}, atol ${atol})\nactual:   [${Array.from(actual).join(", ")}]\nexpected: [${Array.from(expected).join(", ")}]`);
+    }
+  }
+}
