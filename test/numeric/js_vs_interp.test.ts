@@ -4,70 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { allNames, lookup } from "../../compiler/registry/index.js";
+import { CATALOG_CONFIGS, model, wavyGrad } from "../helpers/catalog.js";
 import { makeRun, trajectory } from "../helpers/run.js";
-
-/** One config per catalog name (schedules appear as learning rates). */
-export const CATALOG_CONFIGS: Record<string, string> = {
-  sgd: "sgd(0.05, momentum=0.9, nesterov=true)",
-  adam: "adam(0.01, eps_root=1e-8)",
-  nadam: "nadam(0.01)",
-  adamw: 'adamw(0.01, weight_decay=0.1, mask=["*", "!*.bias"])',
-  nadamw: "nadamw(0.01, weight_decay=0.1)",
-  adagrad: "adagrad(0.1)",
-  rmsprop: "rmsprop(0.01, centered=true, momentum=0.9, nesterov=true)",
-  lion: "lion(0.003, weight_decay=0.01)",
-  lamb: "lamb(0.01, weight_decay=0.01)",
-  adabelief: "adabelief(0.01, weight_decay=0.001, nesterov=true)",
-  adamax: "adamax(0.01)",
-  scale: "scale(-0.1)",
-  scale_by_learning_rate: "scale_by_learning_rate(linear_schedule(0.1, 0.01, 5))",
-  scale_by_schedule: "scale_by_schedule(exponential_decay(-0.1, 2, 0.5, staircase=true))",
-  trace: "chain(trace(0.9), scale(-0.01))",
-  ema: "chain(ema(0.9), scale(-0.1))",
-  add_decayed_weights: "chain(add_decayed_weights(cosine_decay_schedule(0.1, 10)), scale(-0.1))",
-  clip: "chain(clip(0.5), sgd(0.1))",
-  clip_by_global_norm: "chain(clip_by_global_norm(1.0), sgd(0.1))",
-  scale_by_adam: "chain(scale_by_adam(nesterov=true), scale(-0.01))",
-  scale_by_rms: "chain(scale_by_rms(eps_in_sqrt=false, bias_correction=true), scale(-0.01))",
-  scale_by_stddev: "chain(scale_by_stddev(initial_scale=1.0), scale(-0.01))",
-  scale_by_rss: "chain(scale_by_rss(), scale(-0.1))",
-  scale_by_lion: 'chain(scale_by_lion(mode="smooth", smooth_beta=2.0), scale(-0.01))',
-  scale_by_belief: "chain(scale_by_belief(), scale(-0.01))",
-  scale_by_adamax: "chain(scale_by_adamax(), scale(-0.01))",
-  scale_by_trust_ratio: "chain(scale_by_adam(), scale_by_trust_ratio(min_norm=0.01, eps=1e-6), scale(-0.01))",
-  normalize: "chain(normalize(), sgd(0.1))",
-  normalize_by_update_norm: "chain(normalize_by_update_norm(), sgd(0.1))",
-  identity: "chain(identity(), sgd(0.1))",
-  set_to_zero: "set_to_zero()",
-  chain: "chain(clip_by_global_norm(1.0), adamw(warmup_cosine_decay_schedule(0.0, 0.01, 2, 10), weight_decay=1e-4))",
-  masked: 'chain(masked(scale_by_adam(), "*.weight"), scale(-0.01))',
-  apply_every: "chain(apply_every(3), sgd(0.1))",
-  MultiSteps: "MultiSteps(adam(0.01), every_k_schedule=2)",
-  apply_if_finite: "apply_if_finite(adam(0.01), 3)",
-  sam: "sam(adam(0.01), chain(normalize(), sgd(0.05)), sync=3)",
-  constant_schedule: "sgd(constant_schedule(0.1))",
-  linear_schedule: "sgd(linear_schedule(0.1, 0.0, 4, transition_begin=1))",
-  polynomial_schedule: "adam(polynomial_schedule(0.1, 0.01, 2, 5))",
-  exponential_decay: "sgd(exponential_decay(0.1, 2, 0.5, end_value=0.04))",
-  cosine_decay_schedule: "sgd(cosine_decay_schedule(0.1, 5, alpha=0.1, exponent=2))",
-  warmup_cosine_decay_schedule: "sgd(warmup_cosine_decay_schedule(0.0, 0.1, 2, 8, end_value=0.01))",
-  piecewise_constant_schedule: "sgd(piecewise_constant_schedule(0.1, {2: 0.5, 4: 0.1}))",
-  join_schedules: "sgd(join_schedules([constant_schedule(0.1), linear_schedule(0.1, 0.0, 3)], [2]))",
-  warmup_constant_schedule: "sgd(warmup_constant_schedule(0.0, 0.1, 3))",
-  warmup_exponential_decay_schedule: "sgd(warmup_exponential_decay_schedule(0.0, 0.1, 2, 2, 0.5))",
-  skip_not_finite: "MultiSteps(sgd(0.1), 2, should_skip_update_fn=skip_not_finite)",
-};
-
-/** A model of several tensors, sizes 1, 5, 7 and 9 (none a multiple of 4). */
-export function model(): Record<string, number[]> {
-  const gen = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(1 + i * 1.7 + k) * 2);
-  return { "a.weight": gen(7, 0), "a.bias": gen(5, 1), "b.weight": gen(9, 2), "b.bias": gen(1, 3) };
-}
-
-/** A non-quadratic gradient so every transform sees changing, sign-flipping inputs. */
-export function wavyGrad(p: Record<string, Float32Array>, out: Record<string, Float32Array>): void {
-  for (const [k, x] of Object.entries(p)) for (let i = 0; i < x.length; i++) out[k][i] = 2 * x[i] + Math.cos(3 * x[i] + i);
-}
 
 describe("the registry is fully covered here", () => {
   it("every catalog name has a config below", () => {
