@@ -1,0 +1,69 @@
+/** No user text reaches generated code: only fixed identifiers and canonically printed numbers. */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { compileSource } from "../../compiler/pipeline.js";
+import { spliceReference } from "../../compiler/docs.js";
+import { jsNumber } from "../../targets/print_number.js";
+import { CATALOG_CONFIGS } from "../helpers/catalog.js";
+
+const HOSTILE = [
+  'adamw(1e-3, mask=["*/ globalThis.pwned = 1; /*", "\\n}); process.exit(1); ({"])',
+  'masked(sgd(0.1), "`${process.exit(1)}`")',
+  'chain(masked(adam(1e-3), ["</script>", "*"]), add_decayed_weights(0.1, mask="a\\"b"))',
+  "sgd(1e-300, momentum=-0.0)",
+  "sgd(5e-324)",
+  "adam(1.7976931348623157e308)",
+];
+
+const ALLOWED = new Set(["return", "function", "build", "arenas", "seg", "sv", "U", "R", "RS", "const", "let", "for", "if", "run", "nseg", "n", "s", "lo", "hi", "i", "Math", "abs", "sqrt", "cos", "floor", "sign", "tanh", "fround", "exp", "log", "pow", "min", "max", "length", "Infinity", "NaN", "e"]);
+
+function codeOf(config: string): string[] {
+  const c = compileSource(config);
+  if (!c.artifact) throw new Error(c.diagnostics.map((d) => d.message).join("\n"));
+  return Object.values(c.artifact.phases).flatMap((p) => p.passes.map((pass) => pass.code.js!));
+}
+
+function checkCode(code: string): void {
+  for (const line of code.split("\n")) {
+    if (line.startsWith("//")) {
+      expect(line).toMatch(/^\/\/ [A-Za-z0-9_.[\]? :]*$/);
+      continue;
+    }
+    expect(line).not.toMatch(/["'`\\]/);
+    for (const id of line.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) ?? []) {
+      if (!ALLOWED.has(id) && !/^(a|u|s|sv|t|r|g|rs)\d+(_\d+|_t)?$/.test(id)) throw new Error(`unexpected identifier '${id}' in:\n${line}`);
+    }
+  }
+}
+
+describe("generated code", () => {
+  it.each(HOSTILE)("hostile input %s: no user text in the code", (config) => {
+    for (const code of codeOf(config)) {
+      checkCode(code);
+      expect(code).not.toMatch(/pwned|process|script|exit/);
+    }
+  });
+  it("every catalog config's code has only allowed identifiers", () => {
+    for (const config of Object.values(CATALOG_CONFIGS)) for (const code of codeOf(config)) checkCode(code);
+  });
+  it("hostile names never compile (diagnostics instead)", () => {
+    for (const config of ["adam(1e-3, `x`=1)", "process.exit(1)", "adam(1e-3); require('fs')", "globalThis.x()", "adam(eval=1)"]) {
+      const c = compileSource(config);
+      expect(c.artifact).toBeUndefined();
+      expect(c.diagnostics.length).toBeGreaterThan(0);
+    }
+  });
+  it("the number printer round-trips every double and parenthesises negatives", () => {
+    for (const x of [0, -0, 1e-300, 5e-324, 1.7976931348623157e308, -2.5, 0.1 + 0.2, Infinity, -Infinity]) {
+      const printed = jsNumber(x);
+      expect(Object.is(new Function(`return ${printed}`)(), x)).toBe(true);
+    }
+  });
+});
+
+describe("README", () => {
+  it("its language reference is the one generated from the registry", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    expect(spliceReference(readme), "run npm run docs").toBe(readme);
+  });
+});
