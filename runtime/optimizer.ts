@@ -7,7 +7,7 @@ import type { KernelFactory } from "./backends/js/index.js";
 import { jsExecutor } from "./backends/js/executor.js";
 import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
 import { fail, OptcRuntimeError } from "./errors.js";
-import { firstNonFinite } from "./finite.js";
+import { finiteCheck } from "./finite.js";
 import { matchesMask } from "./glob.js";
 import { decodeState, encodeState, STATE_FORMAT, STATE_VERSION, type StateSnapshot } from "./state.js";
 import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "./tensors.js";
@@ -83,6 +83,7 @@ export class Run {
   private readonly counters = new Map<string, number>();
   private readonly maskflags: Float64Array[];
   private readonly executor: PhaseExecutor;
+  private readonly finiteChecks = new Map<string, () => number>();
   private readonly validate: boolean;
   private readonly allReduce: AllReduce | undefined;
   private readonly initialParams: Float32Array;
@@ -243,7 +244,9 @@ export class Run {
   private runPhase(name: string): void {
     if (this.validate && !this.artifact.handlesNonFinite) {
       for (const g of this.executor.gradientArenas(name)) {
-        const bad = firstNonFinite(this.arena(g));
+        let check = this.finiteChecks.get(g);
+        if (!check) this.finiteChecks.set(g, (check = finiteCheck(this.arena(g))));
+        const bad = check();
         if (bad >= 0) {
           const t = this.tensors.find((x) => bad >= x.offset && bad < x.offset + x.size)!;
           const what = g === GRADS ? "the gradients" : "gradFn's gradients";

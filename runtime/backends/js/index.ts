@@ -12,18 +12,15 @@ export interface BoundPass {
   sv: Float64Array[];
 }
 
-const factoryCache = new Map<string, KernelFactory>();
-
-/** Compiles (once per distinct source) the kernel factory of a pass. */
+/**
+ * Compiles the kernel factory of a pass. Deliberately not cached across runs: V8 treats a
+ * closure's captured typed arrays as constants only while its function has a single closure,
+ * and sharing one compiled function between two runs made the sgd step 2-3x slower.
+ */
 export function jsFactory(pass: PassArtifact): KernelFactory {
   const code = pass.code.js;
   if (code === undefined) return fail("R110", `kernel ${pass.kernel.name} has no JS code`, "compile with { target: 'js' }");
-  let f = factoryCache.get(code);
-  if (!f) {
-    f = new Function(code)() as KernelFactory;
-    factoryCache.set(code, f);
-  }
-  return f;
+  return new Function(code)() as KernelFactory;
 }
 
 export function bindPass(pass: PassArtifact, arenaOf: (name: string) => Float32Array, seg: Int32Array, factory: KernelFactory = jsFactory(pass)): BoundPass {
