@@ -3,6 +3,7 @@ import { OptcError } from "./compiler/diagnostics.js";
 import { interpExecutor } from "./compiler/ir/reference.js";
 import { compileSource } from "./compiler/pipeline.js";
 import type { CompiledStep } from "./runtime/artifact.js";
+import { evalKernels } from "./runtime/eval_kernels.js";
 import { load, type Optimizer } from "./runtime/optimizer.js";
 
 export interface CompileOptions {
@@ -28,7 +29,7 @@ export function compileReference(source: string): Optimizer {
   const c = compileSource(source);
   if (!c.artifact || !c.lowered) throw new OptcError(c.diagnostics, source);
   const executor = interpExecutor(c.lowered.phases);
-  const opt = load(c.artifact);
+  const opt = load(c.artifact, evalKernels);
   const init = opt.initSync.bind(opt);
   opt.initSync = (params, options = {}) => init(params, { ...options, executor });
   opt.init = async (params, options = {}) => init(params, { ...options, executor });
@@ -37,7 +38,7 @@ export function compileReference(source: string): Optimizer {
 
 /** compile("adamw(1e-3)") → an Optimizer; `await opt.init(params)` gives a stateful run. */
 export function compile(source: string, options: CompileOptions = {}): Optimizer {
-  return load(compileArtifact(source, options));
+  return load(compileArtifact(source, options), evalKernels);
 }
 
 export { OptcError, renderDiagnostics } from "./compiler/diagnostics.js";

@@ -2,6 +2,7 @@
 import { OptcRuntimeError } from "../runtime/errors.js";
 import { parseArgs, type OptionSpec } from "./args.js";
 import { checkHelp, runCheck } from "./commands/check.js";
+import { compileHelp, runCompile } from "./commands/compile.js";
 import { demoHelp, runDemo } from "./commands/demo.js";
 import { docsHelp, runDocs } from "./commands/docs.js";
 import { explainHelp, runExplain } from "./commands/explain.js";
@@ -21,6 +22,11 @@ const COMMANDS: Record<string, { help: string; options: Record<string, OptionSpe
     options: { ...FILE, problem: { value: true }, x0: { value: true }, target: { value: true }, steps: { value: true }, every: { value: true }, backend: { value: true } },
     run: runTrace,
   },
+  compile: {
+    help: compileHelp,
+    options: { ...FILE, target: { value: true }, out: { value: true, short: "o" }, name: { value: true }, "runtime-import": { value: true }, check: {} },
+    run: runCompile,
+  },
   docs: { help: docsHelp, options: { write: { value: true }, check: { value: true }, help: { short: "h" } }, run: runDocs },
   demo: { help: demoHelp, options: { configs: { value: true }, epochs: { value: true }, seed: { value: true }, out: { value: true }, quiet: {}, help: { short: "h" } }, run: runDemo },
 };
@@ -34,6 +40,7 @@ commands:
   fmt      print a config in canonical layout
   explain  show the typed tree, state layout, passes, bytes moved and generated code
   trace    run a config on a toy problem, one JSON line per step
+  compile  write a standalone TypeScript module (build time: no parser, no eval)
   docs     print the language reference
   demo     train a small model with several optimizers (npm start)
 

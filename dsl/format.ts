@@ -76,6 +76,11 @@ export function formatExpr(e: Expr): string {
   return pretty(e, "", 0);
 }
 
+/** The one-line form (used for canonical config identities). */
+export function formatExprFlat(e: Expr): string {
+  return flat(e);
+}
+
 export function formatProgram(p: Program): string {
   const lines = p.bindings.map((b) => `${b.name} = ${pretty(b.value, "", b.name.length + 3)}`);
   if (p.body) lines.push(formatExpr(p.body));

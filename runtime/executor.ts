@@ -1,6 +1,6 @@
 /** How a Run executes one phase of a step: compiled kernels (JS) or, in tests, the reference interpreter. */
 import type { CompiledStep } from "./artifact.js";
-import type { KernelFactory } from "./backends/js/index.js";
+import type { KernelSource } from "./kernels.js";
 
 export interface ExecutorContext {
   artifact: CompiledStep;
@@ -8,12 +8,12 @@ export interface ExecutorContext {
   counters: Map<string, number>;
   maskflags: Float64Array[];
   seg: Int32Array;
-  factories?: Record<string, KernelFactory>;
+  kernels: KernelSource;
 }
 
 export interface PhaseExecutor {
   /** Runs a phase atomically: on a refused step (a guard), nothing is written. */
-  run(phase: string): void;
+  run(phase: string): void | Promise<void>;
   /** Arenas the phase reads as gradients (validated before it runs). */
   gradientArenas(phase: string): string[];
 }

@@ -7,3 +7,4 @@ export type { StateSnapshot } from "./state.js";
 export { encodeState, decodeState } from "./state.js";
 export type { TensorInit, TensorInfo } from "./tensors.js";
 export type { KernelFactory } from "./backends/js/index.js";
+export { prebuiltKernels, type KernelSource } from "./kernels.js";

@@ -3,11 +3,10 @@
  * updates the caller's params in place. SAM's phases are chosen here, on the host.
  */
 import { ARTIFACT_VERSION, type CompiledStep } from "./artifact.js";
-import type { KernelFactory } from "./backends/js/index.js";
+import type { KernelSource } from "./kernels.js";
 import { jsExecutor } from "./backends/js/executor.js";
 import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
 import { fail, OptcRuntimeError } from "./errors.js";
-import { finiteCheck } from "./finite.js";
 import { matchesMask } from "./glob.js";
 import { decodeState, encodeState, STATE_FORMAT, STATE_VERSION, type StateSnapshot } from "./state.js";
 import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "./tensors.js";
@@ -23,8 +22,6 @@ export interface InitOptions {
   /** Refuse steps whose gradients contain NaN/Inf (default true; configs with apply_if_finite check themselves). */
   validate?: boolean;
   allReduce?: AllReduce;
-  /** Prebuilt kernel factories by kernel name (build-time modules); default: compile `code.js`. */
-  factories?: Record<string, KernelFactory>;
   /** How phases run; default: the compiled JS kernels. */
   executor?: ExecutorFactory;
 }
@@ -44,7 +41,10 @@ const STEPS = "sam.steps_since_sync";
 
 
 export class Optimizer {
-  constructor(readonly artifact: CompiledStep) {
+  constructor(
+    readonly artifact: CompiledStep,
+    readonly kernels: KernelSource,
+  ) {
     if (artifact?.version !== ARTIFACT_VERSION) {
       fail("R100", `this compiled optimizer has artifact version ${String(artifact?.version)}, the runtime reads ${ARTIFACT_VERSION}`, "recompile the config with this optc version");
     }
@@ -60,12 +60,13 @@ export class Optimizer {
 
   /** Same as init(), for CPU backends that need no awaiting. */
   initSync(params: Record<string, TensorInit>, options: InitOptions = {}): Run {
-    return new Run(this.artifact, params, options);
+    return new Run(this.artifact, this.kernels, params, options);
   }
 }
 
-export function load(artifact: CompiledStep): Optimizer {
-  return new Optimizer(artifact);
+/** Loads a compiled artifact with its kernels (prebuiltKernels for build-time modules). */
+export function load(artifact: CompiledStep, kernels: KernelSource): Optimizer {
+  return new Optimizer(artifact, kernels);
 }
 
 export class Run {
@@ -91,6 +92,7 @@ export class Run {
 
   constructor(
     readonly artifact: CompiledStep,
+    private readonly kernels: KernelSource,
     params: Record<string, TensorInit>,
     options: InitOptions,
   ) {
@@ -118,7 +120,7 @@ export class Run {
       fail("R107", "this sam config sets batch_axis_name, so init() needs an allReduce callback", "pass init(params, { allReduce: (grads) => { /* mean over replicas, in place */ } })");
     }
     this.validate = options.validate ?? true;
-    const context: ExecutorContext = { artifact, arenas: this.arenas, counters: this.counters, maskflags: this.maskflags, seg: layout.seg, factories: options.factories };
+    const context: ExecutorContext = { artifact, arenas: this.arenas, counters: this.counters, maskflags: this.maskflags, seg: layout.seg, kernels };
     this.executor = (options.executor ?? jsExecutor)(context);
   }
 
@@ -245,7 +247,7 @@ export class Run {
     if (this.validate && !this.artifact.handlesNonFinite) {
       for (const g of this.executor.gradientArenas(name)) {
         let check = this.finiteChecks.get(g);
-        if (!check) this.finiteChecks.set(g, (check = finiteCheck(this.arena(g))));
+        if (!check) this.finiteChecks.set(g, (check = this.kernels.finiteCheck(this.arena(g))));
         const bad = check();
         if (bad >= 0) {
           const t = this.tensors.find((x) => bad >= x.offset && bad < x.offset + x.size)!;
@@ -254,7 +256,8 @@ export class Run {
         }
       }
     }
-    this.executor.run(name);
+    const done = this.executor.run(name);
+    if (done) throw new Error("internal: an asynchronous executor needs the async step path");
   }
 
   // ------------------------------------------------------------ snapshots

@@ -1,5 +1,6 @@
 import { compileArtifact, compileReference } from "../../index.js";
 import { load } from "../../runtime/optimizer.js";
+import { evalKernels } from "../../runtime/eval_kernels.js";
 import { OptcError } from "../../compiler/diagnostics.js";
 import type { Parsed } from "../args.js";
 import { f32String, readSource, UsageError } from "../io.js";
@@ -43,7 +44,7 @@ export async function runTrace(p: Parsed): Promise<number> {
   if (backend !== "js" && backend !== "interp") throw new UsageError(`unknown backend '${backend}' (backends: js, interp)`);
   let opt;
   try {
-    opt = backend === "js" ? load(compileArtifact(src.text)) : compileReference(src.text);
+    opt = backend === "js" ? load(compileArtifact(src.text), evalKernels) : compileReference(src.text);
   } catch (e) {
     if (e instanceof OptcError) {
       process.stderr.write(e.message.replaceAll("--> config:", `--> ${src.file}:`) + "\n");

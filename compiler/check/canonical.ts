@@ -1,5 +1,5 @@
 /** The canonical form of a checked config: resolved names, canonical keywords, bindings inlined. */
-import { formatExpr } from "../../dsl/format.js";
+import { formatExprFlat } from "../../dsl/format.js";
 import type { Arg, Expr } from "../../dsl/ast.js";
 import { lookup } from "../registry/index.js";
 import type { Value } from "./types.js";
@@ -49,5 +49,5 @@ function toExpr(v: Value): Expr {
 }
 
 export function canonical(v: Value): string {
-  return formatExpr(toExpr(v));
+  return formatExprFlat(toExpr(v));
 }

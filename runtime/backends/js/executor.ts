@@ -24,7 +24,7 @@ export function jsExecutor(ctx: ExecutorContext): PhaseExecutor {
   };
   const phases = new Map<string, BoundPhase>();
   for (const [name, art] of Object.entries(ctx.artifact.phases)) {
-    const passes = art.passes.map((pass) => bindPass(pass, arena, ctx.seg, ctx.factories?.[pass.kernel.name]));
+    const passes = art.passes.map((pass) => bindPass(pass, arena, ctx.seg, ctx.kernels.factory(pass.kernel.name, pass.code.js)));
     const read = new Set(art.passes.flatMap((p) => p.kernel.bindings.filter((b) => b.read).map((b) => b.name)));
     phases.set(name, { art, passes, vals: [], reductions: [], gradArenas: GRADIENT_ARENAS.filter((g) => read.has(g)) });
   }
