@@ -1,10 +1,5 @@
-/** A small MLP (2 → H → H → classes, tanh) with hand-written forward/backward, for the demo. */
-
-export interface Dataset {
-  x: Float32Array; // n × 2
-  y: Int32Array; // n labels
-  n: number;
-}
+/** A 784 → H → 10 MLP (ReLU, softmax cross-entropy) with hand-written batched forward/backward. */
+import type { Dataset } from "./mnist.js";
 
 /** mulberry32: a small deterministic PRNG. */
 export function rng(seed: number): () => number {
@@ -18,102 +13,111 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** Three interleaved noisy spirals: a small problem that plain SGD finds hard. */
-export function spirals(n: number, classes: number, noise: number, rand: () => number): Dataset {
-  const x = new Float32Array(2 * n);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % classes;
-    const r = rand();
-    const theta = (c * 2 * Math.PI) / classes + 3.5 * r + noise * (rand() * 2 - 1);
-    x[2 * i] = r * Math.cos(theta) + noise * 0.2 * (rand() * 2 - 1);
-    x[2 * i + 1] = r * Math.sin(theta) + noise * 0.2 * (rand() * 2 - 1);
-    y[i] = c;
-  }
-  return { x, y, n };
-}
+export const IN = 784;
+export const OUT = 10;
 
-export interface Shapes {
-  hidden: number;
-  classes: number;
-}
-
-export function initParams(s: Shapes, rand: () => number): Record<string, { shape: number[]; data: Float32Array }> {
+export function initParams(hidden: number, rand: () => number): Record<string, { shape: number[]; data: Float32Array }> {
   const dense = (fanIn: number, fanOut: number) => {
     const d = new Float32Array(fanIn * fanOut);
-    const scale = Math.sqrt(1 / fanIn);
-    for (let i = 0; i < d.length; i++) d[i] = (rand() * 2 - 1) * scale * Math.sqrt(3);
+    const bound = Math.sqrt(6 / fanIn); // He-uniform, for ReLU
+    for (let i = 0; i < d.length; i++) d[i] = (rand() * 2 - 1) * bound;
     return { shape: [fanIn, fanOut], data: d };
   };
-  const bias = (k: number) => ({ shape: [k], data: new Float32Array(k) });
-  return { "l1.weight": dense(2, s.hidden), "l1.bias": bias(s.hidden), "l2.weight": dense(s.hidden, s.hidden), "l2.bias": bias(s.hidden), "out.weight": dense(s.hidden, s.classes), "out.bias": bias(s.classes) };
+  return { "fc1.weight": dense(IN, hidden), "fc1.bias": { shape: [hidden], data: new Float32Array(hidden) }, "fc2.weight": dense(hidden, OUT), "fc2.bias": { shape: [OUT], data: new Float32Array(OUT) } };
 }
 
 type P = Record<string, Float32Array>;
 
-/** Mean cross-entropy and accuracy over `idx`; writes d(loss)/d(params) into `g` when given. */
-export function lossAndGrad(p: P, s: Shapes, data: Dataset, idx: ArrayLike<number>, g?: P): { loss: number; acc: number } {
-  const H = s.hidden;
-  const C = s.classes;
-  if (g) for (const k of Object.keys(g)) g[k].fill(0);
-  const h1 = new Float64Array(H);
-  const h2 = new Float64Array(H);
-  const z = new Float64Array(C);
-  const d2 = new Float64Array(H);
-  const d1 = new Float64Array(H);
+export interface Scratch {
+  h: Float32Array;
+  z: Float32Array;
+}
+
+export function scratch(hidden: number, batch: number): Scratch {
+  return { h: new Float32Array(batch * hidden), z: new Float32Array(batch * OUT) };
+}
+
+/** Mean loss and accuracy over the examples `idx`; when `g` is given, writes the mean gradient into it. */
+export function lossAndGrad(p: P, hidden: number, data: Dataset, idx: ArrayLike<number>, s: Scratch, g?: P): { loss: number; acc: number } {
+  const H = hidden;
+  const B = idx.length;
+  const W1 = p["fc1.weight"], b1 = p["fc1.bias"], W2 = p["fc2.weight"], b2 = p["fc2.bias"];
+  const { h, z } = s;
   let loss = 0;
   let correct = 0;
-  const m = idx.length;
-  for (let e = 0; e < m; e++) {
-    const i = idx[e];
-    const x0 = data.x[2 * i];
-    const x1 = data.x[2 * i + 1];
-    for (let j = 0; j < H; j++) h1[j] = Math.tanh(p["l1.bias"][j] + x0 * p["l1.weight"][j] + x1 * p["l1.weight"][H + j]);
-    for (let j = 0; j < H; j++) {
-      let a = p["l2.bias"][j];
-      for (let k = 0; k < H; k++) a += h1[k] * p["l2.weight"][k * H + j];
-      h2[j] = Math.tanh(a);
+  for (let e = 0; e < B; e++) {
+    const x = data.x.subarray(idx[e] * IN, idx[e] * IN + IN);
+    const he = h.subarray(e * H, e * H + H);
+    he.set(b1);
+    // MNIST is mostly zeros: skip them.
+    for (let k = 0; k < IN; k++) {
+      const xk = x[k];
+      if (xk === 0) continue;
+      const row = k * H;
+      for (let j = 0; j < H; j++) he[j] += xk * W1[row + j];
     }
+    for (let j = 0; j < H; j++) if (he[j] < 0) he[j] = 0;
+    const ze = z.subarray(e * OUT, e * OUT + OUT);
     let max = -Infinity;
-    for (let c = 0; c < C; c++) {
-      let a = p["out.bias"][c];
-      for (let k = 0; k < H; k++) a += h2[k] * p["out.weight"][k * C + c];
-      z[c] = a;
+    for (let c = 0; c < OUT; c++) {
+      let a = b2[c];
+      for (let j = 0; j < H; j++) a += he[j] * W2[j * OUT + c];
+      ze[c] = a;
       if (a > max) max = a;
     }
     let sum = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(z[c] - max);
-    const y = data.y[i];
-    loss += -(z[y] - max - Math.log(sum));
+    for (let c = 0; c < OUT; c++) sum += Math.exp(ze[c] - max);
+    const y = data.y[idx[e]];
+    loss += Math.log(sum) - (ze[y] - max);
     let best = 0;
-    for (let c = 1; c < C; c++) if (z[c] > z[best]) best = c;
+    for (let c = 1; c < OUT; c++) if (ze[c] > ze[best]) best = c;
     if (best === y) correct++;
-    if (!g) continue;
-    // Backward: softmax - onehot, averaged over the batch.
-    for (let c = 0; c < C; c++) z[c] = (Math.exp(z[c] - max) / sum - (c === y ? 1 : 0)) / m;
-    d2.fill(0);
-    for (let k = 0; k < H; k++) {
-      for (let c = 0; c < C; c++) {
-        g["out.weight"][k * C + c] += h2[k] * z[c];
-        d2[k] += p["out.weight"][k * C + c] * z[c];
-      }
-    }
-    for (let c = 0; c < C; c++) g["out.bias"][c] += z[c];
-    for (let k = 0; k < H; k++) d2[k] *= 1 - h2[k] * h2[k];
-    d1.fill(0);
-    for (let k = 0; k < H; k++) {
+    if (g) for (let c = 0; c < OUT; c++) ze[c] = (Math.exp(ze[c] - max) / sum - (c === y ? 1 : 0)) / B;
+  }
+  if (g) {
+    const gW1 = g["fc1.weight"], gb1 = g["fc1.bias"], gW2 = g["fc2.weight"], gb2 = g["fc2.bias"];
+    gW1.fill(0);
+    gb1.fill(0);
+    gW2.fill(0);
+    gb2.fill(0);
+    const dh = new Float32Array(H);
+    for (let e = 0; e < B; e++) {
+      const he = h.subarray(e * H, e * H + H);
+      const ze = z.subarray(e * OUT, e * OUT + OUT);
       for (let j = 0; j < H; j++) {
-        g["l2.weight"][k * H + j] += h1[k] * d2[j];
-        d1[k] += p["l2.weight"][k * H + j] * d2[j];
+        let d = 0;
+        const hj = he[j];
+        for (let c = 0; c < OUT; c++) {
+          gW2[j * OUT + c] += hj * ze[c];
+          d += W2[j * OUT + c] * ze[c];
+        }
+        dh[j] = hj > 0 ? d : 0;
       }
-    }
-    for (let j = 0; j < H; j++) g["l2.bias"][j] += d2[j];
-    for (let k = 0; k < H; k++) {
-      const dk = d1[k] * (1 - h1[k] * h1[k]);
-      g["l1.weight"][k] += x0 * dk;
-      g["l1.weight"][H + k] += x1 * dk;
-      g["l1.bias"][k] += dk;
+      for (let c = 0; c < OUT; c++) gb2[c] += ze[c];
+      for (let j = 0; j < H; j++) gb1[j] += dh[j];
+      const x = data.x.subarray(idx[e] * IN, idx[e] * IN + IN);
+      for (let k = 0; k < IN; k++) {
+        const xk = x[k];
+        if (xk === 0) continue;
+        const row = k * H;
+        for (let j = 0; j < H; j++) gW1[row + j] += xk * dh[j];
+      }
     }
   }
-  return { loss: loss / m, acc: correct / m };
+  return { loss: loss / B, acc: correct / B };
+}
+
+/** Loss and accuracy over a whole dataset, in chunks. */
+export function evaluate(p: P, hidden: number, data: Dataset): { loss: number; acc: number } {
+  const chunk = 500;
+  const s = scratch(hidden, chunk);
+  let loss = 0;
+  let acc = 0;
+  for (let at = 0; at < data.n; at += chunk) {
+    const idx = Int32Array.from({ length: Math.min(chunk, data.n - at) }, (_, i) => at + i);
+    const r = lossAndGrad(p, hidden, data, idx, s);
+    loss += r.loss * idx.length;
+    acc += r.acc * idx.length;
+  }
+  return { loss: loss / data.n, acc: acc / data.n };
 }
