@@ -1,4 +1,5 @@
 /** optc's command line: check, fmt, explain, trace, docs, demo. */
+import { OptcError } from "../compiler/diagnostics.js";
 import { OptcRuntimeError } from "../runtime/errors.js";
 import { parseArgs, type OptionSpec } from "./args.js";
 import { checkHelp, runCheck } from "./commands/check.js";
@@ -28,7 +29,11 @@ const COMMANDS: Record<string, { help: string; options: Record<string, OptionSpe
     run: runCompile,
   },
   docs: { help: docsHelp, options: { write: { value: true }, check: { value: true }, help: { short: "h" } }, run: runDocs },
-  demo: { help: demoHelp, options: { configs: { value: true }, epochs: { value: true }, seed: { value: true }, out: { value: true }, quiet: {}, help: { short: "h" } }, run: runDemo },
+  demo: {
+    help: demoHelp,
+    options: { configs: { value: true }, backends: { value: true }, epochs: { value: true }, seed: { value: true }, hidden: { value: true }, batch: { value: true }, out: { value: true }, quiet: {}, help: { short: "h" } },
+    run: runDemo,
+  },
 };
 
 export const USAGE = `optc ${OPTC_VERSION}: the optimizer compiler (optax's optimizers, SAM included, as fused kernels)
@@ -76,6 +81,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       process.stderr.write(`optc ${cmd}: ${e.message}\n(run optc ${cmd} --help)\n`);
       return 2;
+    }
+    if (e instanceof OptcError) {
+      process.stderr.write(e.message + "\n");
+      return 1;
     }
     if (e instanceof OptcRuntimeError) {
       process.stderr.write(e.message + "\n");

@@ -5,7 +5,7 @@ import type { Parsed } from "../args.js";
 import { UsageError } from "../io.js";
 import { evaluate, initParams, lossAndGrad, rng, scratch } from "../demo/mlp.js";
 import { loadMnist } from "../demo/mnist.js";
-import { renderCharts, type CurvePoint } from "../demo/plot.js";
+import type { CurvePoint } from "../demo/plot.js";
 
 export const DEMO_CONFIGS = [
   "sgd(0.05, momentum=0.9)",
@@ -107,6 +107,8 @@ export async function runDemo(p: Parsed): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(resolve(outDir, "results.md"), `${table}\n`);
   writeFileSync(resolve(outDir, "curves.json"), JSON.stringify(points, null, 1));
+  // Loaded here: the plotting stack is a dev dependency, needed only by the demo.
+  const { renderCharts } = await import("../demo/plot.js");
   const files = await renderCharts(points, outDir);
   log(`\nwrote ${files.map((f) => f.slice(outDir.length + 1)).join(", ")}, results.md and curves.json to ${outDir}\n`);
   return 0;

@@ -16,6 +16,20 @@ export interface CheckResult {
 
 const PREFIXES = [["optax", "contrib"], ["optax"]];
 
+/** Names people bring from PyTorch, Keras and tfjs, mapped to optax's. */
+const SYNONYMS: Record<string, string> = {
+  lr: "learning_rate",
+  learningRate: "learning_rate",
+  beta1: "b1",
+  beta2: "b2",
+  betas: "b1",
+  epsilon: "eps",
+  decay_rate: "decay",
+  sync: "sync_period",
+  k: "sync_period",
+  clipnorm: "max_norm",
+};
+
 interface BindingInfo {
   expr: Expr;
   span: Span;
@@ -211,7 +225,8 @@ class Checker {
       const p = def.params.find((q) => !q.varargs && (q.name === arg.name || q.aliases?.includes(arg.name!)));
       if (!p) {
         const names = def.params.filter((q) => !q.varargs).flatMap((q) => [q.name, ...(q.aliases ?? [])]);
-        const guess = closest(arg.name, names);
+        const synonym = SYNONYMS[arg.name];
+        const guess = synonym && names.includes(synonym) ? synonym : closest(arg.name, names);
         if (guess) suggested.add(guess);
         this.report(
           error("E202", `${def.name}() has no parameter '${arg.name}'`, arg.nameSpan ?? arg.span, guess ? `did you mean '${guess}'?` : names.length ? `its parameters are: ${names.join(", ")}` : `${def.name}() takes no arguments`),
