@@ -1,21 +1,30 @@
 /**
- * npm run bench: optc's generated JS step vs a hand-written fused loop of the same math
- * (codegen overhead, goal ≤ 1.1×) and vs a streaming `y = x + y` limit, measured side by side.
- * Usage: npm run bench [-- --sizes 1e5,1e6 --rounds 15]
+ * npm run bench: ratios measured side by side (paired rounds, medians; these machines are noisy).
+ *   - optc's JS step vs a hand-written fused loop of the same math (codegen overhead, goal ≤ 1.1×)
+ *     and vs the streaming limit `y = x + y` (memory bandwidth);
+ *   - an unfused baseline (one loop per transform, temporaries) vs optc;
+ *   - TensorFlow.js cpu and wasm optimizers vs optc (adam, sgd, momentum), each in its own process;
+ *   - compile latency, cold and warm.
+ * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --no-tfjs]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { compile } from "../index.js";
 import { bench, type Candidate, type Row } from "./harness.js";
+import { CONFIGS, fused, unfused } from "./kernels.js";
 
+const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
 };
-const sizes = arg("sizes", "1e5,1e6").split(",").map(Number);
-const rounds = Number(arg("rounds", "15"));
+const sizes = arg("sizes", "1e5,1e6,1e7").split(",").map(Number);
+const rounds = Number(arg("rounds", "9"));
+const withTfjs = !argv.includes("--no-tfjs");
+const here = new URL(".", import.meta.url).pathname;
 
-function random(n: number, seed: number): Float32Array {
+function randomArray(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
   let s = seed;
   for (let i = 0; i < n; i++) {
@@ -25,68 +34,106 @@ function random(n: number, seed: number): Float32Array {
   return a;
 }
 
-/** Hand-written closures over their buffers, the fastest JS shape (shared/perf/anchors.md). */
-function handAdam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, b1: number, b2: number, eps: number) {
-  let t = 0;
-  const n = p.length;
-  return () => {
-    t++;
-    const bc1 = 1 - Math.pow(b1, t);
-    const bc2 = 1 - Math.pow(b2, t);
-    const c1 = 1 - b1;
-    const c2 = 1 - b2;
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      const mi = c1 * gi + b1 * m[i];
-      const vi = c2 * (gi * gi) + b2 * v[i];
-      m[i] = mi;
-      v[i] = vi;
-      p[i] = p[i] + -lr * (mi / bc1 / (Math.sqrt(vi / bc2) + eps));
-    }
-  };
-}
-function handSgd(p: Float32Array, g: Float32Array, lr: number) {
-  const n = p.length;
-  return () => {
-    for (let i = 0; i < n; i++) p[i] = p[i] + -lr * g[i];
-  };
-}
-function limitAdd(x: Float32Array, y: Float32Array) {
-  const n = x.length;
-  return () => {
+function limit(n: number): Candidate {
+  const x = randomArray(n, 9), y = new Float32Array(n);
+  const fn = () => {
     for (let i = 0; i < n; i++) y[i] = x[i] + y[i];
   };
+  return { name: "limit y=x+y", bytes: 12 * n, fn };
 }
 
-const results: Record<string, Row[]> = {};
+interface KernelResult {
+  config: string;
+  n: number;
+  optcMs: number;
+  handMs: number;
+  unfusedMs: number;
+  limitMs: number;
+  optcVsHand: number;
+  optcVsLimit: number;
+  unfusedVsOptc: number;
+  optcGBps: number;
+}
+
+const kernelResults: KernelResult[] = [];
 for (const n of sizes) {
-  const g = random(n, 1);
-  const cands: Candidate[] = [];
-  cands.push({ name: "limit y=x+y", bytes: 12 * n, fn: limitAdd(random(n, 2), new Float32Array(n)) });
-  cands.push({ name: "hand-written fused adam", bytes: 28 * n, fn: handAdam(random(n, 3), g, new Float32Array(n), new Float32Array(n), 1e-3, 0.9, 0.999, 1e-8) });
-  cands.push({ name: "hand-written fused sgd", bytes: 12 * n, fn: handSgd(random(n, 4), g, 1e-3) });
-  for (const [name, cfg, bytes] of [["adam", "adam(1e-3)", 28], ["sgd", "sgd(1e-3)", 12]] as const) {
-    for (const validate of [false, true]) {
-      const run = compile(cfg).initSync({ w: { shape: [n], data: random(n, 5) } }, { validate });
-      run.grads.w.set(g);
-      cands.push({ name: `optc ${name}${validate ? " (+NaN check)" : ""}`, bytes: (bytes + (validate ? 4 : 0)) * n, fn: () => run.stepSync() });
-    }
+  const g = randomArray(n, 1);
+  for (const [name, c] of Object.entries(CONFIGS)) {
+    const run = compile(c.optc).initSync({ w: { shape: [n], data: randomArray(n, 2) } }, { validate: false });
+    run.grads.w.set(g);
+    const optcStep = () => {
+      for (let k = 0; k < c.calls; k++) run.stepSync();
+    };
+    const rows: Row[] = bench(
+      [
+        limit(n),
+        { name: "optc", bytes: c.bytes * n, fn: optcStep },
+        { name: "hand", bytes: c.bytes * n, fn: fused[name]({ p: randomArray(n, 2), g }) },
+        { name: "unfused", bytes: c.bytes * n, fn: unfused[name]({ p: randomArray(n, 2), g }) },
+      ],
+      { rounds: n >= 1e7 ? Math.max(5, Math.ceil(rounds / 2)) : rounds, minMs: 20, baseline: "optc" },
+    );
+    const r = (x: string) => rows.find((row) => row.name === x)!;
+    kernelResults.push({
+      config: name,
+      n,
+      optcMs: r("optc").medianMs,
+      handMs: r("hand").medianMs,
+      unfusedMs: r("unfused").medianMs,
+      limitMs: r("limit y=x+y").medianMs,
+      optcVsHand: 1 / r("hand").ratio,
+      optcVsLimit: 1 / r("limit y=x+y").ratio,
+      unfusedVsOptc: r("unfused").ratio,
+      optcGBps: r("optc").gbps,
+    });
+    process.stderr.write(`  ${name} @ ${n.toExponential(0)}: optc ${r("optc").medianMs.toFixed(3)} ms, ×hand ${(1 / r("hand").ratio).toFixed(2)}, unfused/optc ${r("unfused").ratio.toFixed(2)}\n`);
   }
-  results[String(n)] = bench(cands, { rounds, minMs: 20, baseline: "limit y=x+y" });
 }
 
-const handOf = (name: string) => (name.includes("adam") ? "hand-written fused adam" : name.includes("sgd") ? "hand-written fused sgd" : undefined);
-const lines = ["| N | kernel | median ms | GB/s | × limit | × hand-written |", "|---|---|---|---|---|---|"];
-for (const [n, rows] of Object.entries(results)) {
-  for (const r of rows) {
-    const hand = handOf(r.name);
-    const h = hand && r.name.startsWith("optc") ? (r.ratio / rows.find((x) => x.name === hand)!.ratio).toFixed(2) : "";
-    lines.push(`| ${Number(n).toExponential(0)} | ${r.name} | ${r.medianMs.toFixed(3)} | ${r.gbps.toFixed(1)} | ${r.ratio.toFixed(2)} | ${h} |`);
+const tfjs: Record<string, Record<string, Row[]>> = {};
+if (withTfjs) {
+  for (const backend of ["cpu", "wasm"]) {
+    process.stderr.write(`  tfjs-${backend} (separate process)…\n`);
+    const out = execFileSync(process.execPath, ["--import", "tsx", `${here}tfjs_child.ts`, backend, sizes.join(","), String(Math.min(rounds, 7))], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    tfjs[backend] = JSON.parse(out);
   }
 }
-const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}`;
-const table = lines.join("\n");
-console.log(`optc bench (${machine}; paired medians over ${rounds} rounds)\n\n${table}`);
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ machine, date: new Date().toISOString(), rounds, results }, null, 2));
-writeFileSync(new URL("./results/latest.md", import.meta.url), `${machine}\n\n${table}\n`);
+
+let latency: Record<string, number> | undefined;
+if (existsSync(`${here}../dist/index.js`)) {
+  const samples = Array.from({ length: 5 }, () => JSON.parse(execFileSync(process.execPath, [`${here}compile_latency.mjs`], { encoding: "utf8" })) as Record<string, number>);
+  const med = (k: string) => samples.map((s) => s[k]).sort((a, b) => a - b)[2];
+  latency = { importMs: med("importMs"), coldMs: med("coldMs"), firstCompileMs: med("firstCompileMs"), warmMs: med("warmMs") };
+}
+
+// ---------------------------------------------------------------- report
+const fmt = (x: number, d = 2) => x.toFixed(d);
+const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const md: string[] = [];
+md.push(`Machine: ${machine}; ${new Date().toISOString().slice(0, 10)}; paired medians over ${rounds} rounds (1e7: fewer).`, "");
+md.push("**optc JS step vs baselines** (ratios of step times; < 1 means optc is faster)", "");
+md.push("| config | N | optc ms | optc GB/s | optc / hand-written fused | optc / limit y=x+y | unfused / optc |", "|---|---|---|---|---|---|---|");
+for (const r of kernelResults) md.push(`| ${r.config} | ${r.n.toExponential(0)} | ${fmt(r.optcMs, 3)} | ${fmt(r.optcGBps, 1)} | ${fmt(r.optcVsHand)} | ${fmt(r.optcVsLimit)} | ${fmt(r.unfusedVsOptc)} |`);
+if (withTfjs) {
+  md.push("", "**TensorFlow.js optimizers vs optc** (tfjs step time / optc step time, same process; > 1 means optc is faster)", "");
+  md.push("| optimizer | N | tfjs-cpu ms | tfjs-cpu / optc | tfjs-wasm ms | tfjs-wasm / optc |", "|---|---|---|---|---|---|");
+  for (const key of Object.keys(tfjs.cpu)) {
+    const [name, n] = key.split("/");
+    const cell = (b: string) => {
+      const rows = tfjs[b][key];
+      const t = rows.find((x) => x.name.startsWith("tfjs"))!;
+      return [fmt(t.medianMs, 3), fmt(t.ratio)];
+    };
+    md.push(`| ${name} | ${Number(n).toExponential(0)} | ${cell("cpu").join(" | ")} | ${cell("wasm").join(" | ")} |`);
+  }
+}
+if (latency) {
+  md.push("", "**Compile latency** (config string → ready optimizer, `chain(clip_by_global_norm(1.0), adamw(1e-3))`)", "");
+  md.push("| cold: fresh process, imports included | of which importing optc | first compile | warm compile |", "|---|---|---|---|");
+  md.push(`| ${fmt(latency.coldMs, 1)} ms | ${fmt(latency.importMs, 1)} ms | ${fmt(latency.firstCompileMs, 1)} ms | ${fmt(latency.warmMs, 2)} ms |`);
+}
+const table = md.join("\n");
+console.log(`\noptc bench\n\n${table}`);
+mkdirSync(`${here}results`, { recursive: true });
+writeFileSync(`${here}results/latest.json`, JSON.stringify({ machine, date: new Date().toISOString(), rounds, kernels: kernelResults, tfjs, latency }, null, 1));
+writeFileSync(`${here}results/latest.md`, `${table}\n`);

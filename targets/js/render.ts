@@ -3,7 +3,7 @@
  * a closure over its buffers (2× faster than passing arrays per call, see perf anchors).
  * Math is float64 JS numbers; stores into Float32Array round like the interpreter's f32.
  */
-import { isSegmented, type Kernel, type KernelOp } from "../kernel.js";
+import { isSegmented, type Kernel } from "../kernel.js";
 import { commentSafe, jsNumber } from "../print_number.js";
 import type { BinaryOp, UnaryOp } from "../../runtime/ops.js";
 
@@ -71,11 +71,6 @@ function binary(op: BinaryOp, a: string, b: string): string {
     case "or":
       return `(${truthy(a)} || ${truthy(b)} ? 1 : 0)`;
   }
-}
-
-/** Ops whose value is the same for every element of a segment (hoisted out of the element loop). */
-function isLeaf(op: KernelOp): boolean {
-  return op.op === "const" || op.op === "uniform" || op.op === "segval";
 }
 
 /** Emits the per-element statements for index expression `idx`; returns names per op. */
@@ -164,6 +159,5 @@ export function renderJs(k: Kernel): string {
   }
   L.push(`  };`);
   L.push(`};`);
-  void isLeaf;
   return L.join("\n");
 }
