@@ -35,7 +35,8 @@ function sample(fn: () => void, minMs: number): number {
 }
 
 export function bench(cands: Candidate[], opts: { rounds: number; minMs: number; baseline: string }): Row[] {
-  for (const c of cands) for (let i = 0; i < 3; i++) c.fn(); // warm up, let the JIT settle
+  // Warm up for 150 ms each so every candidate is fully optimised (tiered up) before round 1.
+  for (const c of cands) sample(c.fn, 150);
   const times = new Map<string, number[]>(cands.map((c) => [c.name, []]));
   const ratios = new Map<string, number[]>(cands.map((c) => [c.name, []]));
   for (let r = 0; r < opts.rounds; r++) {

@@ -117,6 +117,18 @@ function samFused(p: Float32Array, g: Float32Array, rho: number, lr: number) {
   };
 }
 
+/** The streaming limit: read 2 arrays, write 1 (memory bandwidth of a plain JS loop). */
+function limitAdd(x: Float32Array, y: Float32Array) {
+  const n = x.length;
+  return () => {
+    for (let i = 0; i < n; i++) y[i] = x[i] + y[i];
+  };
+}
+
+export function limit(x: Float32Array, y: Float32Array): () => void {
+  return fresh(limitAdd)(x, y);
+}
+
 /** A fresh copy of a self-contained factory (its own function, so its closure is the only one). */
 function fresh<F extends (...args: never[]) => unknown>(f: F): F {
   return new Function(`return (${f.toString()})`)() as F;

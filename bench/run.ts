@@ -5,14 +5,15 @@
  *   - an unfused baseline (one loop per transform, temporaries) vs optc;
  *   - TensorFlow.js cpu and wasm optimizers vs optc (adam, sgd, momentum), each in its own process;
  *   - compile latency, cold and warm.
- * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --no-tfjs]
+ * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --no-tfjs | --report-only]
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { compile } from "../index.js";
 import { bench, type Candidate, type Row } from "./harness.js";
-import { CONFIGS, fused, unfused } from "./kernels.js";
+import { CONFIGS, fused, limit, unfused } from "./kernels.js";
+import { report, type BenchResults, type KernelResult } from "./report.js";
 
 const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -24,6 +25,15 @@ const rounds = Number(arg("rounds", "9"));
 const withTfjs = !argv.includes("--no-tfjs");
 const here = new URL(".", import.meta.url).pathname;
 
+if (argv.includes("--report-only")) {
+  // Re-render the saved results (after a change to the report) without measuring again.
+  const saved = JSON.parse(readFileSync(`${here}results/latest.json`, "utf8")) as BenchResults;
+  const table = report(saved);
+  console.log(table);
+  writeFileSync(`${here}results/latest.md`, `${table}\n`);
+  process.exit(0);
+}
+
 function randomArray(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
   let s = seed;
@@ -34,26 +44,10 @@ function randomArray(n: number, seed: number): Float32Array {
   return a;
 }
 
-function limit(n: number): Candidate {
-  const x = randomArray(n, 9), y = new Float32Array(n);
-  const fn = () => {
-    for (let i = 0; i < n; i++) y[i] = x[i] + y[i];
-  };
-  return { name: "limit y=x+y", bytes: 12 * n, fn };
+function limitCandidate(n: number): Candidate {
+  return { name: "limit y=x+y", bytes: 12 * n, fn: limit(randomArray(n, 9), new Float32Array(n)) };
 }
 
-interface KernelResult {
-  config: string;
-  n: number;
-  optcMs: number;
-  handMs: number;
-  unfusedMs: number;
-  limitMs: number;
-  optcVsHand: number;
-  optcVsLimit: number;
-  unfusedVsOptc: number;
-  optcGBps: number;
-}
 
 const kernelResults: KernelResult[] = [];
 for (const n of sizes) {
@@ -66,7 +60,7 @@ for (const n of sizes) {
     };
     const rows: Row[] = bench(
       [
-        limit(n),
+        limitCandidate(n),
         { name: "optc", bytes: c.bytes * n, fn: optcStep },
         { name: "hand", bytes: c.bytes * n, fn: fused[name]({ p: randomArray(n, 2), g }) },
         { name: "unfused", bytes: c.bytes * n, fn: unfused[name]({ p: randomArray(n, 2), g }) },
@@ -106,34 +100,10 @@ if (existsSync(`${here}../dist/index.js`)) {
   latency = { importMs: med("importMs"), coldMs: med("coldMs"), firstCompileMs: med("firstCompileMs"), warmMs: med("warmMs") };
 }
 
-// ---------------------------------------------------------------- report
-const fmt = (x: number, d = 2) => x.toFixed(d);
 const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const md: string[] = [];
-md.push(`Machine: ${machine}; ${new Date().toISOString().slice(0, 10)}; paired medians over ${rounds} rounds (1e7: fewer).`, "");
-md.push("**optc JS step vs baselines** (ratios of step times; < 1 means optc is faster)", "");
-md.push("| config | N | optc ms | optc GB/s | optc / hand-written fused | optc / limit y=x+y | unfused / optc |", "|---|---|---|---|---|---|---|");
-for (const r of kernelResults) md.push(`| ${r.config} | ${r.n.toExponential(0)} | ${fmt(r.optcMs, 3)} | ${fmt(r.optcGBps, 1)} | ${fmt(r.optcVsHand)} | ${fmt(r.optcVsLimit)} | ${fmt(r.unfusedVsOptc)} |`);
-if (withTfjs) {
-  md.push("", "**TensorFlow.js optimizers vs optc** (tfjs step time / optc step time, same process; > 1 means optc is faster)", "");
-  md.push("| optimizer | N | tfjs-cpu ms | tfjs-cpu / optc | tfjs-wasm ms | tfjs-wasm / optc |", "|---|---|---|---|---|---|");
-  for (const key of Object.keys(tfjs.cpu)) {
-    const [name, n] = key.split("/");
-    const cell = (b: string) => {
-      const rows = tfjs[b][key];
-      const t = rows.find((x) => x.name.startsWith("tfjs"))!;
-      return [fmt(t.medianMs, 3), fmt(t.ratio)];
-    };
-    md.push(`| ${name} | ${Number(n).toExponential(0)} | ${cell("cpu").join(" | ")} | ${cell("wasm").join(" | ")} |`);
-  }
-}
-if (latency) {
-  md.push("", "**Compile latency** (config string → ready optimizer, `chain(clip_by_global_norm(1.0), adamw(1e-3))`)", "");
-  md.push("| cold: fresh process, imports included | of which importing optc | first compile | warm compile |", "|---|---|---|---|");
-  md.push(`| ${fmt(latency.coldMs, 1)} ms | ${fmt(latency.importMs, 1)} ms | ${fmt(latency.firstCompileMs, 1)} ms | ${fmt(latency.warmMs, 2)} ms |`);
-}
-const table = md.join("\n");
+const results: BenchResults = { machine, date: new Date().toISOString(), rounds, sizes, kernels: kernelResults, tfjs, latency };
+const table = report(results);
 console.log(`\noptc bench\n\n${table}`);
 mkdirSync(`${here}results`, { recursive: true });
-writeFileSync(`${here}results/latest.json`, JSON.stringify({ machine, date: new Date().toISOString(), rounds, kernels: kernelResults, tfjs, latency }, null, 1));
+writeFileSync(`${here}results/latest.json`, JSON.stringify(results, null, 1));
 writeFileSync(`${here}results/latest.md`, `${table}\n`);

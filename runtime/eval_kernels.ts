@@ -8,7 +8,7 @@
  */
 import type { KernelFactory } from "./backends/js/index.js";
 import { fail } from "./errors.js";
-import { FINITE_CHECK_BODY } from "./finite.js";
+import { finiteCheckPlain } from "./finite.js";
 import type { KernelSource } from "./kernels.js";
 
 export const evalKernels: KernelSource = {
@@ -17,6 +17,7 @@ export const evalKernels: KernelSource = {
     return new Function(code)() as KernelFactory;
   },
   finiteCheck(a) {
-    return new Function("a", FINITE_CHECK_BODY)(a) as () => number;
+    const factory = new Function(`return (${finiteCheckPlain.toString()})`)() as typeof finiteCheckPlain;
+    return factory(a);
   },
 };

@@ -2,6 +2,7 @@
  * load(artifact) → Optimizer; init(params) → Run, which owns every state buffer and
  * updates the caller's params in place. SAM's phases are chosen here, on the host.
  */
+import { GRADS, PARAMS, SAM_ADV_GRADS as ADV_GRADS, SAM_CACHE as CACHE, SAM_PERTURBED as PERTURBED, SAM_STEPS as STEPS } from "./arena_names.js";
 import { ARTIFACT_VERSION, type CompiledStep } from "./artifact.js";
 import type { KernelSource } from "./kernels.js";
 import { jsExecutor } from "./backends/js/executor.js";
@@ -33,11 +34,6 @@ export interface StepOptions {
   allReduce?: AllReduce;
 }
 
-const GRADS = "grads";
-const ADV_GRADS = "sam.adv_grads";
-const PERTURBED = "sam.perturbed";
-const CACHE = "sam.cache";
-const STEPS = "sam.steps_since_sync";
 
 
 export class Optimizer {
@@ -168,8 +164,9 @@ export class Run {
     copyNamed(this.arena(GRADS), this.layout, grads, "grads");
   }
 
+  /** A copy of the params (the views in run.params are live). */
   readParams(): Tensors {
-    return viewsOf(this.arena("params").slice(), this.layout);
+    return viewsOf(this.arena(PARAMS).slice(), this.layout);
   }
 
   async step(options: StepOptions = {}): Promise<void> {
@@ -179,11 +176,7 @@ export class Run {
       if (options.grads) this.writeGrads(options.grads);
       const proto = this.artifact.protocol;
       if (proto.kind === "sam" && proto.opaque) await this.opaqueCycle(proto.syncPeriod, options);
-      else {
-        const phase = this.phase;
-        this.runPhase(phase);
-        if (phase === "outer" || phase === "step") this.outerCount++;
-      }
+      else this.transparentStep();
       this.count++;
     } finally {
       this.busy = false;
@@ -196,10 +189,15 @@ export class Run {
     if (proto.kind === "sam" && proto.opaque) fail("R204", "opaque SAM steps need step({ gradFn }) (async)", "use await run.step({ gradFn })");
     if (this.busy) fail("R109", "stepSync() called while another step() is running", "await each step before the next");
     if (options.grads) this.writeGrads(options.grads);
+    this.transparentStep();
+    this.count++;
+  }
+
+  /** One call of a plain optimizer, or one phase of a transparent SAM cycle. */
+  private transparentStep(): void {
     const phase = this.phase;
     this.runPhase(phase);
     if (phase === "outer" || phase === "step") this.outerCount++;
-    this.count++;
   }
 
   private async opaqueCycle(k: number, options: StepOptions): Promise<void> {
@@ -305,7 +303,7 @@ export class Run {
 
   /** Resets every state slot, counter and the params to their initial values. */
   reset(): void {
-    const p = this.arena("params");
+    const p = this.arena(PARAMS);
     p.set(this.initialParams);
     for (const a of this.artifact.arenas) {
       if (a.role === "params") continue;

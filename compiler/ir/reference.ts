@@ -1,10 +1,10 @@
 /** A runtime executor that runs the unfused StepPrograms through the reference interpreter. */
+import { GRADIENT_ARENAS } from "../../runtime/arena_names.js";
 import { OptcRuntimeError } from "../../runtime/errors.js";
 import type { ExecutorFactory } from "../../runtime/executor.js";
 import type { StepProgram } from "./node.js";
 import { GuardFailure, interpret } from "./interp.js";
 
-const GRADIENT_ARENAS = ["grads", "sam.adv_grads"];
 
 export function interpExecutor(phases: readonly StepProgram[]): ExecutorFactory {
   const byName = new Map(phases.map((p) => [p.name, p]));

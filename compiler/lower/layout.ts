@@ -1,8 +1,9 @@
 /** The state layout a config needs: arenas (per-element), counters (host int32), masks. */
 import type { ArenaDecl, ArenaRole, CounterDecl, MaskDecl } from "../../runtime/artifact.js";
 
-export const PARAMS = "params";
-export const GRADS = "grads";
+import { GRADS, PARAMS } from "../../runtime/arena_names.js";
+
+export { GRADS, PARAMS };
 
 export class Layout {
   readonly arenas: ArenaDecl[] = [

@@ -11,6 +11,7 @@
  *   opaque_adversarial_first: x ← θ - A(g; θ);   opaque_adversarial: x ← x - A(d; x)
  *   opaque_outer: θ ← θ + O(d or g; params θ); A's state re-initialised
  */
+import { SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED, SAM_STEPS } from "../../runtime/arena_names.js";
 import type { Protocol } from "../../runtime/artifact.js";
 import type { CallValue } from "../check/types.js";
 import { Builder, type Id } from "../ir/builder.js";
@@ -19,10 +20,6 @@ import type { Ownership } from "./context.js";
 import { GRADS, PARAMS, type Layout } from "./layout.js";
 import { lowerTransform } from "./lower.js";
 
-export const SAM_CACHE = "sam.cache";
-export const SAM_PERTURBED = "sam.perturbed";
-export const SAM_ADV_GRADS = "sam.adv_grads";
-export const SAM_STEPS = "sam.steps_since_sync";
 
 export function lowerSam(tree: CallValue, layout: Layout): { phases: StepProgram[]; protocol: Protocol } {
   const num = (n: string) => (tree.args[n].k === "number" ? (tree.args[n] as { v: number }).v : NaN);

@@ -1,4 +1,5 @@
 import type { Builder, Id } from "../ir/builder.js";
+import type { ArgReader } from "../lower/context.js";
 import { param, type ScheduleDef } from "../registry/define.js";
 import { transitionSteps } from "./polynomial_schedule.js";
 
@@ -9,6 +10,12 @@ export interface ExpDecay {
   begin: number;
   staircase: boolean;
   end: number | undefined;
+}
+
+/** The decay's options from a call's arguments (shared with warmup_exponential_decay_schedule). */
+export function expDecayOptions(a: ArgReader, init: number): ExpDecay {
+  const end = a.value("end_value");
+  return { init, steps: a.num("transition_steps"), rate: a.num("decay_rate"), begin: a.num("transition_begin"), staircase: a.bool("staircase"), end: end.k === "number" ? end.v : undefined };
 }
 
 /** init·rate^((count-begin)/steps), held at init until begin, clamped at end_value. */
@@ -39,12 +46,5 @@ export const def: ScheduleDef = {
     param.bool("staircase", false),
     param.number("end_value", null),
   ],
-  lower: (b, a, count) => {
-    const end = a.value("end_value");
-    return exponentialDecay(
-      b,
-      { init: a.num("init_value"), steps: a.num("transition_steps"), rate: a.num("decay_rate"), begin: a.num("transition_begin"), staircase: a.bool("staircase"), end: end.k === "number" ? end.v : undefined },
-      count,
-    );
-  },
+  lower: (b, a, count) => exponentialDecay(b, expDecayOptions(a, a.num("init_value")), count),
 };

@@ -1,5 +1,5 @@
 import { param, type ScheduleDef } from "../registry/define.js";
-import { exponentialDecay } from "./exponential_decay.js";
+import { expDecayOptions, exponentialDecay } from "./exponential_decay.js";
 import { joinAt } from "./join_schedules.js";
 import { polynomial, transitionSteps } from "./polynomial_schedule.js";
 
@@ -21,10 +21,9 @@ export const def: ScheduleDef = {
   lower: (b, a, count) => {
     const peak = a.num("peak_value");
     const warmup = a.num("warmup_steps");
-    const end = a.value("end_value");
     return joinAt(b, count, [
       (c) => polynomial(b, b.const(a.num("init_value")), b.const(peak), 1, warmup, 0, c),
-      (c) => exponentialDecay(b, { init: peak, steps: a.num("transition_steps"), rate: a.num("decay_rate"), begin: a.num("transition_begin"), staircase: a.bool("staircase"), end: end.k === "number" ? end.v : undefined }, c),
+      (c) => exponentialDecay(b, expDecayOptions(a, peak), c),
     ], [warmup]);
   },
 };

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { optc } from "../../vite.js";
 import { browserUnavailable, serve, withPage } from "../helpers/browser.js";
 import { expectClose } from "../helpers/run.js";
+import { SAM_PHASES_A, SAM_ROWS_A } from "../helpers/spec_rows.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const APP = join(ROOT, "examples/vite-app");
@@ -15,15 +16,6 @@ if (unavailable) {
   if (process.env.CI === "true") throw new Error(`CI=true but the browser test cannot run: ${unavailable}`);
 }
 
-// Spec §9.8(a): caller params after each call.
-const ROWS = [
-  [-1.0089443, 10.049193, 1],
-  [-0.59821117, 7.790161, 1],
-  [-0.60715544, 7.8393545, 1],
-  [-0.27678007, 6.02229, 1],
-  [-0.28572434, 6.0714836, 1],
-  [-0.01963517, 4.6079936, 1],
-];
 
 type Loc = { line: number; column: number; file?: string };
 
@@ -44,8 +36,8 @@ describe("examples/vite-app", () => {
         return page.textContent("#result");
       });
       const rows = JSON.parse(text!) as { phase: string; params: number[] }[];
-      expect(rows.map((r) => r.phase)).toEqual(["adversarial_first", "outer", "adversarial_first", "outer", "adversarial_first", "outer"]);
-      rows.forEach((r, i) => expectClose(r.params, ROWS[i], 2.4e-7, 3e-8));
+      expect(rows.map((r) => r.phase)).toEqual(SAM_PHASES_A);
+      rows.forEach((r, i) => expectClose(r.params, SAM_ROWS_A[i], 2.4e-7, 3e-8));
     } finally {
       server.close();
     }

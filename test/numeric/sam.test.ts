@@ -4,21 +4,14 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../index.js";
 import { expectClose, makeRun, quadGrad, trajectory } from "../helpers/run.js";
 import { model, wavyGrad } from "../helpers/catalog.js";
+import { SAM_ROWS_A } from "../helpers/spec_rows.js";
 
 const W0 = [-1, 10, 1];
 const TARGET = { w: [1, -1, 1] };
 const grad = (p: Record<string, Float32Array>, o: Record<string, Float32Array>) => quadGrad(p, o, TARGET);
 const PAPER = "sam(sgd(0.1), chain(normalize(), sgd(0.05)), sync_period=2)";
 
-// §9.8(a): caller params after each call, transparent mode.
-const ROWS_A = [
-  [-1.0089443, 10.049193, 1],
-  [-0.59821117, 7.790161, 1],
-  [-0.60715544, 7.8393545, 1],
-  [-0.27678007, 6.02229, 1],
-  [-0.28572434, 6.0714836, 1],
-  [-0.01963517, 4.6079936, 1],
-];
+
 
 describe("§9.8(a) paper SAM", () => {
   for (const backend of ["js", "interp"] as const) {
@@ -31,7 +24,7 @@ describe("§9.8(a) paper SAM", () => {
         grad(run.params, run.grads);
         await run.step();
         perturbed.push(run.perturbed);
-        expectClose(run.params.w, ROWS_A[call], 1e-6);
+        expectClose(run.params.w, SAM_ROWS_A[call], 1e-6);
       }
       expect(phases).toEqual(["adversarial_first", "outer", "adversarial_first", "outer", "adversarial_first", "outer"]);
       expect(perturbed).toEqual([true, false, true, false, true, false]);
@@ -41,7 +34,7 @@ describe("§9.8(a) paper SAM", () => {
     it(`opaque mode gives rows 2, 4, 6 in three calls (${backend})`, async () => {
       const run = makeRun("sam(sgd(0.1), chain(normalize(), sgd(0.05)), sync_period=2, opaque_mode=true)", { w: W0 }, backend);
       const traj = await trajectory(run, 3, grad);
-      traj.forEach((t, i) => expectClose(t.w, ROWS_A[2 * i + 1], 1e-6));
+      traj.forEach((t, i) => expectClose(t.w, SAM_ROWS_A[2 * i + 1], 1e-6));
     });
   }
   it("the true params are visible while perturbed", async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectClose } from "../helpers/run.js";
+import { SAM_PHASES_A, SAM_ROWS_A } from "../helpers/spec_rows.js";
 
 const BIN = new URL("../../bin/optc.js", import.meta.url).pathname;
 
@@ -55,18 +56,10 @@ describe("optc trace", () => {
   });
   it("prints the §9.8(a) rows with phases, and opaque mode rows 2, 4, 6 in three steps", () => {
     const t = rows(optc("trace", "sam(sgd(0.1), chain(normalize(), sgd(0.05)), sync_period=2)", "--problem", "quadratic", "--x0=-1,10,1", "--target=1,-1,1", "--steps", "6").out);
-    expect(t.map((x) => x.phase)).toEqual(["adversarial_first", "outer", "adversarial_first", "outer", "adversarial_first", "outer"]);
-    const spec = [
-      [-1.0089443, 10.049193, 1],
-      [-0.59821117, 7.790161, 1],
-      [-0.60715544, 7.8393545, 1],
-      [-0.27678007, 6.02229, 1],
-      [-0.28572434, 6.0714836, 1],
-      [-0.01963517, 4.6079936, 1],
-    ];
+    expect(t.map((x) => x.phase)).toEqual(SAM_PHASES_A);
     // Within 2 float32 ulps of the spec's float32 derivation (the last row's -0.0196 comes from
     // cancellation, so it is compared with an absolute 3e-8).
-    t.forEach((x, i) => expectClose(x.params, spec[i], 2.4e-7, 3e-8));
+    t.forEach((x, i) => expectClose(x.params, SAM_ROWS_A[i], 2.4e-7, 3e-8));
     const o = rows(optc("trace", "sam(sgd(0.1), chain(normalize(), sgd(0.05)), sync_period=2, opaque_mode=true)", "--problem", "quadratic", "--x0", "-1,10,1", "--target", "1,-1,1", "--steps", "3", "--backend", "interp").out);
     expect(o.map((x) => x.params)).toEqual([t[1].params, t[3].params, t[5].params]);
   });

@@ -1,4 +1,5 @@
 /** Runs a phase's passes: host program between passes, guards before any store, counters at the end. */
+import { GRADIENT_ARENAS } from "../../arena_names.js";
 import { fail } from "../../errors.js";
 import type { ExecutorContext, PhaseExecutor } from "../../executor.js";
 import { evalHost, type HostInputs, type HostValue } from "../../host.js";
@@ -14,7 +15,6 @@ interface BoundPhase {
   gradArenas: string[];
 }
 
-const GRADIENT_ARENAS = ["grads", "sam.adv_grads"];
 
 export function jsExecutor(ctx: ExecutorContext): PhaseExecutor {
   const arena = (name: string) => {

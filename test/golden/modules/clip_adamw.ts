@@ -54,52 +54,55 @@ export const artifact: CompiledStep = {
         { op: "reduce", reduction: 0, rank: "scalar", level: 1 },
         { op: "sqrt", a: 1, rank: "scalar", level: 1 },
         { op: "lt", a: 2, b: 0, rank: "scalar", level: 1 },
+        { op: "div", a: 0, b: 2, rank: "scalar", level: 1 },
         { op: "counter", counter: "chain[1].adamw.count", rank: "scalar", level: 0 },
         { op: "const", value: 0.09999999999999998, rank: "scalar", level: 0 },
         { op: "const", value: 0.9, rank: "scalar", level: 0 },
         { op: "const", value: 0.0010000000000000009, rank: "scalar", level: 0 },
         { op: "const", value: 0.999, rank: "scalar", level: 0 },
         { op: "const", value: 2147483647, rank: "scalar", level: 0 },
-        { op: "lt", a: 4, b: 9, rank: "scalar", level: 0 },
-        { op: "add", a: 4, b: 0, rank: "scalar", level: 0 },
-        { op: "select", c: 10, a: 11, b: 4, rank: "scalar", level: 0 },
-        { op: "pow", a: 6, b: 12, rank: "scalar", level: 0 },
-        { op: "sub", a: 0, b: 13, rank: "scalar", level: 0 },
-        { op: "pow", a: 8, b: 12, rank: "scalar", level: 0 },
-        { op: "sub", a: 0, b: 15, rank: "scalar", level: 0 },
+        { op: "lt", a: 5, b: 10, rank: "scalar", level: 0 },
+        { op: "add", a: 5, b: 0, rank: "scalar", level: 0 },
+        { op: "select", c: 11, a: 12, b: 5, rank: "scalar", level: 0 },
+        { op: "pow", a: 7, b: 13, rank: "scalar", level: 0 },
+        { op: "sub", a: 0, b: 14, rank: "scalar", level: 0 },
+        { op: "div", a: 0, b: 15, rank: "scalar", level: 0 },
+        { op: "pow", a: 9, b: 13, rank: "scalar", level: 0 },
+        { op: "sub", a: 0, b: 17, rank: "scalar", level: 0 },
+        { op: "div", a: 0, b: 18, rank: "scalar", level: 0 },
         { op: "const", value: 0, rank: "scalar", level: 0 },
         { op: "const", value: 1e-8, rank: "scalar", level: 0 },
         { op: "const", value: 0.0001, rank: "scalar", level: 0 },
         { op: "counter", counter: "chain[1].adamw.lr.count", rank: "scalar", level: 0 },
         { op: "const", value: (-1), rank: "scalar", level: 0 },
         { op: "const", value: 0.001, rank: "scalar", level: 0 },
-        { op: "sub", a: 20, b: 17, rank: "scalar", level: 0 },
-        { op: "max", a: 23, b: 17, rank: "scalar", level: 0 },
+        { op: "sub", a: 23, b: 20, rank: "scalar", level: 0 },
+        { op: "max", a: 26, b: 20, rank: "scalar", level: 0 },
         { op: "const", value: 100, rank: "scalar", level: 0 },
-        { op: "min", a: 24, b: 25, rank: "scalar", level: 0 },
-        { op: "div", a: 26, b: 25, rank: "scalar", level: 0 },
-        { op: "sub", a: 0, b: 27, rank: "scalar", level: 0 },
+        { op: "min", a: 27, b: 28, rank: "scalar", level: 0 },
+        { op: "div", a: 29, b: 28, rank: "scalar", level: 0 },
+        { op: "sub", a: 0, b: 30, rank: "scalar", level: 0 },
         { op: "const", value: (-0.001), rank: "scalar", level: 0 },
-        { op: "mul", a: 29, b: 28, rank: "scalar", level: 0 },
-        { op: "add", a: 30, b: 22, rank: "scalar", level: 0 },
-        { op: "sub", a: 20, b: 25, rank: "scalar", level: 0 },
+        { op: "mul", a: 32, b: 31, rank: "scalar", level: 0 },
+        { op: "add", a: 33, b: 25, rank: "scalar", level: 0 },
+        { op: "sub", a: 23, b: 28, rank: "scalar", level: 0 },
         { op: "const", value: 9900, rank: "scalar", level: 0 },
-        { op: "min", a: 32, b: 33, rank: "scalar", level: 0 },
+        { op: "min", a: 35, b: 36, rank: "scalar", level: 0 },
         { op: "const", value: 0.5, rank: "scalar", level: 0 },
         { op: "const", value: 3.141592653589793, rank: "scalar", level: 0 },
-        { op: "mul", a: 36, b: 34, rank: "scalar", level: 0 },
-        { op: "div", a: 37, b: 33, rank: "scalar", level: 0 },
-        { op: "cos", a: 38, rank: "scalar", level: 0 },
-        { op: "add", a: 0, b: 39, rank: "scalar", level: 0 },
-        { op: "mul", a: 35, b: 40, rank: "scalar", level: 0 },
-        { op: "add", a: 41, b: 17, rank: "scalar", level: 0 },
-        { op: "mul", a: 22, b: 42, rank: "scalar", level: 0 },
-        { op: "lt", a: 20, b: 25, rank: "scalar", level: 0 },
-        { op: "select", c: 44, a: 31, b: 43, rank: "scalar", level: 0 },
-        { op: "mul", a: 21, b: 45, rank: "scalar", level: 0 },
-        { op: "lt", a: 20, b: 9, rank: "scalar", level: 0 },
-        { op: "add", a: 20, b: 0, rank: "scalar", level: 0 },
-        { op: "select", c: 47, a: 48, b: 20, rank: "scalar", level: 0 },
+        { op: "mul", a: 39, b: 37, rank: "scalar", level: 0 },
+        { op: "div", a: 40, b: 36, rank: "scalar", level: 0 },
+        { op: "cos", a: 41, rank: "scalar", level: 0 },
+        { op: "add", a: 0, b: 42, rank: "scalar", level: 0 },
+        { op: "mul", a: 38, b: 43, rank: "scalar", level: 0 },
+        { op: "add", a: 44, b: 20, rank: "scalar", level: 0 },
+        { op: "mul", a: 25, b: 45, rank: "scalar", level: 0 },
+        { op: "lt", a: 23, b: 28, rank: "scalar", level: 0 },
+        { op: "select", c: 47, a: 34, b: 46, rank: "scalar", level: 0 },
+        { op: "mul", a: 24, b: 48, rank: "scalar", level: 0 },
+        { op: "lt", a: 23, b: 10, rank: "scalar", level: 0 },
+        { op: "add", a: 23, b: 0, rank: "scalar", level: 0 },
+        { op: "select", c: 50, a: 51, b: 23, rank: "scalar", level: 0 },
       ],
       reductions: [
         { scope: "global" },
@@ -153,8 +156,8 @@ export const artifact: CompiledStep = {
               { op: "uniform", index: 4 },
               { op: "load", arena: 0 },
               { op: "load", arena: 1 },
-              { op: "div", a: 13, b: 0 },
-              { op: "select", c: 1, a: 13, b: 14 },
+              { op: "mul", a: 13, b: 1 },
+              { op: "select", c: 0, a: 13, b: 14 },
               { op: "load", arena: 2 },
               { op: "load", arena: 3 },
               { op: "mul", a: 2, b: 15 },
@@ -166,8 +169,8 @@ export const artifact: CompiledStep = {
               { op: "mul", a: 5, b: 17 },
               { op: "add", a: 23, b: 24 },
               { op: "f32", a: 25 },
-              { op: "div", a: 21, b: 6 },
-              { op: "div", a: 26, b: 7 },
+              { op: "mul", a: 21, b: 6 },
+              { op: "mul", a: 26, b: 7 },
               { op: "add", a: 28, b: 8 },
               { op: "sqrt", a: 29 },
               { op: "add", a: 30, b: 9 },
@@ -185,7 +188,7 @@ export const artifact: CompiledStep = {
             ],
             reductions: [],
           },
-          uniforms: [2, 3, 14, 16, 46],
+          uniforms: [3, 4, 16, 19, 49],
           segvals: [],
           reductions: [],
           code: {},
@@ -193,8 +196,8 @@ export const artifact: CompiledStep = {
       ],
       guards: [],
       counterStores: [
-        { counter: "chain[1].adamw.count", value: 12 },
-        { counter: "chain[1].adamw.lr.count", value: 49 },
+        { counter: "chain[1].adamw.count", value: 13 },
+        { counter: "chain[1].adamw.lr.count", value: 52 },
       ],
       bytesPerElement: 32,
     },
@@ -273,8 +276,8 @@ const kernels: Record<string, KernelFactory> = {
         for (let i = 0; i < n; i++) {
           const t12 = a0[i];
           const t13 = a1[i];
-          const t14 = (t13 / u0);
-          const t15 = ((u1 !== 0 && u1 === u1) ? t13 : t14);
+          const t14 = (t13 * u1);
+          const t15 = ((u0 !== 0 && u0 === u0) ? t13 : t14);
           const t16 = a2[i];
           const t17 = a3[i];
           const t18 = (0.09999999999999998 * t15);
@@ -286,8 +289,8 @@ const kernels: Record<string, KernelFactory> = {
           const t24 = (0.999 * t17);
           const t25 = (t23 + t24);
           const t26 = Math.fround(t25);
-          const t27 = (t21 / u2);
-          const t28 = (t26 / u3);
+          const t27 = (t21 * u2);
+          const t28 = (t26 * u3);
           const t29 = (t28 + 0);
           const t30 = Math.sqrt(t29);
           const t31 = (t30 + 1e-8);

@@ -69,24 +69,26 @@ export const artifact: CompiledStep = {
         { op: "select", c: 6, a: 8, b: 0, rank: "scalar", level: 0 },
         { op: "pow", a: 2, b: 9, rank: "scalar", level: 0 },
         { op: "sub", a: 7, b: 10, rank: "scalar", level: 0 },
+        { op: "div", a: 7, b: 11, rank: "scalar", level: 0 },
         { op: "pow", a: 4, b: 9, rank: "scalar", level: 0 },
-        { op: "sub", a: 7, b: 12, rank: "scalar", level: 0 },
+        { op: "sub", a: 7, b: 13, rank: "scalar", level: 0 },
+        { op: "div", a: 7, b: 14, rank: "scalar", level: 0 },
         { op: "const", value: 0, rank: "scalar", level: 0 },
         { op: "const", value: 0.000001, rank: "scalar", level: 0 },
         { op: "maskflag", mask: 0, rank: "segment", level: 0 },
         { op: "const", value: 0.01, rank: "scalar", level: 0 },
         { op: "reduce", reduction: 0, rank: "segment", level: 1 },
-        { op: "sqrt", a: 18, rank: "segment", level: 1 },
-        { op: "max", a: 19, b: 14, rank: "segment", level: 1 },
+        { op: "sqrt", a: 20, rank: "segment", level: 1 },
+        { op: "max", a: 21, b: 16, rank: "segment", level: 1 },
         { op: "reduce", reduction: 1, rank: "segment", level: 1 },
-        { op: "sqrt", a: 21, rank: "segment", level: 1 },
-        { op: "max", a: 22, b: 14, rank: "segment", level: 1 },
-        { op: "add", a: 23, b: 14, rank: "segment", level: 1 },
-        { op: "div", a: 20, b: 24, rank: "segment", level: 1 },
-        { op: "eq", a: 20, b: 14, rank: "segment", level: 1 },
-        { op: "eq", a: 23, b: 14, rank: "segment", level: 1 },
-        { op: "or", a: 26, b: 27, rank: "segment", level: 1 },
-        { op: "select", c: 28, a: 7, b: 25, rank: "segment", level: 1 },
+        { op: "sqrt", a: 23, rank: "segment", level: 1 },
+        { op: "max", a: 24, b: 16, rank: "segment", level: 1 },
+        { op: "add", a: 25, b: 16, rank: "segment", level: 1 },
+        { op: "div", a: 22, b: 26, rank: "segment", level: 1 },
+        { op: "eq", a: 22, b: 16, rank: "segment", level: 1 },
+        { op: "eq", a: 25, b: 16, rank: "segment", level: 1 },
+        { op: "or", a: 28, b: 29, rank: "segment", level: 1 },
+        { op: "select", c: 30, a: 7, b: 27, rank: "segment", level: 1 },
         { op: "const", value: (-0.001), rank: "scalar", level: 0 },
       ],
       reductions: [
@@ -129,8 +131,8 @@ export const artifact: CompiledStep = {
               { op: "mul", a: 3, b: 13 },
               { op: "add", a: 19, b: 20 },
               { op: "f32", a: 21 },
-              { op: "div", a: 17, b: 4 },
-              { op: "div", a: 22, b: 5 },
+              { op: "mul", a: 17, b: 4 },
+              { op: "mul", a: 22, b: 5 },
               { op: "add", a: 24, b: 6 },
               { op: "sqrt", a: 25 },
               { op: "add", a: 26, b: 7 },
@@ -150,8 +152,8 @@ export const artifact: CompiledStep = {
               { value: 33, scope: "segment" },
             ],
           },
-          uniforms: [11, 13],
-          segvals: [16],
+          uniforms: [12, 15],
+          segvals: [18],
           reductions: [0, 1],
           code: {},
         },
@@ -177,8 +179,8 @@ export const artifact: CompiledStep = {
               { op: "load", arena: 0 },
               { op: "load", arena: 1 },
               { op: "load", arena: 2 },
-              { op: "div", a: 8, b: 0 },
-              { op: "div", a: 9, b: 1 },
+              { op: "mul", a: 8, b: 0 },
+              { op: "mul", a: 9, b: 1 },
               { op: "add", a: 12, b: 2 },
               { op: "sqrt", a: 13 },
               { op: "add", a: 14, b: 3 },
@@ -196,8 +198,8 @@ export const artifact: CompiledStep = {
             ],
             reductions: [],
           },
-          uniforms: [11, 13],
-          segvals: [16, 29],
+          uniforms: [12, 15],
+          segvals: [18, 31],
           reductions: [],
           code: {},
         },
@@ -255,8 +257,8 @@ const kernels: Record<string, KernelFactory> = {
               const t20_0 = (0.999 * t13_0);
               const t21_0 = (t19_0 + t20_0);
               const t22_0 = Math.fround(t21_0);
-              const t23_0 = (t17_0 / u0);
-              const t24_0 = (t22_0 / u1);
+              const t23_0 = (t17_0 * u0);
+              const t24_0 = (t22_0 * u1);
               const t25_0 = (t24_0 + 0);
               const t26_0 = Math.sqrt(t25_0);
               const t27_0 = (t26_0 + 0.000001);
@@ -285,8 +287,8 @@ const kernels: Record<string, KernelFactory> = {
               const t20_1 = (0.999 * t13_1);
               const t21_1 = (t19_1 + t20_1);
               const t22_1 = Math.fround(t21_1);
-              const t23_1 = (t17_1 / u0);
-              const t24_1 = (t22_1 / u1);
+              const t23_1 = (t17_1 * u0);
+              const t24_1 = (t22_1 * u1);
               const t25_1 = (t24_1 + 0);
               const t26_1 = Math.sqrt(t25_1);
               const t27_1 = (t26_1 + 0.000001);
@@ -315,8 +317,8 @@ const kernels: Record<string, KernelFactory> = {
               const t20_2 = (0.999 * t13_2);
               const t21_2 = (t19_2 + t20_2);
               const t22_2 = Math.fround(t21_2);
-              const t23_2 = (t17_2 / u0);
-              const t24_2 = (t22_2 / u1);
+              const t23_2 = (t17_2 * u0);
+              const t24_2 = (t22_2 * u1);
               const t25_2 = (t24_2 + 0);
               const t26_2 = Math.sqrt(t25_2);
               const t27_2 = (t26_2 + 0.000001);
@@ -345,8 +347,8 @@ const kernels: Record<string, KernelFactory> = {
               const t20_3 = (0.999 * t13_3);
               const t21_3 = (t19_3 + t20_3);
               const t22_3 = Math.fround(t21_3);
-              const t23_3 = (t17_3 / u0);
-              const t24_3 = (t22_3 / u1);
+              const t23_3 = (t17_3 * u0);
+              const t24_3 = (t22_3 * u1);
               const t25_3 = (t24_3 + 0);
               const t26_3 = Math.sqrt(t25_3);
               const t27_3 = (t26_3 + 0.000001);
@@ -376,8 +378,8 @@ const kernels: Record<string, KernelFactory> = {
             const t20_t = (0.999 * t13_t);
             const t21_t = (t19_t + t20_t);
             const t22_t = Math.fround(t21_t);
-            const t23_t = (t17_t / u0);
-            const t24_t = (t22_t / u1);
+            const t23_t = (t17_t * u0);
+            const t24_t = (t22_t * u1);
             const t25_t = (t24_t + 0);
             const t26_t = Math.sqrt(t25_t);
             const t27_t = (t26_t + 0.000001);
@@ -422,8 +424,8 @@ const kernels: Record<string, KernelFactory> = {
             const t8 = a0[i];
             const t9 = a1[i];
             const t10 = a2[i];
-            const t11 = (t8 / u0);
-            const t12 = (t9 / u1);
+            const t11 = (t8 * u0);
+            const t12 = (t9 * u1);
             const t13 = (t12 + 0);
             const t14 = Math.sqrt(t13);
             const t15 = (t14 + 0.000001);

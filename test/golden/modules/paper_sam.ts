@@ -60,13 +60,14 @@ export const artifact: CompiledStep = {
         { op: "const", value: 0, rank: "scalar", level: 0 },
         { op: "add", a: 1, b: 2, rank: "scalar", level: 1 },
         { op: "ne", a: 3, b: 2, rank: "scalar", level: 1 },
+        { op: "const", value: 1, rank: "scalar", level: 0 },
+        { op: "div", a: 5, b: 3, rank: "scalar", level: 1 },
         { op: "const", value: (-0.1), rank: "scalar", level: 0 },
         { op: "counter", counter: "sam.steps_since_sync", rank: "scalar", level: 0 },
-        { op: "const", value: 1, rank: "scalar", level: 0 },
-        { op: "add", a: 6, b: 7, rank: "scalar", level: 0 },
+        { op: "add", a: 8, b: 5, rank: "scalar", level: 0 },
         { op: "const", value: 2, rank: "scalar", level: 0 },
-        { op: "ge", a: 8, b: 9, rank: "scalar", level: 0 },
-        { op: "select", c: 10, a: 2, b: 8, rank: "scalar", level: 0 },
+        { op: "ge", a: 9, b: 10, rank: "scalar", level: 0 },
+        { op: "select", c: 11, a: 2, b: 9, rank: "scalar", level: 0 },
       ],
       reductions: [
         { scope: "global" },
@@ -109,7 +110,7 @@ export const artifact: CompiledStep = {
               { op: "const", value: (-0.1) },
               { op: "load", arena: 0 },
               { op: "load", arena: 1 },
-              { op: "div", a: 3, b: 0 },
+              { op: "mul", a: 3, b: 0 },
               { op: "mul", a: 1, b: 4 },
               { op: "neg", a: 5 },
               { op: "add", a: 2, b: 6 },
@@ -121,7 +122,7 @@ export const artifact: CompiledStep = {
             ],
             reductions: [],
           },
-          uniforms: [3],
+          uniforms: [6],
           segvals: [],
           reductions: [],
           code: {},
@@ -137,7 +138,7 @@ export const artifact: CompiledStep = {
         },
       ],
       counterStores: [
-        { counter: "sam.steps_since_sync", value: 11 },
+        { counter: "sam.steps_since_sync", value: 12 },
       ],
       bytesPerElement: 20,
     },
@@ -262,7 +263,7 @@ const kernels: Record<string, KernelFactory> = {
         for (let i = 0; i < n; i++) {
           const t2 = a0[i];
           const t3 = a1[i];
-          const t4 = (t3 / u0);
+          const t4 = (t3 * u0);
           const t5 = ((-0.1) * t4);
           const t6 = (-t5);
           const t7 = (t2 + t6);

@@ -1,0 +1,63 @@
+/** Renders bench results as Markdown (also from a saved bench/results/latest.json: `--report-only`). */
+import type { Row } from "./harness.js";
+
+export interface KernelResult {
+  config: string;
+  n: number;
+  optcMs: number;
+  handMs: number;
+  unfusedMs: number;
+  limitMs: number;
+  optcVsHand: number;
+  optcVsLimit: number;
+  unfusedVsOptc: number;
+  optcGBps: number;
+}
+
+export interface BenchResults {
+  machine: string;
+  date: string;
+  rounds: number;
+  sizes: number[];
+  kernels: KernelResult[];
+  tfjs: Record<string, Record<string, Row[]>>;
+  latency?: Record<string, number>;
+}
+
+export function report(results: BenchResults): string {
+  const { machine, date, rounds, sizes, tfjs, latency } = results;
+  const { kernels } = results;
+  const withTfjs = Object.keys(tfjs).length > 0;
+  // Absolute times drift with the host (a vCPU can slow down 2-4x for minutes); ratios are paired
+  // inside each round, so the table's ratios are the numbers to read. The limit's absolute
+  // speed below is the median over all groups of a size.
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const limitMs = (n: number) => median(kernels.filter((r) => r.n === n).map((r) => r.limitMs));
+
+  const fmt = (x: number, d = 2) => x.toFixed(d);
+  const md: string[] = [];
+  md.push(`Machine: ${machine}; ${date.slice(0, 10)}; paired medians over ${rounds} rounds (1e7: fewer).`, "");
+  md.push("**optc JS step vs baselines** (ratios of step times; < 1 means optc is faster)", "");
+  md.push(`Streaming limit \`y = x + y\` (12 B/element): ${sizes.map((n) => `${n.toExponential(0)}: ${fmt(limitMs(n), 3)} ms (${fmt((12 * n) / (limitMs(n) * 1e6), 1)} GB/s)`).join("; ")}.`, "");
+  md.push("| config | N | optc ms | optc GB/s | optc / hand-written fused | optc / limit y=x+y | unfused / optc |", "|---|---|---|---|---|---|---|");
+  for (const r of kernels) md.push(`| ${r.config} | ${r.n.toExponential(0)} | ${fmt(r.optcMs, 3)} | ${fmt(r.optcGBps, 1)} | ${fmt(r.optcVsHand)} | ${fmt(r.optcVsLimit)} | ${fmt(r.unfusedVsOptc)} |`);
+  if (withTfjs) {
+    md.push("", "**TensorFlow.js optimizers vs optc** (tfjs step time / optc step time, same process; > 1 means optc is faster)", "");
+    md.push("| optimizer | N | tfjs-cpu ms | tfjs-cpu / optc | tfjs-wasm ms | tfjs-wasm / optc |", "|---|---|---|---|---|---|");
+    for (const key of Object.keys(tfjs.cpu)) {
+      const [name, n] = key.split("/");
+      const cell = (b: string) => {
+        const rows = tfjs[b][key];
+        const t = rows.find((x) => x.name.startsWith("tfjs"))!;
+        return [fmt(t.medianMs, 3), fmt(t.ratio)];
+      };
+      md.push(`| ${name} | ${Number(n).toExponential(0)} | ${cell("cpu").join(" | ")} | ${cell("wasm").join(" | ")} |`);
+    }
+  }
+  if (latency) {
+    md.push("", "**Compile latency** (config string → ready optimizer, `chain(clip_by_global_norm(1.0), adamw(1e-3))`)", "");
+    md.push("| cold: fresh process, imports included | of which importing optc | first compile | warm compile |", "|---|---|---|---|");
+    md.push(`| ${fmt(latency.coldMs, 1)} ms | ${fmt(latency.importMs, 1)} ms | ${fmt(latency.firstCompileMs, 1)} ms | ${fmt(latency.warmMs, 2)} ms |`);
+  }
+  return md.join("\n");
+}
