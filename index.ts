@@ -2,21 +2,30 @@
 import { OptcError } from "./compiler/diagnostics.js";
 import { interpExecutor } from "./compiler/ir/reference.js";
 import { compileSource } from "./compiler/pipeline.js";
-import type { CompiledStep } from "./runtime/artifact.js";
+import type { CompiledStep, Target } from "./runtime/artifact.js";
+import { GpuRun, type GpuInitOptions } from "./runtime/backends/webgpu/run.js";
+import type { TensorInit } from "./runtime/tensors.js";
 import { evalKernels } from "./runtime/eval_kernels.js";
 import { load, type Optimizer } from "./runtime/optimizer.js";
 
 export interface CompileOptions {
-  /** Only "js" exists so far. */
-  target?: "js";
+  /** "js" (default) or "webgpu". */
+  target?: Target;
+}
+
+/** A config compiled for WebGPU: init(params, { device }) gives a run whose state lives on the GPU. */
+export interface WebGpuOptimizer {
+  artifact: CompiledStep;
+  init(params: Record<string, TensorInit>, options: GpuInitOptions): Promise<GpuRun>;
 }
 
 /** Compiles a config to its artifact; throws OptcError (with rendered diagnostics) on a bad config. */
 export function compileArtifact(source: string, options: CompileOptions = {}): CompiledStep {
-  if (options.target !== undefined && options.target !== "js") {
-    throw new OptcError([{ code: "E401", severity: "error", message: `unknown target '${String(options.target)}'`, span: { start: 0, end: 0 }, hint: 'targets: "js"' }], source);
+  const target = options.target ?? "js";
+  if (target !== "js" && target !== "webgpu") {
+    throw new OptcError([{ code: "E401", severity: "error", message: `unknown target '${String(options.target)}'`, span: { start: 0, end: 0 }, hint: 'targets: "js", "webgpu"' }], source);
   }
-  const c = compileSource(source);
+  const c = compileSource(source, target);
   if (!c.artifact) throw new OptcError(c.diagnostics, source);
   return c.artifact;
 }
@@ -37,12 +46,20 @@ export function compileReference(source: string): Optimizer {
 }
 
 /** compile("adamw(1e-3)") → an Optimizer; `await opt.init(params)` gives a stateful run. */
-export function compile(source: string, options: CompileOptions = {}): Optimizer {
-  return load(compileArtifact(source, options), evalKernels);
+export function compile(source: string, options: { target: "webgpu" }): WebGpuOptimizer;
+export function compile(source: string, options?: { target?: "js" }): Optimizer;
+export function compile(source: string, options: CompileOptions = {}): Optimizer | WebGpuOptimizer {
+  const artifact = compileArtifact(source, options);
+  if (artifact.target === "webgpu") {
+    const gpuOptimizer: WebGpuOptimizer = { artifact, init: (params, init) => GpuRun.create(artifact, params, init) };
+    return gpuOptimizer;
+  }
+  return load(artifact, evalKernels);
 }
 
 export { OptcError, renderDiagnostics } from "./compiler/diagnostics.js";
 export { checkSource, compileSource, type Compilation } from "./compiler/pipeline.js";
 export * from "./runtime/index.js";
 export { parse, formatProgram } from "./dsl/index.js";
+export { GpuRun, type GpuInitOptions, type GpuStepOptions } from "./runtime/backends/webgpu/run.js";
 export type { Diagnostic } from "./dsl/index.js";

@@ -1,5 +1,8 @@
 /** link: plans + rendered kernels + layout → the CompiledStep artifact. */
-import { ARTIFACT_VERSION, type CompiledStep, type PhaseArtifact } from "../runtime/artifact.js";
+import { GRADIENT_ARENAS } from "../runtime/arena_names.js";
+import { ARTIFACT_VERSION, type CompiledStep, type PassArtifact, type PhaseArtifact, type Target } from "../runtime/artifact.js";
+import type { Kernel } from "../targets/kernel.js";
+import { renderWgsl } from "../targets/wgsl/render.js";
 import { renderJs } from "../targets/js/render.js";
 import type { PhasePlan } from "./fuse/plan.js";
 import type { LoweredConfig } from "./lower/lower.js";
@@ -16,7 +19,24 @@ export function fingerprint(text: string): string {
   return h.toString(16).padStart(16, "0");
 }
 
-export function link(config: string, lowered: LoweredConfig, plans: PhasePlan[], warnings: string[]): CompiledStep {
+/** A kernel counting the non-finite elements of one arena (GPU targets validate gradients with it). */
+function validationKernel(arena: string): Kernel {
+  return {
+    name: `validate.${arena}`,
+    bindings: [{ name: arena, read: true, write: false }],
+    uniformCount: 0,
+    segvalCount: 0,
+    ops: [{ op: "load", arena: 0 }, { op: "isfinite", a: 0 }, { op: "const", value: 1 }, { op: "sub", a: 2, b: 1 }],
+    stores: [],
+    reductions: [{ value: 3, scope: "global" }],
+  };
+}
+
+function render(kernel: Kernel, target: Target): PassArtifact["code"] {
+  return target === "js" ? { js: renderJs(kernel) } : { wgsl: renderWgsl(kernel) };
+}
+
+export function link(config: string, lowered: LoweredConfig, plans: PhasePlan[], warnings: string[], target: Target = "js"): CompiledStep {
   const phases: Record<string, PhaseArtifact> = {};
   for (const p of plans) {
     phases[p.name] = {
@@ -28,7 +48,7 @@ export function link(config: string, lowered: LoweredConfig, plans: PhasePlan[],
         uniforms: pass.uniforms,
         segvals: pass.segvals,
         reductions: pass.reductions,
-        code: { js: renderJs(pass.kernel) },
+        code: render(pass.kernel, target),
       })),
       guards: p.guards,
       counterStores: p.counterStores,
@@ -37,11 +57,14 @@ export function link(config: string, lowered: LoweredConfig, plans: PhasePlan[],
   }
   const { layout } = lowered;
   const print = JSON.stringify({ version: ARTIFACT_VERSION, config, arenas: layout.arenas, counters: layout.counters, masks: layout.masks });
+  const gradientArenas = GRADIENT_ARENAS.filter((g) => layout.arenas.some((a) => a.name === g));
+  const validation =
+    target === "js" ? undefined : Object.fromEntries(gradientArenas.map((g) => [g, { kernel: validationKernel(g), uniforms: [], segvals: [], reductions: [0], code: render(validationKernel(g), target) }]));
   return {
     version: ARTIFACT_VERSION,
     optcVersion: OPTC_VERSION,
     config,
-    target: "js",
+    target,
     arenas: layout.arenas,
     counters: layout.counters,
     masks: layout.masks,
@@ -49,6 +72,7 @@ export function link(config: string, lowered: LoweredConfig, plans: PhasePlan[],
     phases,
     fingerprint: fingerprint(print),
     handlesNonFinite: lowered.handlesNonFinite,
+    ...(validation ? { validation } : {}),
     warnings,
   };
 }

@@ -5,7 +5,7 @@
 import type { Program } from "../dsl/ast.js";
 import { hasErrors, type Diagnostic } from "../dsl/diagnostic.js";
 import { parse } from "../dsl/parse.js";
-import type { CompiledStep } from "../runtime/artifact.js";
+import type { CompiledStep, Target } from "../runtime/artifact.js";
 import { canonical } from "./check/canonical.js";
 import { check } from "./check/check.js";
 import type { CallValue } from "./check/types.js";
@@ -38,12 +38,12 @@ export function checkSource(source: string): Compilation {
   return out;
 }
 
-export function compileSource(source: string): Compilation {
+export function compileSource(source: string, target: Target = "js"): Compilation {
   const c = checkSource(source);
   if (!c.tree || !c.canonical) return c;
   c.lowered = lower(c.tree);
   c.plans = c.lowered.phases.map(fuse);
   const warnings = c.diagnostics.filter((d) => d.severity === "warning").map((d) => renderDiagnostic(d, source));
-  c.artifact = link(c.canonical, c.lowered, c.plans, warnings);
+  c.artifact = link(c.canonical, c.lowered, c.plans, warnings, target);
   return c;
 }

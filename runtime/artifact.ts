@@ -7,6 +7,8 @@ import type { BinaryOp, UnaryOp } from "./ops.js";
 
 export const ARTIFACT_VERSION = 1;
 
+export type Target = "js" | "webgpu";
+
 export type HostOp =
   | { op: "const"; value: number }
   | { op: "counter"; counter: string }
@@ -65,7 +67,7 @@ export interface PassArtifact {
   /** Phase reduction index produced by each kernel reduction, in kernel order. */
   reductions: number[];
   /** Rendered code per target. */
-  code: { js?: string };
+  code: { js?: string; wgsl?: string };
 }
 
 export interface PhaseArtifact {
@@ -88,7 +90,7 @@ export interface CompiledStep {
   optcVersion: string;
   /** The canonical form of the config this was compiled from. */
   config: string;
-  target: "js";
+  target: Target;
   arenas: ArenaDecl[];
   counters: CounterDecl[];
   masks: MaskDecl[];
@@ -98,6 +100,8 @@ export interface CompiledStep {
   fingerprint: string;
   /** The config checks non-finite values itself (apply_if_finite, MultiSteps skip): no pre-step validation. */
   handlesNonFinite: boolean;
+  /** GPU targets: one kernel per gradient arena that counts its non-finite elements. */
+  validation?: Record<string, PassArtifact>;
   /** Warnings the checker gave, so `compile()` users can see them. */
   warnings: string[];
 }

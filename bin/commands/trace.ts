@@ -1,10 +1,10 @@
-import { compileArtifact, compileReference } from "../../index.js";
+import { compile, compileArtifact, compileReference } from "../../index.js";
 import { load } from "../../runtime/optimizer.js";
 import { evalKernels } from "../../runtime/eval_kernels.js";
 import { OptcError } from "../../compiler/diagnostics.js";
 import type { Parsed } from "../args.js";
 import { f32String, readSource, UsageError } from "../io.js";
-import { makeProblem } from "../problems.js";
+import { makeProblem, type Problem } from "../problems.js";
 
 export const traceHelp = `optc trace '<config>' [--problem quadratic|sphere|rosenbrock] [--x0=a,b,..]
            [--target=a,b,..] [--steps N] [--every K] [--backend js|interp]
@@ -15,7 +15,52 @@ Runs the optimizer on a toy problem and prints one JSON object per step:
   quadratic   L(w) = Σ(w - target)²   (x0 -1,10,1; target 1,-1,1)
   sphere      L(x) = Σx²              (x0 1,2,3)
   rosenbrock  (1-x)² + 100(y-x²)²     (x0 -1.2,1)
-Backends: js (generated kernels, default), interp (the reference interpreter).`;
+Backends: js (generated kernels, default), webgpu (WGSL on Node's Dawn; set VK_ICD_FILENAMES
+to a Vulkan driver such as Chromium's SwiftShader), interp (the reference interpreter).`;
+
+async function traceWebGpu(source: string, file: string, problem: Problem, x0: number[], steps: number, every: number): Promise<number> {
+  let opt;
+  try {
+    opt = compile(source, { target: "webgpu" });
+  } catch (e) {
+    if (e instanceof OptcError) {
+      process.stderr.write(e.message.replaceAll("--> config:", `--> ${file}:`) + "\n");
+      return 1;
+    }
+    throw e;
+  }
+  const { create, globals } = await import("webgpu").catch(() => {
+    throw new UsageError("the webgpu backend in Node needs the `webgpu` package (npm i webgpu)");
+  });
+  Object.assign(globalThis, globals);
+  const gpu = create([]);
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new UsageError("no WebGPU adapter; on Linux without a GPU: apt-get install chromium libvulkan1 and VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json");
+  const device = await adapter.requestDevice({ requiredLimits: { maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage } });
+  try {
+    const run = await opt.init({ x: x0 }, { device });
+    const isSam = opt.artifact.protocol.kind === "sam";
+    const grads = new Float32Array(x0.length);
+    const gradFn = (params: Record<string, Float32Array>, _i: number, out: Record<string, Float32Array>) => problem.grad(params.x, out.x);
+    for (let step = 1; step <= steps; step++) {
+      const phase = run.phase;
+      problem.grad((await run.readParams()).x, grads);
+      run.writeGrads({ x: grads });
+      await run.step({ gradFn });
+      if (step % every !== 0 && step !== steps) continue;
+      const x = (await run.readParams()).x;
+      const row: Record<string, unknown> = { step };
+      if (isSam) row.phase = phase;
+      row.loss = problem.loss(x);
+      process.stdout.write(`${JSON.stringify(row).slice(0, -1)},"params":[${Array.from(x, f32String).join(",")}]}\n`);
+    }
+    run.destroy();
+  } finally {
+    device.destroy();
+    void gpu;
+  }
+  return 0;
+}
 
 function numbers(s: string | true | undefined, what: string): number[] | undefined {
   if (s === undefined) return undefined;
@@ -41,7 +86,8 @@ export async function runTrace(p: Parsed): Promise<number> {
   const steps = positiveInt(p.options.steps, "steps", 10);
   const every = positiveInt(p.options.every, "every", 1);
   const backend = typeof p.options.backend === "string" ? p.options.backend : "js";
-  if (backend !== "js" && backend !== "interp") throw new UsageError(`unknown backend '${backend}' (backends: js, interp)`);
+  if (backend !== "js" && backend !== "interp" && backend !== "webgpu") throw new UsageError(`unknown backend '${backend}' (backends: js, webgpu, interp)`);
+  if (backend === "webgpu") return traceWebGpu(src.text, src.file, problem, x0, steps, every);
   let opt;
   try {
     opt = backend === "js" ? load(compileArtifact(src.text), evalKernels) : compileReference(src.text);

@@ -1,0 +1,428 @@
+/**
+ * The WebGPU backend: params, grads and every state slot live in GPU buffers; the host program,
+ * guards, counters and SAM's phase choice stay on the CPU. Pipelines are created once per
+ * device and kernel source. Each pass is one dispatch per chunk; a pass that reduces reads
+ * its per-workgroup partials back before the next pass's uniforms are known.
+ */
+/// <reference types="@webgpu/types" />
+import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED, SAM_STEPS } from "../../arena_names.js";
+import type { CompiledStep, PassArtifact, PhaseArtifact } from "../../artifact.js";
+import { fail, OptcRuntimeError } from "../../errors.js";
+import { matchesMask } from "../../glob.js";
+import { evalHost, type HostInputs, type HostValue } from "../../host.js";
+import { truthy } from "../../ops.js";
+import { STATE_FORMAT, STATE_VERSION, decodeState, type StateSnapshot } from "../../state.js";
+import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "../../tensors.js";
+import { dispatchSize, planChunks, type Chunk } from "./layout.js";
+
+export type Tensors = Record<string, Float32Array>;
+type GradResult = Record<string, ArrayLike<number>> | void;
+
+export interface GpuInitOptions {
+  device: GPUDevice;
+  /** Refuse steps whose gradients contain NaN/Inf (default true). */
+  validate?: boolean;
+  allReduce?: (grads: Tensors) => void | Promise<void>;
+  /** Split arenas into bindings of at most this many elements (default: the device's limit). */
+  chunkElements?: number;
+}
+
+export interface GpuStepOptions {
+  grads?: Record<string, ArrayLike<number>>;
+  gradFn?: (params: Tensors, i: number, out: Tensors) => GradResult | Promise<GradResult>;
+  allReduce?: (grads: Tensors) => void | Promise<void>;
+}
+
+const BINDINGS = { uniforms: 0, workgroups: 1, segvals: 2, partials: 3, arenaBase: 4 };
+const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
+interface BoundPass {
+  art: PassArtifact;
+  pipeline: GPUComputePipeline;
+  chunks: { chunk: Chunk; uniforms: GPUBuffer; bindGroup: GPUBindGroup }[];
+  segvals?: GPUBuffer;
+  partials?: GPUBuffer;
+  readback?: GPUBuffer;
+}
+
+export class GpuRun {
+  readonly tensors: TensorLayout["tensors"];
+  count = 0;
+  outerCount = 0;
+  private readonly device: GPUDevice;
+  private readonly layout: TensorLayout;
+  private readonly arenas = new Map<string, GPUBuffer>();
+  private readonly counters = new Map<string, number>();
+  private readonly maskflags: Float64Array[];
+  private readonly passes = new Map<PassArtifact, BoundPass>();
+  private readonly chunkPlan: ReturnType<typeof planChunks>;
+  private readonly validate: boolean;
+  private readonly allReduce: GpuInitOptions["allReduce"];
+  private lost: string | undefined;
+  private busy = false;
+
+  private constructor(
+    readonly artifact: CompiledStep,
+    params: Record<string, TensorInit>,
+    options: GpuInitOptions,
+  ) {
+    const device = options?.device;
+    if (!device || typeof device.createBuffer !== "function") fail("R403", "the webgpu target needs init(params, { device }) with a GPUDevice", "get one from navigator.gpu (browsers) or the webgpu package's create([]) (Node)");
+    this.device = device;
+    const { layout, data } = layoutTensors(params);
+    this.layout = layout;
+    this.tensors = layout.tensors;
+    this.validate = options.validate ?? true;
+    this.allReduce = options.allReduce;
+    const limits = device.limits;
+    const maxBindings = Math.max(...Object.values(artifact.phases).flatMap((p) => p.passes.map((pass) => pass.kernel.bindings.length + 2 + (pass.kernel.reductions.length ? 1 : 0))));
+    if (maxBindings > limits.maxStorageBuffersPerShaderStage) {
+      fail("R402", `a kernel of this config needs ${maxBindings} storage buffers, the device allows ${limits.maxStorageBuffersPerShaderStage}`, "request a device with a higher maxStorageBuffersPerShaderStage, or simplify the config");
+    }
+    if (limits.maxComputeWorkgroupSizeX < 64 || limits.maxComputeInvocationsPerWorkgroup < 64) fail("R402", "the device cannot run 64-thread workgroups", "use a WebGPU device with the default limits");
+    const bytes = Math.max(4, layout.total * 4);
+    if (bytes > limits.maxBufferSize) fail("R402", `the model needs ${bytes} bytes per buffer, the device allows ${limits.maxBufferSize}`, "request a device with a larger maxBufferSize");
+    const maxChunk = Math.floor(limits.maxStorageBufferBindingSize / 4);
+    this.chunkPlan = planChunks(layout.seg, layout.total, Math.min(options.chunkElements ?? maxChunk, maxChunk));
+    const p0 = new Float32Array(layout.total);
+    for (const t of layout.tensors) {
+      const d = data.get(t.name);
+      if (d) p0.set(d, t.offset);
+    }
+    for (const a of artifact.arenas) {
+      const buf = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: a.name });
+      device.queue.writeBuffer(buf, 0, "copy" in a.init || a.role === "params" ? p0 : new Float32Array(layout.total).fill(a.init.fill));
+      this.arenas.set(a.name, buf);
+    }
+    for (const c of artifact.counters) this.counters.set(c.name, c.init);
+    this.maskflags = artifact.masks.map((m) => Float64Array.from(layout.tensors, (t) => (matchesMask(t.name, m.patterns) ? 1 : 0)));
+    if (artifact.protocol.kind === "sam" && artifact.protocol.allReduce && artifact.protocol.opaque && !options.allReduce) {
+      fail("R107", "this sam config sets batch_axis_name, so init() needs an allReduce callback", "pass init(params, { device, allReduce })");
+    }
+    void device.lost.then((info) => {
+      this.lost = info.message || info.reason || "unknown reason";
+    });
+  }
+
+  static async create(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuInitOptions): Promise<GpuRun> {
+    if (artifact.target !== "webgpu") fail("R110", `this optimizer was compiled for ${artifact.target}, not webgpu`, "compile(config, { target: 'webgpu' })");
+    const run = new GpuRun(artifact, params, options);
+    run.device.pushErrorScope("validation");
+    for (const phase of Object.values(artifact.phases)) for (const pass of phase.passes) run.bind(pass);
+    for (const pass of Object.values(artifact.validation ?? {})) run.bind(pass);
+    const err = await run.device.popErrorScope();
+    if (err) fail("R404", `the device rejected a kernel: ${err.message}`, "please report this with the config");
+    return run;
+  }
+
+  private buffer(name: string): GPUBuffer {
+    const b = this.arenas.get(name);
+    if (!b) throw new Error(`internal: no arena ${name}`);
+    return b;
+  }
+
+  private bind(art: PassArtifact): void {
+    const { device } = this;
+    const code = art.code.wgsl;
+    if (code === undefined) fail("R110", `kernel ${art.kernel.name} has no WGSL code`, "compile with { target: 'webgpu' }");
+    let cache = pipelineCache.get(device);
+    if (!cache) pipelineCache.set(device, (cache = new Map()));
+    let pipeline = cache.get(code);
+    if (!pipeline) {
+      pipeline = device.createComputePipeline({ layout: "auto", compute: { module: device.createShaderModule({ code }), entryPoint: "main" } });
+      cache.set(code, pipeline);
+    }
+    const k = art.kernel;
+    const nseg = this.layout.tensors.length;
+    const W = this.chunkPlan.workgroups;
+    const segvals = k.segvalCount ? device.createBuffer({ size: 4 * Math.max(1, k.segvalCount * nseg), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }) : undefined;
+    const partialBytes = 4 * Math.max(1, k.reductions.length * W);
+    const partials = k.reductions.length ? device.createBuffer({ size: partialBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC }) : undefined;
+    const readback = partials ? device.createBuffer({ size: partialBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : undefined;
+    const uniformBytes = 16 + 16 * Math.max(1, Math.ceil(k.uniformCount / 4));
+    const chunks = this.chunkPlan.chunks
+      .filter((c) => c.workgroups > 0)
+      .map((chunk) => {
+        const uniforms = device.createBuffer({ size: uniformBytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+        const table = device.createBuffer({ size: chunk.table.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+        device.queue.writeBuffer(table, 0, chunk.table as Uint32Array<ArrayBuffer>);
+        const entries: GPUBindGroupEntry[] = [
+          { binding: BINDINGS.uniforms, resource: { buffer: uniforms } },
+          { binding: BINDINGS.workgroups, resource: { buffer: table } },
+        ];
+        if (segvals) entries.push({ binding: BINDINGS.segvals, resource: { buffer: segvals } });
+        if (partials) entries.push({ binding: BINDINGS.partials, resource: { buffer: partials } });
+        k.bindings.forEach((b, i) => entries.push({ binding: BINDINGS.arenaBase + i, resource: { buffer: this.buffer(b.name), offset: chunk.start * 4, size: Math.max(4, chunk.length * 4) } }));
+        return { chunk, uniforms, bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }) };
+      });
+    this.passes.set(art, { art, pipeline, chunks, segvals, partials, readback });
+  }
+
+  /** Runs one pass; returns its reductions as per-segment sums (float64), or undefined. */
+  private async dispatch(art: PassArtifact, uniforms: ArrayLike<number>, segvals: HostValue[]): Promise<Float64Array[] | undefined> {
+    if (this.lost) fail("R401", `the GPU device was lost: ${this.lost}`, "create a new device and a new run, then loadState() a saved snapshot");
+    const bp = this.passes.get(art)!;
+    const { device } = this;
+    const k = art.kernel;
+    const nseg = this.layout.tensors.length;
+    if (bp.segvals) {
+      const sv = new Float32Array(k.segvalCount * nseg);
+      segvals.forEach((v, j) => {
+        if (typeof v === "number") sv.fill(v, j * nseg, (j + 1) * nseg);
+        else sv.set(v, j * nseg);
+      });
+      device.queue.writeBuffer(bp.segvals, 0, sv);
+    }
+    const enc = device.createCommandEncoder();
+    for (const { chunk, uniforms: ub, bindGroup } of bp.chunks) {
+      const [x, y] = dispatchSize(chunk.workgroups);
+      const data = new ArrayBuffer(16 + 16 * Math.max(1, Math.ceil(k.uniformCount / 4)));
+      new Uint32Array(data, 0, 4).set([chunk.workgroups, x, nseg, this.chunkPlan.workgroups]);
+      new Float32Array(data, 16).set(Array.from(uniforms));
+      device.queue.writeBuffer(ub, 0, data);
+      const pass = enc.beginComputePass();
+      pass.setPipeline(bp.pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(x, y);
+      pass.end();
+    }
+    if (!bp.partials || !bp.readback) {
+      device.queue.submit([enc.finish()]);
+      return undefined;
+    }
+    enc.copyBufferToBuffer(bp.partials, 0, bp.readback, 0, bp.readback.size);
+    device.queue.submit([enc.finish()]);
+    await bp.readback.mapAsync(GPUMapMode.READ);
+    const partials = new Float32Array(bp.readback.getMappedRange().slice(0));
+    bp.readback.unmap();
+    const W = this.chunkPlan.workgroups;
+    const segOf = this.chunkPlan.segmentOfWorkgroup;
+    return k.reductions.map((_, j) => {
+      const sums = new Float64Array(nseg);
+      for (let w = 0; w < W; w++) sums[segOf[w]] += partials[j * W + w];
+      return sums;
+    });
+  }
+
+  private async runPhase(name: string): Promise<void> {
+    const art: PhaseArtifact | undefined = this.artifact.phases[name];
+    if (!art) throw new Error(`internal: no phase ${name}`);
+    if (this.validate && !this.artifact.handlesNonFinite) await this.checkFinite(art);
+    const vals: HostValue[] = [];
+    const reductions: HostValue[] = [];
+    const inputs: HostInputs = {
+      counter: (c) => this.counters.get(c) ?? 0,
+      reduction: (i) => reductions[i],
+      maskflags: (m) => this.maskflags[m],
+      segments: this.layout.tensors.length,
+    };
+    const checkGuards = (from: number, to: number) => {
+      for (const g of art.guards) if (g.level >= from && g.level <= to && !truthy(vals[g.cond] as number)) fail(g.code, g.message, `${g.hint}; params and state are unchanged`);
+    };
+    for (let level = 0; level < art.passes.length; level++) {
+      evalHost(art.host, vals, inputs, level, level);
+      checkGuards(level, level);
+      const pass = art.passes[level];
+      const sums = await this.dispatch(pass, pass.uniforms.map((h) => vals[h] as number), pass.segvals.map((h) => vals[h]));
+      pass.reductions.forEach((r, j) => {
+        const red = pass.kernel.reductions[j];
+        if (red.scope === "segment") reductions[r] = sums![j];
+        else {
+          const mask = red.mask === undefined ? undefined : vals[pass.segvals[red.mask]];
+          let g = 0;
+          sums![j].forEach((v, s) => {
+            if (mask === undefined || truthy(typeof mask === "number" ? mask : mask[s])) g = g + v;
+          });
+          reductions[r] = g;
+        }
+      });
+    }
+    evalHost(art.host, vals, inputs, art.passes.length, Infinity);
+    checkGuards(art.passes.length, Infinity);
+    const next = art.counterStores.map((s) => [s.counter, vals[s.value] as number] as const);
+    for (const [c, v] of next) this.counters.set(c, v);
+  }
+
+  private async checkFinite(art: PhaseArtifact): Promise<void> {
+    const read = new Set(art.passes.flatMap((p) => p.kernel.bindings.filter((b) => b.read).map((b) => b.name)));
+    for (const [arena, pass] of Object.entries(this.artifact.validation ?? {})) {
+      if (!read.has(arena)) continue;
+      const sums = await this.dispatch(pass, [], []);
+      if (sums![0].reduce((a, b) => a + b, 0) === 0) continue;
+      const data = await this.readArena(arena);
+      const bad = data.findIndex((x) => !Number.isFinite(x));
+      const t = this.tensors.find((x) => bad >= x.offset && bad < x.offset + x.size)!;
+      fail("R201", `${arena === GRADS ? "the gradients" : "gradFn's gradients"} contain ${String(data[bad])} at ${t.name}[${bad - t.offset}]`, "params and state are unchanged; wrap the optimizer in apply_if_finite(..., max_consecutive_errors=N) to skip such steps");
+    }
+  }
+
+  private async readArena(name: string): Promise<Float32Array> {
+    const src = this.buffer(name);
+    const dst = this.device.createBuffer({ size: src.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(src, 0, dst, 0, src.size);
+    this.device.queue.submit([enc.finish()]);
+    await dst.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(dst.getMappedRange().slice(0, this.layout.total * 4));
+    dst.unmap();
+    dst.destroy();
+    return out;
+  }
+
+  // ------------------------------------------------------------ public API
+
+  /** The GPU buffers of every arena (params, grads, state slots); tensors give each tensor's offset. */
+  get buffers(): Record<string, GPUBuffer> {
+    return Object.fromEntries(this.arenas);
+  }
+
+  get phase(): string {
+    const proto = this.artifact.protocol;
+    if (proto.kind === "plain") return "step";
+    if (proto.opaque) return "opaque_cycle";
+    const k = proto.syncPeriod;
+    const s = this.counters.get(SAM_STEPS) ?? 0;
+    if (k === 1 || s === k - 1) return "outer";
+    return s === 0 ? "adversarial_first" : "adversarial";
+  }
+
+  get perturbed(): boolean {
+    const proto = this.artifact.protocol;
+    return proto.kind === "sam" && !proto.opaque && proto.syncPeriod > 1 && (this.counters.get(SAM_STEPS) ?? 0) !== 0;
+  }
+
+  get counterValues(): Record<string, number> {
+    return Object.fromEntries(this.counters);
+  }
+
+  writeGrads(grads: Record<string, ArrayLike<number>>): void {
+    const staging = new Float32Array(this.layout.total);
+    copyNamed(staging, this.layout, grads, "grads");
+    this.device.queue.writeBuffer(this.buffer(GRADS), 0, staging);
+  }
+
+  async readParams(): Promise<Tensors> {
+    return viewsOf(await this.readArena(PARAMS), this.layout);
+  }
+
+  async readTrueParams(): Promise<Tensors> {
+    return viewsOf(await this.readArena(this.perturbed ? SAM_CACHE : PARAMS), this.layout);
+  }
+
+  async state(slot: string): Promise<Tensors> {
+    if (!this.arenas.has(slot)) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
+    return viewsOf(await this.readArena(slot), this.layout);
+  }
+
+  async step(options: GpuStepOptions = {}): Promise<void> {
+    if (this.busy) fail("R109", "step() called while another step() is running", "await each step before the next");
+    this.busy = true;
+    try {
+      if (options.grads) this.writeGrads(options.grads);
+      const proto = this.artifact.protocol;
+      if (proto.kind === "sam" && proto.opaque) await this.opaqueCycle(proto.syncPeriod, options);
+      else {
+        const phase = this.phase;
+        await this.runPhase(phase);
+        if (phase === "outer" || phase === "step") this.outerCount++;
+      }
+      this.count++;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async opaqueCycle(k: number, options: GpuStepOptions): Promise<void> {
+    const gradFn = options.gradFn;
+    if (typeof gradFn !== "function") fail("R204", "sam(..., opaque_mode=true) needs a gradient function: step({ gradFn })", "gradFn(params, i) returns the gradient at the perturbed params (it may be async)");
+    if (k === 1) {
+      await this.runPhase("opaque_outer");
+      this.outerCount++;
+      return;
+    }
+    const proto = this.artifact.protocol;
+    const advArenas = proto.kind === "sam" ? proto.advArenas : [];
+    const backups = advArenas.map((a) => {
+      const copy = this.device.createBuffer({ size: this.buffer(a).size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(this.buffer(a), 0, copy, 0, copy.size);
+      this.device.queue.submit([enc.finish()]);
+      return [a, copy] as const;
+    });
+    const counters = new Map(this.counters);
+    const allReduce = options.allReduce ?? this.allReduce;
+    try {
+      await this.runPhase("opaque_adversarial_first");
+      for (let i = 0; i <= k - 2; i++) {
+        const perturbed = viewsOf(await this.readArena(SAM_PERTURBED), this.layout);
+        const staging = new Float32Array(this.layout.total);
+        const out = viewsOf(staging, this.layout);
+        let result: GradResult;
+        try {
+          result = await gradFn(perturbed, i, out);
+        } catch (e) {
+          throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
+        }
+        if (result !== undefined && result !== null) copyNamed(staging, this.layout, result, `gradFn's result (adversarial step ${i})`);
+        if (proto.kind === "sam" && proto.allReduce && allReduce) await allReduce(out);
+        this.device.queue.writeBuffer(this.buffer(SAM_ADV_GRADS), 0, staging);
+        if (i < k - 2) await this.runPhase("opaque_adversarial");
+      }
+      await this.runPhase("opaque_outer");
+      this.outerCount++;
+    } catch (e) {
+      const enc = this.device.createCommandEncoder();
+      for (const [a, copy] of backups) enc.copyBufferToBuffer(copy, 0, this.buffer(a), 0, copy.size);
+      this.device.queue.submit([enc.finish()]);
+      this.counters.clear();
+      for (const [c, v] of counters) this.counters.set(c, v);
+      throw e;
+    } finally {
+      for (const [, copy] of backups) copy.destroy();
+    }
+  }
+
+  async saveState(): Promise<StateSnapshot> {
+    const arenas: Record<string, Float32Array> = {};
+    for (const a of this.artifact.arenas) if (a.role === "params" || a.role === "state") arenas[a.name] = await this.readArena(a.name);
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      fingerprint: this.artifact.fingerprint,
+      config: this.artifact.config,
+      tensors: this.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
+      count: this.count,
+      outerCount: this.outerCount,
+      counters: Object.fromEntries(this.counters),
+      arenas,
+    };
+  }
+
+  loadState(snapshot: StateSnapshot | Uint8Array): void {
+    const s = snapshot instanceof Uint8Array ? decodeState(snapshot) : snapshot;
+    if (!s || s.format !== STATE_FORMAT) fail("R301", "this is not an optc state snapshot", "pass what saveState() returned");
+    if (s.version !== STATE_VERSION) fail("R302", `snapshot version ${s.version} is not supported (this runtime reads ${STATE_VERSION})`, "save the state again with this optc version");
+    if (s.fingerprint !== this.artifact.fingerprint) fail("R303", `the snapshot is from another config or layout:\n  snapshot: ${s.config}\n  this run: ${this.artifact.config}`, "load it into an optimizer compiled from the same config");
+    if (JSON.stringify(s.tensors) !== JSON.stringify(this.tensors.map((t) => ({ name: t.name, shape: t.shape })))) fail("R304", "the snapshot's tensors differ from this run's (names or shapes)", "init() with the same tensors that were saved");
+    for (const a of this.artifact.arenas) {
+      if (a.role !== "params" && a.role !== "state") continue;
+      if (!s.arenas[a.name] || s.arenas[a.name].length !== this.layout.total) fail("R305", `the snapshot lacks state slot '${a.name}' or has the wrong size`, "the snapshot is incomplete");
+    }
+    for (const a of this.artifact.arenas) if (a.role === "params" || a.role === "state") this.device.queue.writeBuffer(this.buffer(a.name), 0, s.arenas[a.name] as Float32Array<ArrayBuffer>);
+    this.counters.clear();
+    for (const c of this.artifact.counters) this.counters.set(c.name, s.counters[c.name] ?? c.init);
+    this.count = s.count;
+    this.outerCount = s.outerCount;
+  }
+
+  /** Frees every GPU buffer of this run (the device stays the caller's). */
+  destroy(): void {
+    for (const b of this.arenas.values()) b.destroy();
+    for (const bp of this.passes.values()) {
+      bp.segvals?.destroy();
+      bp.partials?.destroy();
+      bp.readback?.destroy();
+      for (const c of bp.chunks) c.uniforms.destroy();
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * WGSL renderer: one compute shader per kernel. Elements are laid out by a per-dispatch
+ * workgroup table (segment, first, end, global workgroup index), so a workgroup never spans two
+ * tensors: per-tensor values need no search, and each workgroup's reduction partial belongs to
+ * one tensor. Reductions are a shared-memory tree per workgroup; the host adds the partials
+ * (float64) in workgroup order, then folds tensors in order, as the kernel format defines.
+ * Math is float32, so results match the interpreter within a few ulps per step.
+ */
+import type { BinaryOp, UnaryOp } from "../../runtime/ops.js";
+import type { Kernel } from "../kernel.js";
+import { commentSafe } from "../print_number.js";
+
+export const WORKGROUP_SIZE = 64;
+
+/** Fixed binding slots; arenas follow from ARENA_BINDING_BASE. */
+export const BINDING = { uniforms: 0, workgroups: 1, segvals: 2, partials: 3 } as const;
+export const ARENA_BINDING_BASE = 4;
+
+/** A float32 literal (WGSL rejects literals outside float32's range, so those are bit patterns). */
+export function wgslFloat(x: number): string {
+  const f = Math.fround(x);
+  if (Number.isNaN(f)) return "bitcast<f32>(0x7fc00000u)";
+  if (f === Infinity) return "bitcast<f32>(0x7f800000u)";
+  if (f === -Infinity) return "bitcast<f32>(0xff800000u)";
+  if (Object.is(f, -0)) return "(-0.0f)";
+  // Shortest decimal that rounds back to the same float32.
+  let s = String(f);
+  for (let p = 1; p <= 9; p++) {
+    const t = f.toPrecision(p);
+    if (Math.fround(Number(t)) === f) {
+      s = String(Number(t));
+      break;
+    }
+  }
+  if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw new Error(`internal: unprintable float ${s}`);
+  const lit = `${s}${/[.e]/.test(s) ? "" : ".0"}f`;
+  return f < 0 ? `(${lit})` : lit;
+}
+
+const b2f = (c: string) => `select(0.0f, 1.0f, ${c})`;
+
+function unary(op: UnaryOp, a: string): string {
+  switch (op) {
+    case "neg":
+      return `(-${a})`;
+    case "abs":
+      return `abs(${a})`;
+    case "sqrt":
+      return `sqrt(${a})`;
+    case "cos":
+      return `cos(${a})`;
+    case "floor":
+      return `floor(${a})`;
+    case "sign":
+      return `sign(${a})`;
+    case "tanh":
+      return `tanh(${a})`;
+    case "not":
+      return b2f(`!truthy(${a})`);
+    case "isfinite":
+      return b2f(`is_finite(${a})`);
+    case "f32":
+      return a;
+    case "exp":
+      return `exp(${a})`;
+    case "log":
+      return `log(${a})`;
+  }
+}
+
+function binary(op: BinaryOp, a: string, b: string): string {
+  switch (op) {
+    case "add":
+      return `(${a} + ${b})`;
+    case "sub":
+      return `(${a} - ${b})`;
+    case "mul":
+      return `(${a} * ${b})`;
+    case "div":
+      return `(${a} / ${b})`;
+    case "pow":
+      return `pow(${a}, ${b})`;
+    case "min":
+      return `min(${a}, ${b})`;
+    case "max":
+      return `max(${a}, ${b})`;
+    case "lt":
+      return b2f(`${a} < ${b}`);
+    case "le":
+      return b2f(`${a} <= ${b}`);
+    case "gt":
+      return b2f(`${a} > ${b}`);
+    case "ge":
+      return b2f(`${a} >= ${b}`);
+    case "eq":
+      return b2f(`${a} == ${b}`);
+    case "ne":
+      return b2f(`${a} != ${b}`);
+    case "and":
+      return b2f(`truthy(${a}) && truthy(${b})`);
+    case "or":
+      return b2f(`truthy(${a}) || truthy(${b})`);
+  }
+}
+
+export function renderWgsl(k: Kernel): string {
+  const L: string[] = [];
+  const uVec4 = Math.max(1, Math.ceil(k.uniformCount / 4));
+  L.push(`// kernel ${commentSafe(k.name)}`);
+  k.bindings.forEach((b, i) => L.push(`// a${i}: ${commentSafe(b.name)}${b.read ? " read" : ""}${b.write ? " write" : ""}`));
+  L.push(`struct Uniforms {`, `  workgroups: u32,`, `  groups_x: u32,`, `  segments: u32,`, `  partial_stride: u32,`, `  u: array<vec4<f32>, ${uVec4}>,`, `}`);
+  L.push(`@group(0) @binding(${BINDING.uniforms}) var<uniform> P: Uniforms;`);
+  L.push(`@group(0) @binding(${BINDING.workgroups}) var<storage, read> WG: array<vec4<u32>>;`);
+  if (k.segvalCount > 0) L.push(`@group(0) @binding(${BINDING.segvals}) var<storage, read> SV: array<f32>;`);
+  if (k.reductions.length > 0) L.push(`@group(0) @binding(${BINDING.partials}) var<storage, read_write> PARTIALS: array<f32>;`);
+  k.bindings.forEach((b, i) => L.push(`@group(0) @binding(${ARENA_BINDING_BASE + i}) var<storage, ${b.write ? "read_write" : "read"}> a${i}: array<f32>;`));
+  k.reductions.forEach((_, j) => L.push(`var<workgroup> red${j}: array<f32, ${WORKGROUP_SIZE}>;`));
+  L.push(
+    `fn truthy(x: f32) -> bool { let m = bitcast<u32>(x) & 0x7fffffffu; return m != 0u && m <= 0x7f800000u; }`,
+    `fn is_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`,
+  );
+  L.push(`@compute @workgroup_size(${WORKGROUP_SIZE})`);
+  L.push(`fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`);
+  L.push(`  let w = wid.x + wid.y * P.groups_x;`);
+  L.push(`  if (w >= P.workgroups) { return; }`);
+  L.push(`  let info = WG[w];`);
+  L.push(`  let s = info.x;`);
+  L.push(`  let i = info.y + lid;`);
+  k.reductions.forEach((_, j) => L.push(`  var r${j}: f32 = 0.0f;`));
+  L.push(`  if (i < info.z) {`);
+  const name: string[] = [];
+  k.ops.forEach((op, n) => {
+    let expr: string;
+    switch (op.op) {
+      case "const":
+        name[n] = `(${wgslFloat(op.value)})`;
+        return;
+      case "uniform":
+        name[n] = `P.u[${op.index >> 2}][${op.index & 3}]`;
+        return;
+      case "segval":
+        expr = `SV[${op.index}u * P.segments + s]`;
+        break;
+      case "load":
+        expr = `a${op.arena}[i]`;
+        break;
+      case "select":
+        expr = `select(${name[op.b]}, ${name[op.a]}, truthy(${name[op.c]}))`;
+        break;
+      default:
+        expr = "b" in op ? binary(op.op, name[op.a], name[op.b]) : unary(op.op, name[op.a]);
+    }
+    L.push(`    let t${n} = ${expr};`);
+    name[n] = `t${n}`;
+  });
+  for (const st of k.stores) L.push(`    a${st.arena}[i] = ${name[st.value]};`);
+  k.reductions.forEach((r, j) => L.push(`    r${j} = ${name[r.value]};`));
+  L.push(`  }`);
+  k.reductions.forEach((_, j) => {
+    L.push(`  red${j}[lid] = r${j};`);
+  });
+  if (k.reductions.length > 0) {
+    L.push(`  workgroupBarrier();`);
+    L.push(`  for (var stride = ${WORKGROUP_SIZE / 2}u; stride > 0u; stride = stride >> 1u) {`);
+    L.push(`    if (lid < stride) {`);
+    k.reductions.forEach((_, j) => L.push(`      red${j}[lid] = red${j}[lid] + red${j}[lid + stride];`));
+    L.push(`    }`, `    workgroupBarrier();`, `  }`);
+    L.push(`  if (lid == 0u) {`);
+    k.reductions.forEach((_, j) => L.push(`    PARTIALS[${j}u * P.partial_stride + info.w] = red${j}[0];`));
+    L.push(`  }`);
+  }
+  L.push(`}`);
+  return L.join("\n");
+}
