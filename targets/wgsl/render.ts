@@ -11,6 +11,8 @@ import type { Kernel } from "../kernel.js";
 import { commentSafe } from "../print_number.js";
 
 export const WORKGROUP_SIZE = 64;
+/** Elements each invocation handles (strided by the workgroup size); a workgroup covers 256. */
+export const ELEMENTS_PER_THREAD = 4;
 
 /** Fixed binding slots; arenas follow from ARENA_BINDING_BASE. */
 export const BINDING = { uniforms: 0, workgroups: 1, segvals: 2, partials: 3 } as const;
@@ -125,8 +127,9 @@ export function renderWgsl(k: Kernel): string {
   L.push(`  if (w >= P.workgroups) { return; }`);
   L.push(`  let info = WG[w];`);
   L.push(`  let s = info.x;`);
-  L.push(`  let i = info.y + lid;`);
   k.reductions.forEach((_, j) => L.push(`  var r${j}: f32 = 0.0f;`));
+  L.push(`  for (var e = 0u; e < ${ELEMENTS_PER_THREAD}u; e = e + 1u) {`);
+  L.push(`  let i = info.y + lid + e * ${WORKGROUP_SIZE}u;`);
   L.push(`  if (i < info.z) {`);
   const name: string[] = [];
   k.ops.forEach((op, n) => {
@@ -154,7 +157,8 @@ export function renderWgsl(k: Kernel): string {
     name[n] = `t${n}`;
   });
   for (const st of k.stores) L.push(`    a${st.arena}[i] = ${name[st.value]};`);
-  k.reductions.forEach((r, j) => L.push(`    r${j} = ${name[r.value]};`));
+  k.reductions.forEach((r, j) => L.push(`    r${j} = r${j} + ${name[r.value]};`));
+  L.push(`  }`);
   L.push(`  }`);
   k.reductions.forEach((_, j) => {
     L.push(`  red${j}[lid] = r${j};`);
