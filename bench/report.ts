@@ -14,6 +14,16 @@ export interface KernelResult {
   optcGBps: number;
 }
 
+export interface WebGpuRow {
+  tfjsMs: number;
+  optcMs: number;
+  tfjsOverOptc: number;
+  tfjsKernels: number;
+  tfjsBytesPerParam: number;
+  optcDispatches: number;
+  optcBytesPerParam: number;
+}
+
 export interface BenchResults {
   machine: string;
   date: string;
@@ -21,6 +31,7 @@ export interface BenchResults {
   sizes: number[];
   kernels: KernelResult[];
   tfjs: Record<string, Record<string, Row[]>>;
+  webgpu?: Record<string, WebGpuRow>;
   latency?: Record<string, number>;
 }
 
@@ -52,6 +63,14 @@ export function report(results: BenchResults): string {
         return [fmt(t.medianMs, 3), fmt(t.ratio)];
       };
       md.push(`| ${name} | ${Number(n).toExponential(0)} | ${cell("cpu").join(" | ")} | ${cell("wasm").join(" | ")} |`);
+    }
+  }
+  if (results.webgpu) {
+    md.push("", "**WebGPU: optc vs TensorFlow.js's WebGPU backend** (same Dawn device, SwiftShader on the CPU; step until the queue is idle)", "");
+    md.push("| optimizer | N | tfjs ms | optc ms | tfjs / optc | tfjs kernels per step | optc dispatches per step | tfjs B/param | optc B/param |", "|---|---|---|---|---|---|---|---|---|");
+    for (const [key, r] of Object.entries(results.webgpu)) {
+      const [name, n] = key.split("/");
+      md.push(`| ${name} | ${Number(n).toExponential(0)} | ${fmt(r.tfjsMs, 2)} | ${fmt(r.optcMs, 2)} | ${fmt(r.tfjsOverOptc)} | ${r.tfjsKernels} | ${r.optcDispatches} | ${fmt(r.tfjsBytesPerParam, 0)} | ${r.optcBytesPerParam} |`);
     }
   }
   if (latency) {

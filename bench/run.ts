@@ -5,7 +5,8 @@
  *   - an unfused baseline (one loop per transform, temporaries) vs optc;
  *   - TensorFlow.js cpu and wasm optimizers vs optc (adam, sgd, momentum), each in its own process;
  *   - compile latency, cold and warm.
- * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --no-tfjs | --report-only]
+ *   - WebGPU: optc vs TensorFlow.js's WebGPU backend on one Dawn device (SwiftShader here);
+ * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --no-tfjs --no-webgpu | --report-only]
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,7 +14,7 @@ import { cpus, totalmem } from "node:os";
 import { compile } from "../index.js";
 import { bench, type Candidate, type Row } from "./harness.js";
 import { CONFIGS, fused, limit, unfused } from "./kernels.js";
-import { report, type BenchResults, type KernelResult } from "./report.js";
+import { report, type BenchResults, type KernelResult, type WebGpuRow } from "./report.js";
 
 const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -93,6 +94,17 @@ if (withTfjs) {
   }
 }
 
+let webgpu: Record<string, WebGpuRow> | undefined;
+if (!argv.includes("--no-webgpu")) {
+  process.stderr.write("  WebGPU: optc vs tfjs-webgpu on one Dawn device (separate process)…\n");
+  try {
+    const gpuSizes = sizes.filter((n) => n <= 1e6).join(",") || "1e5";
+    webgpu = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", `${here}webgpu_child.ts`, gpuSizes, "5"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  } catch {
+    process.stderr.write("  (no WebGPU device: install chromium libvulkan1 for SwiftShader; skipped)\n");
+  }
+}
+
 let latency: Record<string, number> | undefined;
 if (existsSync(`${here}../dist/index.js`)) {
   const samples = Array.from({ length: 5 }, () => JSON.parse(execFileSync(process.execPath, [`${here}compile_latency.mjs`], { encoding: "utf8" })) as Record<string, number>);
@@ -101,7 +113,7 @@ if (existsSync(`${here}../dist/index.js`)) {
 }
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const results: BenchResults = { machine, date: new Date().toISOString(), rounds, sizes, kernels: kernelResults, tfjs, latency };
+const results: BenchResults = { machine, date: new Date().toISOString(), rounds, sizes, kernels: kernelResults, tfjs, webgpu, latency };
 const table = report(results);
 console.log(`\noptc bench\n\n${table}`);
 mkdirSync(`${here}results`, { recursive: true });

@@ -20,7 +20,10 @@ const device = (tf.backend() as unknown as { device: GPUDevice }).device;
 const sizes = process.argv[2].split(",").map(Number);
 const rounds = Number(process.argv[3] ?? 5);
 
-const OPTIMIZERS = { adam: { tfjs: () => tf.train.adam(1e-3, 0.9, 0.999, 1e-8), optc: "adam(1e-3)" }, sgd: { tfjs: () => tf.train.sgd(1e-3), optc: "sgd(1e-3)" } };
+const OPTIMIZERS: Record<string, { tfjs: () => tf.Optimizer; optc: string }> = {
+  adam: { tfjs: () => tf.train.adam(1e-3, 0.9, 0.999, 1e-8), optc: "adam(1e-3)" },
+  sgd: { tfjs: () => tf.train.sgd(1e-3), optc: "sgd(1e-3)" },
+};
 const out: Record<string, unknown> = {};
 for (const n of sizes) {
   const g0 = new Float32Array(n).map((_, i) => Math.sin(i));
