@@ -106,6 +106,24 @@ describe("SAM on the GPU", () => {
   });
 });
 
+describe("build-time WebGPU modules", () => {
+  it("a generated module runs on the device with the same numbers as compile()", async () => {
+    if (!device) return;
+    const { compileToModule } = await import("../../build.js");
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const root = new URL("../../", import.meta.url).pathname;
+    const cfg = "sam(adam(0.05), chain(normalize(), sgd(0.05)), sync=2)";
+    const r = compileToModule(cfg, { target: "webgpu", runtimeImport: `${root}runtime/index.ts` });
+    mkdirSync(`${root}test/.generated`, { recursive: true });
+    const file = `${root}test/.generated/webgpu_module.ts`;
+    writeFileSync(file, r.code!);
+    const create = (await import(/* @vite-ignore */ file)).default as (p: unknown, o: { device: GPUDevice }) => Promise<GpuRun>;
+    const a = await gpuTrajectory(await create(tensors(bigModel()), { device }), 4, wavyGrad);
+    const b = await gpuTrajectory(await compile(cfg, { target: "webgpu" }).init(tensors(bigModel()), { device }), 4, wavyGrad);
+    expect(a).toEqual(b);
+  });
+});
+
 describe("GPU runs fail clearly and safely", () => {
   it("NaN gradients: R201, state unchanged", async () => {
     if (!device) return;
