@@ -4,6 +4,7 @@ import { evalKernels } from "../../runtime/eval_kernels.js";
 import { OptcError } from "../../compiler/diagnostics.js";
 import type { Parsed } from "../args.js";
 import { f32String, readSource, UsageError } from "../io.js";
+import { nodeGpuDevice } from "../gpu_device.js";
 import { makeProblem, type Problem } from "../problems.js";
 
 export const traceHelp = `optc trace '<config>' [--problem quadratic|sphere|rosenbrock] [--x0=a,b,..]
@@ -29,14 +30,7 @@ async function traceWebGpu(source: string, file: string, problem: Problem, x0: n
     }
     throw e;
   }
-  const { create, globals } = await import("webgpu").catch(() => {
-    throw new UsageError("the webgpu backend in Node needs the `webgpu` package (npm i webgpu)");
-  });
-  Object.assign(globalThis, globals);
-  const gpu = create([]);
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) throw new UsageError("no WebGPU adapter; on Linux without a GPU: apt-get install chromium libvulkan1 and VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json");
-  const device = await adapter.requestDevice({ requiredLimits: { maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage } });
+  const device = await nodeGpuDevice();
   try {
     const run = await opt.init({ x: x0 }, { device });
     const isSam = opt.artifact.protocol.kind === "sam";
@@ -57,7 +51,6 @@ async function traceWebGpu(source: string, file: string, problem: Problem, x0: n
     run.destroy();
   } finally {
     device.destroy();
-    void gpu;
   }
   return 0;
 }
