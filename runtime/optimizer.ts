@@ -2,14 +2,15 @@
  * load(artifact) → Optimizer; init(params) → Run, which owns every state buffer and
  * updates the caller's params in place. SAM's phases are chosen here, on the host.
  */
-import { GRADS, PARAMS, SAM_ADV_GRADS as ADV_GRADS, SAM_CACHE as CACHE, SAM_PERTURBED as PERTURBED, SAM_STEPS as STEPS } from "./arena_names.js";
+import { GRADS, PARAMS, SAM_ADV_GRADS as ADV_GRADS, SAM_CACHE as CACHE, SAM_PERTURBED as PERTURBED } from "./arena_names.js";
 import { ARTIFACT_VERSION, type CompiledStep } from "./artifact.js";
 import type { KernelSource } from "./kernels.js";
 import { jsExecutor } from "./backends/js/executor.js";
 import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
 import { fail, OptcRuntimeError } from "./errors.js";
 import { matchesMask } from "./glob.js";
-import { decodeState, encodeState, STATE_FORMAT, STATE_VERSION, type StateSnapshot } from "./state.js";
+import { checkedSnapshot, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "./protocol.js";
+import { encodeState, type StateSnapshot } from "./state.js";
 import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "./tensors.js";
 
 export type Tensors = Record<string, Float32Array>;
@@ -128,19 +129,12 @@ export class Run {
 
   /** The phase the next step() runs: "step" for plain optimizers; SAM: adversarial_first / adversarial / outer, or opaque_cycle. */
   get phase(): string {
-    const proto = this.artifact.protocol;
-    if (proto.kind === "plain") return "step";
-    if (proto.opaque) return "opaque_cycle";
-    const k = proto.syncPeriod;
-    const s = this.counters.get(STEPS) ?? 0;
-    if (k === 1 || s === k - 1) return "outer";
-    return s === 0 ? "adversarial_first" : "adversarial";
+    return nextPhase(this.artifact.protocol, this.counters);
   }
 
   /** True while the params the caller holds are SAM's perturbed ones (transparent mode, mid-cycle). */
   get perturbed(): boolean {
-    const proto = this.artifact.protocol;
-    return proto.kind === "sam" && !proto.opaque && proto.syncPeriod > 1 && (this.counters.get(STEPS) ?? 0) !== 0;
+    return isPerturbed(this.artifact.protocol, this.counters);
   }
 
   /** The unperturbed params: the cache while perturbed, else the params themselves. */
@@ -261,19 +255,8 @@ export class Run {
   // ------------------------------------------------------------ snapshots
 
   saveState(): StateSnapshot {
-    const arenas: Record<string, Float32Array> = {};
-    for (const a of this.artifact.arenas) if (a.role === "params" || a.role === "state") arenas[a.name] = this.arena(a.name).slice();
-    return {
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
-      fingerprint: this.artifact.fingerprint,
-      config: this.artifact.config,
-      tensors: this.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
-      count: this.count,
-      outerCount: this.outerCount,
-      counters: Object.fromEntries(this.counters),
-      arenas,
-    };
+    const arenas = Object.fromEntries(savedArenas(this.artifact).map((name) => [name, this.arena(name).slice()]));
+    return makeSnapshot(this.artifact, this.layout, arenas, this.counters, this.count, this.outerCount);
   }
 
   saveStateBinary(): Uint8Array {
@@ -281,20 +264,8 @@ export class Run {
   }
 
   loadState(snapshot: StateSnapshot | Uint8Array): void {
-    const s = snapshot instanceof Uint8Array ? decodeState(snapshot) : snapshot;
-    if (!s || s.format !== STATE_FORMAT) fail("R301", "this is not an optc state snapshot", "pass what saveState() returned");
-    if (s.version !== STATE_VERSION) fail("R302", `snapshot version ${s.version} is not supported (this runtime reads ${STATE_VERSION})`, "save the state again with this optc version");
-    if (s.fingerprint !== this.artifact.fingerprint) {
-      fail("R303", `the snapshot is from another config or layout:\n  snapshot: ${s.config}\n  this run: ${this.artifact.config}`, "load it into an optimizer compiled from the same config");
-    }
-    const mine = JSON.stringify(this.tensors.map((t) => ({ name: t.name, shape: t.shape })));
-    if (JSON.stringify(s.tensors) !== mine) fail("R304", "the snapshot's tensors differ from this run's (names or shapes)", "init() with the same tensors that were saved");
-    for (const a of this.artifact.arenas) {
-      if (a.role !== "params" && a.role !== "state") continue;
-      const data = s.arenas[a.name];
-      if (!data || data.length !== this.layout.total) fail("R305", `the snapshot lacks state slot '${a.name}' or has the wrong size`, "the snapshot is incomplete");
-    }
-    for (const a of this.artifact.arenas) if (a.role === "params" || a.role === "state") this.arena(a.name).set(s.arenas[a.name]);
+    const s = checkedSnapshot(snapshot, this.artifact, this.layout);
+    for (const name of savedArenas(this.artifact)) this.arena(name).set(s.arenas[name]);
     this.counters.clear();
     for (const c of this.artifact.counters) this.counters.set(c.name, s.counters[c.name] ?? c.init);
     this.count = s.count;

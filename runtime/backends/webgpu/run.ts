@@ -5,13 +5,14 @@
  * its per-workgroup partials back before the next pass's uniforms are known.
  */
 /// <reference types="@webgpu/types" />
-import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED, SAM_STEPS } from "../../arena_names.js";
+import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED } from "../../arena_names.js";
 import type { CompiledStep, PassArtifact, PhaseArtifact } from "../../artifact.js";
 import { fail, OptcRuntimeError } from "../../errors.js";
 import { matchesMask } from "../../glob.js";
 import { evalHost, type HostInputs, type HostValue } from "../../host.js";
 import { truthy } from "../../ops.js";
-import { STATE_FORMAT, STATE_VERSION, decodeState, type StateSnapshot } from "../../state.js";
+import { checkedSnapshot, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "../../protocol.js";
+import type { StateSnapshot } from "../../state.js";
 import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "../../tensors.js";
 import { dispatchSize, planChunks, type Chunk } from "./layout.js";
 
@@ -277,18 +278,11 @@ export class GpuRun {
   }
 
   get phase(): string {
-    const proto = this.artifact.protocol;
-    if (proto.kind === "plain") return "step";
-    if (proto.opaque) return "opaque_cycle";
-    const k = proto.syncPeriod;
-    const s = this.counters.get(SAM_STEPS) ?? 0;
-    if (k === 1 || s === k - 1) return "outer";
-    return s === 0 ? "adversarial_first" : "adversarial";
+    return nextPhase(this.artifact.protocol, this.counters);
   }
 
   get perturbed(): boolean {
-    const proto = this.artifact.protocol;
-    return proto.kind === "sam" && !proto.opaque && proto.syncPeriod > 1 && (this.counters.get(SAM_STEPS) ?? 0) !== 0;
+    return isPerturbed(this.artifact.protocol, this.counters);
   }
 
   get counterValues(): Record<string, number> {
@@ -384,31 +378,13 @@ export class GpuRun {
 
   async saveState(): Promise<StateSnapshot> {
     const arenas: Record<string, Float32Array> = {};
-    for (const a of this.artifact.arenas) if (a.role === "params" || a.role === "state") arenas[a.name] = await this.readArena(a.name);
-    return {
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
-      fingerprint: this.artifact.fingerprint,
-      config: this.artifact.config,
-      tensors: this.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
-      count: this.count,
-      outerCount: this.outerCount,
-      counters: Object.fromEntries(this.counters),
-      arenas,
-    };
+    for (const name of savedArenas(this.artifact)) arenas[name] = await this.readArena(name);
+    return makeSnapshot(this.artifact, this.layout, arenas, this.counters, this.count, this.outerCount);
   }
 
   loadState(snapshot: StateSnapshot | Uint8Array): void {
-    const s = snapshot instanceof Uint8Array ? decodeState(snapshot) : snapshot;
-    if (!s || s.format !== STATE_FORMAT) fail("R301", "this is not an optc state snapshot", "pass what saveState() returned");
-    if (s.version !== STATE_VERSION) fail("R302", `snapshot version ${s.version} is not supported (this runtime reads ${STATE_VERSION})`, "save the state again with this optc version");
-    if (s.fingerprint !== this.artifact.fingerprint) fail("R303", `the snapshot is from another config or layout:\n  snapshot: ${s.config}\n  this run: ${this.artifact.config}`, "load it into an optimizer compiled from the same config");
-    if (JSON.stringify(s.tensors) !== JSON.stringify(this.tensors.map((t) => ({ name: t.name, shape: t.shape })))) fail("R304", "the snapshot's tensors differ from this run's (names or shapes)", "init() with the same tensors that were saved");
-    for (const a of this.artifact.arenas) {
-      if (a.role !== "params" && a.role !== "state") continue;
-      if (!s.arenas[a.name] || s.arenas[a.name].length !== this.layout.total) fail("R305", `the snapshot lacks state slot '${a.name}' or has the wrong size`, "the snapshot is incomplete");
-    }
-    for (const a of this.artifact.arenas) if (a.role === "params" || a.role === "state") this.device.queue.writeBuffer(this.buffer(a.name), 0, s.arenas[a.name] as Float32Array<ArrayBuffer>);
+    const s = checkedSnapshot(snapshot, this.artifact, this.layout);
+    for (const name of savedArenas(this.artifact)) this.device.queue.writeBuffer(this.buffer(name), 0, s.arenas[name] as Float32Array<ArrayBuffer>);
     this.counters.clear();
     for (const c of this.artifact.counters) this.counters.set(c.name, s.counters[c.name] ?? c.init);
     this.count = s.count;
