@@ -17,7 +17,7 @@ const FILE: Record<string, OptionSpec> = { file: { value: true, short: "f" }, he
 const COMMANDS: Record<string, { help: string; options: Record<string, OptionSpec>; run: (p: ReturnType<typeof parseArgs>) => number | Promise<number> }> = {
   check: { help: checkHelp, options: FILE, run: runCheck },
   fmt: { help: fmtHelp, options: { ...FILE, write: { short: "w" }, check: {} }, run: runFmt },
-  explain: { help: explainHelp, options: { ...FILE, "no-code": {} }, run: runExplain },
+  explain: { help: explainHelp, options: { ...FILE, target: { value: true }, "no-code": {} }, run: runExplain },
   trace: {
     help: traceHelp,
     options: { ...FILE, problem: { value: true }, x0: { value: true }, target: { value: true }, steps: { value: true }, every: { value: true }, backend: { value: true } },

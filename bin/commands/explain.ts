@@ -1,16 +1,19 @@
 import { describePlan, describeState, describeTree } from "../../compiler/describe.js";
 import { compileSource } from "../../compiler/pipeline.js";
 import type { Parsed } from "../args.js";
-import { printDiagnostics, readSource } from "../io.js";
+import { printDiagnostics, readSource, UsageError } from "../io.js";
 
-export const explainHelp = `optc explain '<config>' | -f file.opt [--no-code]
+export const explainHelp = `optc explain '<config>' | -f file.opt [--target js|webgpu] [--no-code]
 
 Shows every stage: the typed tree, the state layout, each phase's passes with what they
-read and write, bytes moved per parameter per step, and the generated JS kernels.`;
+read and write, bytes moved per parameter per step, and the generated kernels (JS loops, or
+WGSL compute shaders with --target webgpu).`;
 
 export function runExplain(p: Parsed): number {
   const src = readSource(p);
-  const c = compileSource(src.text);
+  const target = typeof p.options.target === "string" ? p.options.target : "js";
+  if (target !== "js" && target !== "webgpu") throw new UsageError(`unknown target '${target}' (targets: js, webgpu)`);
+  const c = compileSource(src.text, target);
   printDiagnostics(c.diagnostics, src);
   if (!c.artifact || !c.lowered || !c.plans || !c.tree) return 1;
   const out: string[] = [`config: ${c.canonical}`, "", "typed tree:", ...describeTree(c.tree, "  "), "", "state:", ...describeState(c.lowered), ""];
@@ -21,7 +24,7 @@ export function runExplain(p: Parsed): number {
   for (const plan of c.plans) out.push(...describePlan(plan), "");
   if (!p.options["no-code"]) {
     for (const [name, phase] of Object.entries(c.artifact.phases)) {
-      phase.passes.forEach((pass, i) => out.push(`--- ${name} pass ${i} (js) ---`, pass.code.js ?? "", ""));
+      phase.passes.forEach((pass, i) => out.push(`--- ${name} pass ${i} (${target}) ---`, pass.code.js ?? pass.code.wgsl ?? "", ""));
     }
   }
   process.stdout.write(out.join("\n"));

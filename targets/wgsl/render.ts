@@ -129,8 +129,8 @@ export function renderWgsl(k: Kernel): string {
   L.push(`  let s = info.x;`);
   k.reductions.forEach((_, j) => L.push(`  var r${j}: f32 = 0.0f;`));
   L.push(`  for (var e = 0u; e < ${ELEMENTS_PER_THREAD}u; e = e + 1u) {`);
-  L.push(`  let i = info.y + lid + e * ${WORKGROUP_SIZE}u;`);
-  L.push(`  if (i < info.z) {`);
+  L.push(`    let i = info.y + lid + e * ${WORKGROUP_SIZE}u;`);
+  L.push(`    if (i < info.z) {`);
   const name: string[] = [];
   k.ops.forEach((op, n) => {
     let expr: string;
@@ -153,12 +153,12 @@ export function renderWgsl(k: Kernel): string {
       default:
         expr = "b" in op ? binary(op.op, name[op.a], name[op.b]) : unary(op.op, name[op.a]);
     }
-    L.push(`    let t${n} = ${expr};`);
+    L.push(`      let t${n} = ${expr};`);
     name[n] = `t${n}`;
   });
-  for (const st of k.stores) L.push(`    a${st.arena}[i] = ${name[st.value]};`);
-  k.reductions.forEach((r, j) => L.push(`    r${j} = r${j} + ${name[r.value]};`));
-  L.push(`  }`);
+  for (const st of k.stores) L.push(`      a${st.arena}[i] = ${name[st.value]};`);
+  k.reductions.forEach((r, j) => L.push(`      r${j} = r${j} + ${name[r.value]};`));
+  L.push(`    }`);
   L.push(`  }`);
   k.reductions.forEach((_, j) => {
     L.push(`  red${j}[lid] = r${j};`);

@@ -83,6 +83,12 @@ describe("optc explain and fmt", () => {
     expect(r.out).toContain("chain[1].adamw.mu");
     expect(r.out).toContain("return function build(arenas, seg, sv, U, R, RS)");
   });
+  it("explain --target webgpu shows the WGSL shaders", () => {
+    const r = optc("explain", "lamb(1e-3)", "--target", "webgpu");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("@compute @workgroup_size(64)");
+    expect(r.out).toContain("var<workgroup> red0");
+  });
   it("fmt prints the canonical layout", () => {
     expect(optc("fmt", "adam( 1e-3 ,b1 = .9 )").out).toBe("adam(0.001, b1=0.9)\n");
   });
