@@ -1,6 +1,6 @@
 /** The CLI as people run it: exit codes, output, diagnostics with carets, trace rows. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -91,5 +91,28 @@ describe("optc explain and fmt", () => {
   });
   it("fmt prints the canonical layout", () => {
     expect(optc("fmt", "adam( 1e-3 ,b1 = .9 )").out).toBe("adam(0.001, b1=0.9)\n");
+  });
+});
+
+describe("files, formatting and docs from the CLI", () => {
+  it("fmt --check fails on an unformatted file and --write fixes it; check reads -f -", () => {
+    const dir = mkdtempSync(join(tmpdir(), "optc-fmt-"));
+    const file = join(dir, "train.opt");
+    writeFileSync(file, "lr=1e-3\nadam( lr ,b1=.9)\n");
+    expect(optc("fmt", "-f", file, "--check").code).toBe(1);
+    expect(optc("fmt", "-f", file, "--write").code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe("lr = 0.001\nadam(lr, b1=0.9)\n");
+    expect(optc("fmt", "-f", file, "--check").code).toBe(0);
+    const r = spawnSync(process.execPath, [BIN, "check", "-f", "-"], { input: "sgd(0.1)", encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("sgd(0.1)");
+  });
+  it("docs --check passes on the README and fails on a stale copy", () => {
+    const readme = new URL("../../README.md", import.meta.url).pathname;
+    expect(optc("docs", "--check", readme).code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), "optc-docs-"));
+    const stale = join(dir, "README.md");
+    writeFileSync(stale, readFileSync(readme, "utf8").replace("- `adam(", "- `adamm("));
+    expect(optc("docs", "--check", stale).code).toBe(1);
   });
 });

@@ -181,3 +181,23 @@ describe("snapshots", () => {
     expect(() => makeRun(cfg, { w: [0, 0, 0] }).loadState(corrupt)).toThrow(/R301/);
   });
 });
+
+describe("masks over global norms", () => {
+  it("masked(clip_by_global_norm) takes the norm over masked-in tensors only; others pass through", async () => {
+    const run = makeRun('chain(masked(clip_by_global_norm(1.0), "a*"), sgd(1.0))', { a1: [3, 0], a2: [4], b: [100] });
+    run.grads.a1.set([3, 0]);
+    run.grads.a2.set([4]);
+    run.grads.b.set([100]);
+    await run.step();
+    // ‖(3, 0, 4)‖ = 5: a* grads become (0.6, 0, 0.8); b is untouched by the clip.
+    expect(Array.from(run.params.a1)).toEqual([Math.fround(3 - 0.6), 0]);
+    expect(Array.from(run.params.a2)).toEqual([Math.fround(4 - 0.8)]);
+    expect(Array.from(run.params.b)).toEqual([0]);
+  });
+  it("nested masks intersect", async () => {
+    const run = makeRun('masked(masked(sgd(1.0), "*.w"), "l1.*")', { "l1.w": [1], "l1.b": [1], "l2.w": [1] });
+    for (const t of Object.values(run.grads)) t.fill(1);
+    await run.step();
+    expect([run.params["l1.w"][0], run.params["l1.b"][0], run.params["l2.w"][0]]).toEqual([0, 2, 2]);
+  });
+});
