@@ -48,6 +48,7 @@ export function compileReference(source: string): Optimizer {
 /** compile("adamw(1e-3)") → an Optimizer; `await opt.init(params)` gives a stateful run. */
 export function compile(source: string, options: { target: "webgpu" }): WebGpuOptimizer;
 export function compile(source: string, options?: { target?: "js" }): Optimizer;
+export function compile(source: string, options?: CompileOptions): Optimizer | WebGpuOptimizer;
 export function compile(source: string, options: CompileOptions = {}): Optimizer | WebGpuOptimizer {
   const artifact = compileArtifact(source, options);
   if (artifact.target === "webgpu") {
