@@ -33,7 +33,8 @@ function validationKernel(arena: string): Kernel {
 }
 
 function render(kernel: Kernel, target: Target): PassArtifact["code"] {
-  return target === "js" ? { js: renderJs(kernel) } : { wgsl: renderWgsl(kernel) };
+  if (target === "js") return { js: renderJs(kernel) };
+  return kernel.reductions.length > 0 ? { wgsl: renderWgsl(kernel), wgslSubgroups: renderWgsl(kernel, { subgroups: true }) } : { wgsl: renderWgsl(kernel) };
 }
 
 export function link(config: string, lowered: LoweredConfig, plans: PhasePlan[], warnings: string[], target: Target = "js"): CompiledStep {

@@ -67,7 +67,8 @@ export interface PassArtifact {
   /** Phase reduction index produced by each kernel reduction, in kernel order. */
   reductions: number[];
   /** Rendered code per target. */
-  code: { js?: string; wgsl?: string };
+  /** wgslSubgroups: the same kernel reducing with subgroupAdd, used when the device has `subgroups`. */
+  code: { js?: string; wgsl?: string; wgslSubgroups?: string };
 }
 
 export interface PhaseArtifact {

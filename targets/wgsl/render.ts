@@ -105,8 +105,18 @@ function binary(op: BinaryOp, a: string, b: string): string {
   }
 }
 
-export function renderWgsl(k: Kernel): string {
+export interface WgslOptions {
+  /**
+   * Reduce with subgroupAdd (the `subgroups` feature): one barrier instead of a six-step tree.
+   * Subgroup membership is the driver's, so sums may round differently from run to run.
+   */
+  subgroups?: boolean;
+}
+
+export function renderWgsl(k: Kernel, options: WgslOptions = {}): string {
+  const useSubgroups = options.subgroups === true && k.reductions.length > 0;
   const L: string[] = [];
+  if (useSubgroups) L.push("enable subgroups;");
   const uVec4 = Math.max(1, Math.ceil(k.uniformCount / 4));
   L.push(`// kernel ${commentSafe(k.name)}`);
   k.bindings.forEach((b, i) => L.push(`// a${i}: ${commentSafe(b.name)}${b.read ? " read" : ""}${b.write ? " write" : ""}`));
@@ -122,7 +132,11 @@ export function renderWgsl(k: Kernel): string {
     `fn is_finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`,
   );
   L.push(`@compute @workgroup_size(${WORKGROUP_SIZE})`);
-  L.push(`fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`);
+  L.push(
+    useSubgroups
+      ? `fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sg_lane: u32) {`
+      : `fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`,
+  );
   L.push(`  let w = wid.x + wid.y * P.groups_x;`);
   L.push(`  if (w >= P.workgroups) { return; }`);
   L.push(`  let info = WG[w];`);
@@ -160,6 +174,16 @@ export function renderWgsl(k: Kernel): string {
   k.reductions.forEach((r, j) => L.push(`      r${j} = r${j} + ${name[r.value]};`));
   L.push(`    }`);
   L.push(`  }`);
+  if (useSubgroups) {
+    // Each subgroup's first lane holds its sum; invocation 0 adds those up.
+    k.reductions.forEach((_, j) => L.push(`  let s${j} = subgroupAdd(r${j});`, `  red${j}[lid] = select(0.0f, s${j}, sg_lane == 0u);`));
+    L.push(`  workgroupBarrier();`, `  if (lid == 0u) {`);
+    k.reductions.forEach((_, j) => {
+      L.push(`    var acc${j} = 0.0f;`, `    for (var q = 0u; q < ${WORKGROUP_SIZE}u; q = q + 1u) { acc${j} = acc${j} + red${j}[q]; }`, `    PARTIALS[${j}u * P.partial_stride + info.w] = acc${j};`);
+    });
+    L.push(`  }`, `}`);
+    return L.join("\n");
+  }
   k.reductions.forEach((_, j) => {
     L.push(`  red${j}[lid] = r${j};`);
   });

@@ -106,6 +106,24 @@ describe("SAM on the GPU", () => {
   });
 });
 
+describe("subgroup reductions", () => {
+  it("with the subgroups feature, every reducing config still matches the interpreter", async () => {
+    if (!device) return;
+    const sub = await requireGpu("subgroup reductions", ["subgroups"]);
+    if (!sub) return;
+    expect(sub.features.has("subgroups")).toBe(true);
+    const reducing = ["clip_by_global_norm", "normalize", "normalize_by_update_norm", "lamb", "scale_by_trust_ratio", "sam", "apply_if_finite", "chain", "skip_not_finite"];
+    for (const name of reducing) {
+      const config = CATALOG_CONFIGS[name];
+      const compiled = compile(config, { target: "webgpu" });
+      expect(Object.values(compiled.artifact.phases).some((p) => p.passes.some((pass) => pass.code.wgslSubgroups?.includes("subgroupAdd")))).toBe(true);
+      const gpu = await gpuTrajectory(await compiled.init(tensors(bigModel()), { device: sub, chunkElements: 64 }), 5, wavyGrad);
+      expectWithinUlps(gpu, await trajectory(makeRun(config, bigModel(), "interp"), 5, wavyGrad));
+    }
+    sub.destroy();
+  });
+});
+
 describe("build-time WebGPU modules", () => {
   it("a generated module runs on the device with the same numbers as compile()", async () => {
     if (!device) return;

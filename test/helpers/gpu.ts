@@ -11,7 +11,7 @@ const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
  * garbage-collected, pending mapAsync calls hang or the process aborts. */
 const keepAlive: unknown[] = [];
 
-export async function gpuDevice(): Promise<{ device?: GPUDevice; reason?: string }> {
+export async function gpuDevice(features: GPUFeatureName[] = []): Promise<{ device?: GPUDevice; reason?: string }> {
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   let mod: typeof import("webgpu");
   try {
@@ -24,13 +24,15 @@ export async function gpuDevice(): Promise<{ device?: GPUDevice; reason?: string
   const adapter = await gpu.requestAdapter();
   if (!adapter) return { reason: `no WebGPU adapter (is libvulkan1 installed and VK_ICD_FILENAMES=${SWIFTSHADER_ICD}?)` };
   // Kernels of long chains bind many arenas: ask for what the adapter allows (as a training app would).
-  const device = await adapter.requestDevice({ requiredLimits: { maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage } });
+  const missing = features.filter((f) => !adapter.features.has(f));
+  if (missing.length) return { reason: `the adapter lacks ${missing.join(", ")}` };
+  const device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits: { maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage } });
   keepAlive.push(gpu, adapter, device);
   return { device };
 }
 
-export async function requireGpu(what: string): Promise<GPUDevice | undefined> {
-  const { device, reason } = await gpuDevice();
+export async function requireGpu(what: string, features: GPUFeatureName[] = []): Promise<GPUDevice | undefined> {
+  const { device, reason } = await gpuDevice(features);
   if (!device) {
     console.warn(`${what} skipped: ${reason}`);
     if (process.env.CI === "true") throw new Error(`CI=true but ${what} cannot run: ${reason}`);

@@ -124,7 +124,8 @@ export class GpuRun {
 
   private bind(art: PassArtifact): void {
     const { device } = this;
-    const code = art.code.wgsl;
+    // Subgroup reductions when the caller's device has the feature; the tree otherwise.
+    const code = device.features.has("subgroups") && art.code.wgslSubgroups ? art.code.wgslSubgroups : art.code.wgsl;
     if (code === undefined) fail("R110", `kernel ${art.kernel.name} has no WGSL code`, "compile with { target: 'webgpu' }");
     let cache = pipelineCache.get(device);
     if (!cache) pipelineCache.set(device, (cache = new Map()));
