@@ -9,14 +9,10 @@
 import type { BinaryOp, UnaryOp } from "../../runtime/ops.js";
 import type { Kernel } from "../kernel.js";
 import { commentSafe } from "../print_number.js";
+import { BINDINGS, ELEMENTS_PER_THREAD, WORKGROUP_SIZE } from "../../runtime/backends/webgpu/abi.js";
 
-export const WORKGROUP_SIZE = 64;
-/** Elements each invocation handles (strided by the workgroup size); a workgroup covers 256. */
-export const ELEMENTS_PER_THREAD = 4;
-
-/** Fixed binding slots; arenas follow from ARENA_BINDING_BASE. */
-export const BINDING = { uniforms: 0, workgroups: 1, segvals: 2, partials: 3 } as const;
-export const ARENA_BINDING_BASE = 4;
+const BINDING = BINDINGS;
+const ARENA_BINDING_BASE = BINDINGS.arenaBase;
 
 /** A float32 literal (WGSL rejects literals outside float32's range, so those are bit patterns). */
 export function wgslFloat(x: number): string {

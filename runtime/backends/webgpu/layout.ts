@@ -3,8 +3,8 @@
  * device's maxStorageBufferBindingSize) and per-chunk workgroup tables (segment, first, end,
  * global index), so a workgroup never spans two tensors.
  */
-/** Elements per workgroup: 64 invocations × 4 elements each (targets/wgsl/render.ts). */
-export const WORKGROUP = 256;
+import { ELEMENTS_PER_WORKGROUP as WORKGROUP } from "./abi.js";
+
 /** Binding offsets must be multiples of 256 bytes: chunks start at multiples of 64 floats. */
 const ALIGN_ELEMENTS = 64;
 

@@ -14,6 +14,7 @@ import { truthy } from "../../ops.js";
 import { checkedSnapshot, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "../../protocol.js";
 import type { StateSnapshot } from "../../state.js";
 import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "../../tensors.js";
+import { BINDINGS } from "./abi.js";
 import { dispatchSize, planChunks, type Chunk } from "./layout.js";
 
 export type Tensors = Record<string, Float32Array>;
@@ -34,7 +35,6 @@ export interface GpuStepOptions {
   allReduce?: (grads: Tensors) => void | Promise<void>;
 }
 
-const BINDINGS = { uniforms: 0, workgroups: 1, segvals: 2, partials: 3, arenaBase: 4 };
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
 interface BoundPass {
