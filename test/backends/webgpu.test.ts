@@ -165,7 +165,8 @@ describe("GPU runs fail clearly and safely", () => {
     const doomed = await again("device loss test");
     const lostRun = await opt.init({ w: [1, 2] }, { device: doomed! });
     doomed!.destroy();
-    await new Promise((r) => setTimeout(r, 50));
+    await doomed!.lost;
+    await new Promise((r) => setTimeout(r, 0)); // let the run's own lost handler run first
     await expect(lostRun.step()).rejects.toThrow(/R401|lost/);
   });
   it("a GPU snapshot resumes on the JS backend (same layout fingerprint)", async () => {
