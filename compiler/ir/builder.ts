@@ -2,7 +2,7 @@
  * Builds a StepProgram with hash-consing (identical nodes are shared) and folding of
  * operations on constants, using the same scalar semantics as the interpreter.
  */
-import { evalBinary, evalUnary, isBinaryOp, isUnaryOp, truthy, type BinaryOp, type UnaryOp } from "../../runtime/ops.js";
+import { evalBinary, evalUnary, truthy, type BinaryOp, type UnaryOp } from "../../runtime/ops.js";
 import { maxRank, operands, type CounterStore, type GuardDecl, type IrNode, type NodeOp, type Rank, type Reduction, type StepProgram, type Store } from "./node.js";
 
 export type Id = number;
@@ -93,14 +93,6 @@ export class Builder {
     if (cc !== undefined) return truthy(cc) ? a : b;
     if (a === b) return a;
     return this.intern({ op: "select", c, a, b });
-  }
-
-  /** Generic entry used by the interpreter tests and passes. */
-  op(op: string, args: Id[]): Id {
-    if (op === "select") return this.select(args[0], args[1], args[2]);
-    if (isUnaryOp(op)) return this.unary(op, args[0]);
-    if (isBinaryOp(op)) return this.binary(op, args[0], args[1]);
-    throw new Error(`internal: unknown op ${op}`);
   }
 
   // Convenience arithmetic.

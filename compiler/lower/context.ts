@@ -171,11 +171,4 @@ export class ArgReader {
     if (v.k !== "call") throw new Error(`internal: ${name} is not a call`);
     return v;
   }
-  /** Mask patterns: a string or list of strings. */
-  patterns(name: string): string[] {
-    const v = this.value(name);
-    if (v.k === "string") return [v.v];
-    if (v.k === "list") return v.items.map((i) => (i.k === "string" ? i.v : ""));
-    return [];
-  }
 }
