@@ -29,12 +29,5 @@ export function printDiagnostics(diags: readonly Diagnostic[], src: Source): voi
   if (diags.length > 0) process.stderr.write(renderDiagnostics(diags, src.text, src.file) + "\n");
 }
 
-/** The shortest decimal that reads back as the same float32 (how the spec prints params). */
-export function f32String(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  for (let p = 1; p <= 9; p++) {
-    const s = Number(x.toPrecision(p));
-    if (Math.fround(s) === x) return String(s);
-  }
-  return String(x);
-}
+/** Params as the spec prints them: the shortest decimal that reads back as the same float32. */
+export { shortestFloat32 as f32String } from "../targets/print_number.js";

@@ -14,6 +14,30 @@ export function jsNumber(x: number): string {
   return x < 0 ? `(${s})` : s;
 }
 
+/** The shortest decimal that reads back as the same float32 (how the spec prints float32 values). */
+export function shortestFloat32(x: number): string {
+  const f = Math.fround(x);
+  if (!Number.isFinite(f)) return String(f);
+  for (let p = 1; p <= 9; p++) {
+    const t = Number(f.toPrecision(p));
+    if (Math.fround(t) === f) return String(t);
+  }
+  return String(f);
+}
+
+/** A WGSL float32 literal (WGSL rejects literals outside float32's range, so those are bit patterns). */
+export function wgslFloat(x: number): string {
+  const f = Math.fround(x);
+  if (Number.isNaN(f)) return "bitcast<f32>(0x7fc00000u)";
+  if (f === Infinity) return "bitcast<f32>(0x7f800000u)";
+  if (f === -Infinity) return "bitcast<f32>(0xff800000u)";
+  if (Object.is(f, -0)) return "(-0.0f)";
+  const s = shortestFloat32(f);
+  if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw new Error(`internal: unprintable float ${s}`);
+  const lit = `${s}${/[.e]/.test(s) ? "" : ".0"}f`;
+  return f < 0 ? `(${lit})` : lit;
+}
+
 /** A comment-safe rendering of an internal name (paths are registry names, params and indices). */
 export function commentSafe(name: string): string {
   return name.replace(/[^A-Za-z0-9_.[\]]/g, "?");

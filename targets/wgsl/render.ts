@@ -8,32 +8,11 @@
  */
 import type { BinaryOp, UnaryOp } from "../../runtime/ops.js";
 import type { Kernel } from "../kernel.js";
-import { commentSafe } from "../print_number.js";
+import { commentSafe, wgslFloat } from "../print_number.js";
 import { BINDINGS, ELEMENTS_PER_THREAD, WORKGROUP_SIZE } from "../../runtime/backends/webgpu/abi.js";
 
 const BINDING = BINDINGS;
 const ARENA_BINDING_BASE = BINDINGS.arenaBase;
-
-/** A float32 literal (WGSL rejects literals outside float32's range, so those are bit patterns). */
-export function wgslFloat(x: number): string {
-  const f = Math.fround(x);
-  if (Number.isNaN(f)) return "bitcast<f32>(0x7fc00000u)";
-  if (f === Infinity) return "bitcast<f32>(0x7f800000u)";
-  if (f === -Infinity) return "bitcast<f32>(0xff800000u)";
-  if (Object.is(f, -0)) return "(-0.0f)";
-  // Shortest decimal that rounds back to the same float32.
-  let s = String(f);
-  for (let p = 1; p <= 9; p++) {
-    const t = f.toPrecision(p);
-    if (Math.fround(Number(t)) === f) {
-      s = String(Number(t));
-      break;
-    }
-  }
-  if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw new Error(`internal: unprintable float ${s}`);
-  const lit = `${s}${/[.e]/.test(s) ? "" : ".0"}f`;
-  return f < 0 ? `(${lit})` : lit;
-}
 
 const b2f = (c: string) => `select(0.0f, 1.0f, ${c})`;
 

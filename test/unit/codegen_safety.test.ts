@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/pipeline.js";
 import { spliceReference } from "../../compiler/docs.js";
-import { jsNumber } from "../../targets/print_number.js";
+import { jsNumber, shortestFloat32, wgslFloat } from "../../targets/print_number.js";
 import { CATALOG_CONFIGS } from "../helpers/catalog.js";
 
 const HOSTILE = [
@@ -58,6 +58,21 @@ describe("generated code", () => {
       const printed = jsNumber(x);
       expect(Object.is(new Function(`return ${printed}`)(), x)).toBe(true);
     }
+  });
+});
+
+describe("float32 printing (WGSL literals, trace output)", () => {
+  it("the shortest decimal reads back as the same float32; out-of-range values become bit patterns", () => {
+    for (const x of [0.1, 1e-8, 1e-16, -2.5, 3, 0.999, 1.7e38, 1e-40, Math.PI]) {
+      const f = Math.fround(x);
+      expect(Math.fround(Number(shortestFloat32(f)))).toBe(f);
+      expect(wgslFloat(x)).toMatch(/^\(?-?[0-9.e+-]+f\)?$/);
+    }
+    expect(shortestFloat32(Math.fround(0.1))).toBe("0.1");
+    expect(wgslFloat(3)).toBe("3.0f");
+    expect(wgslFloat(-0.5)).toBe("(-0.5f)");
+    expect(wgslFloat(1e39)).toBe("bitcast<f32>(0x7f800000u)");
+    expect(wgslFloat(NaN)).toBe("bitcast<f32>(0x7fc00000u)");
   });
 });
 
