@@ -9,7 +9,7 @@ import { jsExecutor } from "./backends/js/executor.js";
 import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
 import { fail, OptcRuntimeError } from "./errors.js";
 import { matchesMask } from "./glob.js";
-import { checkedSnapshot, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "./protocol.js";
+import { checkedSnapshot, isOuterPhase, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "./protocol.js";
 import { encodeState, type StateSnapshot } from "./state.js";
 import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "./tensors.js";
 
@@ -191,7 +191,7 @@ export class Run {
   private transparentStep(): void {
     const phase = this.phase;
     this.runPhase(phase);
-    if (phase === "outer" || phase === "step") this.outerCount++;
+    if (isOuterPhase(phase)) this.outerCount++;
   }
 
   private async opaqueCycle(k: number, options: StepOptions): Promise<void> {

@@ -15,6 +15,11 @@ export function nextPhase(proto: Protocol, counters: Map<string, number>): strin
   return s === 0 ? "adversarial_first" : "adversarial";
 }
 
+/** Whether running `phase` completes an outer (optimizer) update: a plain step or SAM's sync. */
+export function isOuterPhase(phase: string): boolean {
+  return phase === "step" || phase === "outer" || phase === "opaque_outer";
+}
+
 /** True while the caller's params are SAM's perturbed ones (transparent mode, mid-cycle). */
 export function isPerturbed(proto: Protocol, counters: Map<string, number>): boolean {
   return proto.kind === "sam" && !proto.opaque && proto.syncPeriod > 1 && (counters.get(SAM_STEPS) ?? 0) !== 0;

@@ -11,7 +11,7 @@ import { fail, OptcRuntimeError } from "../../errors.js";
 import { matchesMask } from "../../glob.js";
 import { evalHost, type HostInputs, type HostValue } from "../../host.js";
 import { truthy } from "../../ops.js";
-import { checkedSnapshot, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "../../protocol.js";
+import { checkedSnapshot, isOuterPhase, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "../../protocol.js";
 import type { StateSnapshot } from "../../state.js";
 import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "../../tensors.js";
 import { BINDINGS } from "./abi.js";
@@ -319,7 +319,7 @@ export class GpuRun {
       else {
         const phase = this.phase;
         await this.runPhase(phase);
-        if (phase === "outer" || phase === "step") this.outerCount++;
+        if (isOuterPhase(phase)) this.outerCount++;
       }
       this.count++;
     } finally {
