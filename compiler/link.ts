@@ -4,6 +4,7 @@ import { ARTIFACT_VERSION, type CompiledStep, type PassArtifact, type PhaseArtif
 import type { Kernel } from "../targets/kernel.js";
 import { renderWgsl } from "../targets/wgsl/render.js";
 import { renderJs } from "../targets/js/render.js";
+import { renderGpuJs } from "../targets/gpujs/render.js";
 import type { PhasePlan } from "./fuse/plan.js";
 import type { LoweredConfig } from "./lower/lower.js";
 import { OPTC_VERSION } from "./version.js";
@@ -34,6 +35,7 @@ function validationKernel(arena: string): Kernel {
 
 function render(kernel: Kernel, target: Target): PassArtifact["code"] {
   if (target === "js") return { js: renderJs(kernel) };
+  if (target === "gpujs") return { gpujs: renderGpuJs(kernel) };
   return kernel.reductions.length > 0 ? { wgsl: renderWgsl(kernel), wgslSubgroups: renderWgsl(kernel, { subgroups: true }) } : { wgsl: renderWgsl(kernel) };
 }
 

@@ -3,11 +3,13 @@
  * runtime. Kernels, state layout and the host program; never a parser or a compiler.
  */
 import type { Kernel } from "../targets/kernel.js";
+import type { GpuJsProgram } from "./backends/gpujs/abi.js";
 import type { BinaryOp, UnaryOp } from "./ops.js";
 
 export const ARTIFACT_VERSION = 1;
 
-export type Target = "js" | "webgpu";
+export type Target = "js" | "webgpu" | "gpujs";
+export const TARGETS: readonly Target[] = ["js", "webgpu", "gpujs"];
 
 export type HostOp =
   | { op: "const"; value: number }
@@ -66,9 +68,11 @@ export interface PassArtifact {
   segvals: number[];
   /** Phase reduction index produced by each kernel reduction, in kernel order. */
   reductions: number[];
-  /** Rendered code per target. */
-  /** wgslSubgroups: the same kernel reducing with subgroupAdd, used when the device has `subgroups`. */
-  code: { js?: string; wgsl?: string; wgslSubgroups?: string };
+  /**
+   * Rendered code per target. wgslSubgroups: the same kernel reducing with subgroupAdd, used
+   * when the device has `subgroups`. gpujs: the kernel's gpu.js programs.
+   */
+  code: { js?: string; wgsl?: string; wgslSubgroups?: string; gpujs?: GpuJsProgram[] };
 }
 
 export interface PhaseArtifact {

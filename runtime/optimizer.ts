@@ -7,18 +7,15 @@ import { ARTIFACT_VERSION, type CompiledStep } from "./artifact.js";
 import type { KernelSource } from "./kernels.js";
 import { jsExecutor } from "./backends/js/executor.js";
 import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
-import { fail, OptcRuntimeError } from "./errors.js";
+import { fail } from "./errors.js";
 import { matchesMask } from "./glob.js";
 import { checkedSnapshot, isOuterPhase, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "./protocol.js";
 import { encodeState, type StateSnapshot } from "./state.js";
 import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "./tensors.js";
 
-export type Tensors = Record<string, Float32Array>;
-export type GradResult = Record<string, ArrayLike<number>> | void;
-/** Opaque SAM: gradient at the perturbed params `params` for adversarial step i; fill `out` or return grads. */
-export type GradFn = (params: Tensors, i: number, out: Tensors) => GradResult | Promise<GradResult>;
-/** batch_axis_name: averages (or sums) gradients across replicas, in place. */
-export type AllReduce = (grads: Tensors) => void | Promise<void>;
+import { opaqueCycle, type AllReduce, type GradFn, type Tensors } from "./opaque_cycle.js";
+
+export type { AllReduce, GradFn, GradResult, Tensors } from "./opaque_cycle.js";
 
 export interface InitOptions {
   /** Refuse steps whose gradients contain NaN/Inf (default true; configs with apply_if_finite check themselves). */
@@ -169,7 +166,7 @@ export class Run {
     try {
       if (options.grads) this.writeGrads(options.grads);
       const proto = this.artifact.protocol;
-      if (proto.kind === "sam" && proto.opaque) await this.opaqueCycle(proto.syncPeriod, options);
+      if (proto.kind === "sam" && proto.opaque) await this.opaqueCycle(options);
       else this.transparentStep();
       this.count++;
     } finally {
@@ -194,45 +191,21 @@ export class Run {
     if (isOuterPhase(phase)) this.outerCount++;
   }
 
-  private async opaqueCycle(k: number, options: StepOptions): Promise<void> {
-    const gradFn = options.gradFn;
-    if (typeof gradFn !== "function") {
-      fail("R204", "sam(..., opaque_mode=true) needs a gradient function: step({ gradFn })", "gradFn(params, i) returns the gradient at the perturbed params (it may be async)");
-    }
-    if (k === 1) {
-      this.runPhase("opaque_outer");
-      this.outerCount++;
-      return;
-    }
-    const proto = this.artifact.protocol;
-    const advState = proto.kind === "sam" ? proto.advArenas.map((a) => [a, this.arena(a).slice()] as const) : [];
-    const advCounters = proto.kind === "sam" ? proto.advCounters.map((c) => [c, this.counters.get(c) ?? 0] as const) : [];
-    const restore = () => {
-      for (const [a, copy] of advState) this.arena(a).set(copy);
-      for (const [c, v] of advCounters) this.counters.set(c, v);
+  private async opaqueCycle(options: StepOptions): Promise<void> {
+    const backend = {
+      layout: this.layout,
+      counters: this.counters,
+      runPhase: (name: string) => this.runPhase(name),
+      saveAdversarial: (arenas: string[]) => {
+        const copies = arenas.map((a) => [a, this.arena(a).slice()] as const);
+        return { restore: () => copies.forEach(([a, copy]) => this.arena(a).set(copy)), release: () => {} };
+      },
+      perturbed: () => viewsOf(this.arena(PERTURBED), this.layout),
+      advGrads: () => ({ buffer: this.arena(ADV_GRADS), views: viewsOf(this.arena(ADV_GRADS), this.layout) }),
+      commitAdvGrads: () => {},
     };
-    const perturbed = viewsOf(this.arena(PERTURBED), this.layout);
-    const advGrads = viewsOf(this.arena(ADV_GRADS), this.layout);
-    const allReduce = options.allReduce ?? this.allReduce;
-    try {
-      this.runPhase("opaque_adversarial_first");
-      for (let i = 0; i <= k - 2; i++) {
-        let result: GradResult;
-        try {
-          result = await gradFn(perturbed, i, advGrads);
-        } catch (e) {
-          throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
-        }
-        if (result !== undefined && result !== null) copyNamed(this.arena(ADV_GRADS), this.layout, result, `gradFn's result (adversarial step ${i})`);
-        if (proto.kind === "sam" && proto.allReduce && allReduce) await allReduce(advGrads);
-        if (i < k - 2) this.runPhase("opaque_adversarial");
-      }
-      this.runPhase("opaque_outer");
-      this.outerCount++;
-    } catch (e) {
-      restore();
-      throw e;
-    }
+    await opaqueCycle(this.artifact.protocol, backend, options.gradFn, options.allReduce ?? this.allReduce);
+    this.outerCount++;
   }
 
   private runPhase(name: string): void {

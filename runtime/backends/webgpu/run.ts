@@ -7,32 +7,32 @@
 /// <reference types="@webgpu/types" />
 import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED } from "../../arena_names.js";
 import type { CompiledStep, PassArtifact, PhaseArtifact } from "../../artifact.js";
-import { fail, OptcRuntimeError } from "../../errors.js";
+import { fail } from "../../errors.js";
+import { opaqueCycle, type AllReduce, type GradFn, type Tensors } from "../../opaque_cycle.js";
 import { matchesMask } from "../../glob.js";
-import { evalHost, type HostInputs, type HostValue } from "../../host.js";
-import { truthy } from "../../ops.js";
+import type { HostValue } from "../../host.js";
+import { drivePhase } from "../../phase_driver.js";
 import { checkedSnapshot, isOuterPhase, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "../../protocol.js";
 import type { StateSnapshot } from "../../state.js";
 import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "../../tensors.js";
 import { BINDINGS } from "./abi.js";
 import { dispatchSize, planChunks, type Chunk } from "./layout.js";
 
-export type Tensors = Record<string, Float32Array>;
-type GradResult = Record<string, ArrayLike<number>> | void;
+export type { Tensors } from "../../opaque_cycle.js";
 
 export interface GpuInitOptions {
   device: GPUDevice;
   /** Refuse steps whose gradients contain NaN/Inf (default true). */
   validate?: boolean;
-  allReduce?: (grads: Tensors) => void | Promise<void>;
+  allReduce?: AllReduce;
   /** Split arenas into bindings of at most this many elements (default: the device's limit). */
   chunkElements?: number;
 }
 
 export interface GpuStepOptions {
   grads?: Record<string, ArrayLike<number>>;
-  gradFn?: (params: Tensors, i: number, out: Tensors) => GradResult | Promise<GradResult>;
-  allReduce?: (grads: Tensors) => void | Promise<void>;
+  gradFn?: GradFn;
+  allReduce?: AllReduce;
 }
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
@@ -210,38 +210,8 @@ export class GpuRun {
     const art: PhaseArtifact | undefined = this.artifact.phases[name];
     if (!art) throw new Error(`internal: no phase ${name}`);
     if (this.validate && !this.artifact.handlesNonFinite) await this.checkFinite(art);
-    const vals: HostValue[] = [];
-    const reductions: HostValue[] = [];
-    const inputs: HostInputs = {
-      counter: (c) => this.counters.get(c) ?? 0,
-      reduction: (i) => reductions[i],
-      maskflags: (m) => this.maskflags[m],
-      segments: this.layout.tensors.length,
-    };
-    const checkGuards = (from: number, to: number) => {
-      for (const g of art.guards) if (g.level >= from && g.level <= to && !truthy(vals[g.cond] as number)) fail(g.code, g.message, `${g.hint}; params and state are unchanged`);
-    };
-    for (let level = 0; level < art.passes.length; level++) {
-      evalHost(art.host, vals, inputs, level, level);
-      checkGuards(level, level);
-      const pass = art.passes[level];
-      const sums = await this.dispatch(pass, pass.uniforms.map((h) => vals[h] as number), pass.segvals.map((h) => vals[h]));
-      pass.reductions.forEach((r, j) => {
-        const red = pass.kernel.reductions[j];
-        if (red.scope === "segment") reductions[r] = sums![j];
-        else {
-          const mask = red.mask === undefined ? undefined : vals[pass.segvals[red.mask]];
-          let g = 0;
-          sums![j].forEach((v, s) => {
-            if (mask === undefined || truthy(typeof mask === "number" ? mask : mask[s])) g = g + v;
-          });
-          reductions[r] = g;
-        }
-      });
-    }
-    evalHost(art.host, vals, inputs, art.passes.length, Infinity);
-    checkGuards(art.passes.length, Infinity);
-    const next = art.counterStores.map((s) => [s.counter, vals[s.value] as number] as const);
+    const inputs = { counters: this.counters, maskflags: this.maskflags, segments: this.layout.tensors.length };
+    const next = await drivePhase(art, inputs, (pass, uniforms, segvals) => this.dispatch(pass, uniforms, segvals));
     for (const [c, v] of next) this.counters.set(c, v);
   }
 
@@ -315,7 +285,7 @@ export class GpuRun {
     try {
       if (options.grads) this.writeGrads(options.grads);
       const proto = this.artifact.protocol;
-      if (proto.kind === "sam" && proto.opaque) await this.opaqueCycle(proto.syncPeriod, options);
+      if (proto.kind === "sam" && proto.opaque) await this.opaqueCycle(options);
       else {
         const phase = this.phase;
         await this.runPhase(phase);
@@ -327,54 +297,31 @@ export class GpuRun {
     }
   }
 
-  private async opaqueCycle(k: number, options: GpuStepOptions): Promise<void> {
-    const gradFn = options.gradFn;
-    if (typeof gradFn !== "function") fail("R204", "sam(..., opaque_mode=true) needs a gradient function: step({ gradFn })", "gradFn(params, i) returns the gradient at the perturbed params (it may be async)");
-    if (k === 1) {
-      await this.runPhase("opaque_outer");
-      this.outerCount++;
-      return;
-    }
-    const proto = this.artifact.protocol;
-    const advArenas = proto.kind === "sam" ? proto.advArenas : [];
-    const backups = advArenas.map((a) => {
-      const copy = this.device.createBuffer({ size: this.buffer(a).size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-      const enc = this.device.createCommandEncoder();
-      enc.copyBufferToBuffer(this.buffer(a), 0, copy, 0, copy.size);
-      this.device.queue.submit([enc.finish()]);
-      return [a, copy] as const;
-    });
-    const counters = new Map(this.counters);
-    const allReduce = options.allReduce ?? this.allReduce;
-    try {
-      await this.runPhase("opaque_adversarial_first");
-      for (let i = 0; i <= k - 2; i++) {
-        const perturbed = viewsOf(await this.readArena(SAM_PERTURBED), this.layout);
-        const staging = new Float32Array(this.layout.total);
-        const out = viewsOf(staging, this.layout);
-        let result: GradResult;
-        try {
-          result = await gradFn(perturbed, i, out);
-        } catch (e) {
-          throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
-        }
-        if (result !== undefined && result !== null) copyNamed(staging, this.layout, result, `gradFn's result (adversarial step ${i})`);
-        if (proto.kind === "sam" && proto.allReduce && allReduce) await allReduce(out);
-        this.device.queue.writeBuffer(this.buffer(SAM_ADV_GRADS), 0, staging);
-        if (i < k - 2) await this.runPhase("opaque_adversarial");
-      }
-      await this.runPhase("opaque_outer");
-      this.outerCount++;
-    } catch (e) {
-      const enc = this.device.createCommandEncoder();
-      for (const [a, copy] of backups) enc.copyBufferToBuffer(copy, 0, this.buffer(a), 0, copy.size);
-      this.device.queue.submit([enc.finish()]);
-      this.counters.clear();
-      for (const [c, v] of counters) this.counters.set(c, v);
-      throw e;
-    } finally {
-      for (const [, copy] of backups) copy.destroy();
-    }
+  private async opaqueCycle(options: GpuStepOptions): Promise<void> {
+    const { device } = this;
+    const copyBuffers = (pairs: (readonly [GPUBuffer, GPUBuffer])[]) => {
+      const enc = device.createCommandEncoder();
+      for (const [from, to] of pairs) enc.copyBufferToBuffer(from, 0, to, 0, from.size);
+      device.queue.submit([enc.finish()]);
+    };
+    const backend = {
+      layout: this.layout,
+      counters: this.counters,
+      runPhase: (name: string) => this.runPhase(name),
+      saveAdversarial: (arenas: string[]) => {
+        const copies = arenas.map((a) => [this.buffer(a), device.createBuffer({ size: this.buffer(a).size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST })] as const);
+        copyBuffers(copies);
+        return { restore: () => copyBuffers(copies.map(([arena, copy]) => [copy, arena] as const)), release: () => copies.forEach(([, copy]) => copy.destroy()) };
+      },
+      perturbed: async () => viewsOf(await this.readArena(SAM_PERTURBED), this.layout),
+      advGrads: () => {
+        const buffer = new Float32Array(this.layout.total);
+        return { buffer, views: viewsOf(buffer, this.layout) };
+      },
+      commitAdvGrads: (buffer: Float32Array) => device.queue.writeBuffer(this.buffer(SAM_ADV_GRADS), 0, buffer as Float32Array<ArrayBuffer>),
+    };
+    await opaqueCycle(this.artifact.protocol, backend, options.gradFn, options.allReduce ?? this.allReduce);
+    this.outerCount++;
   }
 
   async saveState(): Promise<StateSnapshot> {
