@@ -2,14 +2,15 @@
 import { OptcError } from "./compiler/diagnostics.js";
 import { interpExecutor } from "./compiler/ir/reference.js";
 import { compileSource } from "./compiler/pipeline.js";
-import type { CompiledStep, Target } from "./runtime/artifact.js";
+import { TARGETS, type CompiledStep, type Target } from "./runtime/artifact.js";
 import { GpuRun, type GpuInitOptions } from "./runtime/backends/webgpu/run.js";
+import { GpuJsRun, type GpuJsInitOptions } from "./runtime/backends/gpujs/run.js";
 import type { TensorInit } from "./runtime/tensors.js";
 import { evalKernels } from "./runtime/eval_kernels.js";
 import { load, type Optimizer } from "./runtime/optimizer.js";
 
 export interface CompileOptions {
-  /** "js" (default) or "webgpu". */
+  /** "js" (default), "webgpu" or "gpujs". */
   target?: Target;
 }
 
@@ -19,11 +20,17 @@ export interface WebGpuOptimizer {
   init(params: Record<string, TensorInit>, options: GpuInitOptions): Promise<GpuRun>;
 }
 
+/** A config compiled for gpu.js: init(params, { gpu }) gives a run whose state lives in gpu.js textures. */
+export interface GpuJsOptimizer {
+  artifact: CompiledStep;
+  init(params: Record<string, TensorInit>, options?: GpuJsInitOptions): Promise<GpuJsRun>;
+}
+
 /** Compiles a config to its artifact; throws OptcError (with rendered diagnostics) on a bad config. */
 export function compileArtifact(source: string, options: CompileOptions = {}): CompiledStep {
   const target = options.target ?? "js";
-  if (target !== "js" && target !== "webgpu") {
-    throw new OptcError([{ code: "E401", severity: "error", message: `unknown target '${String(options.target)}'`, span: { start: 0, end: 0 }, hint: 'targets: "js", "webgpu"' }], source);
+  if (!TARGETS.includes(target)) {
+    throw new OptcError([{ code: "E401", severity: "error", message: `unknown target '${String(options.target)}'`, span: { start: 0, end: 0 }, hint: 'targets: "js", "webgpu", "gpujs"' }], source);
   }
   const c = compileSource(source, target);
   if (!c.artifact) throw new OptcError(c.diagnostics, source);
@@ -47,10 +54,15 @@ export function compileReference(source: string): Optimizer {
 
 /** compile("adamw(1e-3)") → an Optimizer; `await opt.init(params)` gives a stateful run. */
 export function compile(source: string, options: { target: "webgpu" }): WebGpuOptimizer;
+export function compile(source: string, options: { target: "gpujs" }): GpuJsOptimizer;
 export function compile(source: string, options?: { target?: "js" }): Optimizer;
-export function compile(source: string, options?: CompileOptions): Optimizer | WebGpuOptimizer;
-export function compile(source: string, options: CompileOptions = {}): Optimizer | WebGpuOptimizer {
+export function compile(source: string, options?: CompileOptions): Optimizer | WebGpuOptimizer | GpuJsOptimizer;
+export function compile(source: string, options: CompileOptions = {}): Optimizer | WebGpuOptimizer | GpuJsOptimizer {
   const artifact = compileArtifact(source, options);
+  if (artifact.target === "gpujs") {
+    const gpuJsOptimizer: GpuJsOptimizer = { artifact, init: (params, init) => GpuJsRun.create(artifact, params, init) };
+    return gpuJsOptimizer;
+  }
   if (artifact.target === "webgpu") {
     const gpuOptimizer: WebGpuOptimizer = { artifact, init: (params, init) => GpuRun.create(artifact, params, init) };
     return gpuOptimizer;
@@ -63,4 +75,5 @@ export { checkSource, compileSource, type Compilation } from "./compiler/pipelin
 export * from "./runtime/index.js";
 export { parse, formatProgram } from "./dsl/index.js";
 export { GpuRun, type GpuInitOptions, type GpuStepOptions } from "./runtime/backends/webgpu/run.js";
+export { GpuJsRun, type GpuJsInitOptions, type GpuJsStepOptions, type GpuJsInstance } from "./runtime/backends/gpujs/run.js";
 export type { Diagnostic } from "./dsl/index.js";

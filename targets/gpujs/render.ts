@@ -160,9 +160,10 @@ function argumentTypes(args: GpuJsArgument[]): Record<string, string> {
   return types;
 }
 
-function header(k: Kernel, what: string): string[] {
-  const L = [`// kernel ${commentSafe(k.name)}: ${what}`];
-  k.bindings.forEach((b, i) => L.push(`// a${i}: ${commentSafe(b.name)}${b.read ? " read" : ""}${b.write ? " write" : ""}`));
+/** The opening line and comments naming the kernel and its bindings (gpu.js wants `function` first). */
+function header(k: Kernel, what: string, args: GpuJsArgument[]): string[] {
+  const L = [`function (${args.map((a) => a.name).join(", ")}) {`, `  // kernel ${commentSafe(k.name)}: ${what}`];
+  k.bindings.forEach((b, i) => L.push(`  // a${i}: ${commentSafe(b.name)}${b.read ? " read" : ""}${b.write ? " write" : ""}`));
   return L;
 }
 
@@ -174,8 +175,7 @@ function mapFunctions(count: number): Record<string, string> {
 
 function storeProgram(k: Kernel, stores: Kernel["stores"]): GpuJsProgram {
   const args = argumentsOf(k, "store");
-  const L = header(k, `stores ${stores.map((s) => `a${s.arena}`).join(", ")}`);
-  L.push(`function (${args.map((a) => a.name).join(", ")}) {`);
+  const L = header(k, `stores ${stores.map((s) => `a${s.arena}`).join(", ")}`, args);
   L.push(`  const x = this.thread.x;`, `  const y = this.thread.y;`);
   if (k.segvalCount > 0) L.push(`  const s = seg[y][x];`);
   const name = elementBody(k, L, "  ");
@@ -193,8 +193,7 @@ function storeProgram(k: Kernel, stores: Kernel["stores"]): GpuJsProgram {
 
 function partialProgram(k: Kernel, reductions: number[]): GpuJsProgram {
   const args = argumentsOf(k, "partial");
-  const L = header(k, `chunk sums of reductions ${reductions.join(", ")}`);
-  L.push(`function (${args.map((a) => a.name).join(", ")}) {`);
+  const L = header(k, `chunk sums of reductions ${reductions.join(", ")}`, args);
   L.push(`  const start = table[this.thread.x * 3.0];`, `  const end = table[this.thread.x * 3.0 + 1.0];`, `  const s = table[this.thread.x * 3.0 + 2.0];`);
   reductions.forEach((j) => L.push(`  let r${j} = 0.0;`));
   L.push(`  for (let j = 0; j < ${CHUNK}; j++) {`, `    const idx = start + j;`, `    if (idx < end) {`);

@@ -1,0 +1,510 @@
+/**
+ * The gpu.js backend: params, grads and every state slot live in gpu.js textures (pages of
+ * runtime/backends/gpujs/layout.ts); the host program, guards, counters and SAM's phase choice
+ * stay on the CPU. Kernels are pipelined and immutable, so a pass returns new textures and
+ * the old ones stay valid: a phase's outputs are committed only when the whole phase has
+ * succeeded, which makes a refused step leave params and state exactly as they were.
+ *
+ * gpu.js is not imported by this module unless the caller lets optc create the GPU instance.
+ */
+import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED } from "../../arena_names.js";
+import type { CompiledStep, PassArtifact, PhaseArtifact } from "../../artifact.js";
+import { fail } from "../../errors.js";
+import { matchesMask } from "../../glob.js";
+import type { HostValue } from "../../host.js";
+import { opaqueCycle, type AllReduce, type GradFn, type Tensors } from "../../opaque_cycle.js";
+import { drivePhase } from "../../phase_driver.js";
+import { checkedSnapshot, isOuterPhase, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "../../protocol.js";
+import type { StateSnapshot } from "../../state.js";
+import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "../../tensors.js";
+import { TEXTURE_ARGUMENT, type GpuJsProgram } from "./abi.js";
+import { MAX_PAGE_SIDE, planPages, type Page } from "./layout.js";
+
+/** What optc uses of a gpu.js kernel function (the value createKernel returns). */
+export interface GpuJsKernelFunction {
+  (...args: unknown[]): unknown;
+  kernel?: { constructor: { name: string }; context?: unknown };
+  fallbackReason?: string | null;
+  destroy?(removeCanvasReferences?: boolean): void;
+}
+
+/** What optc uses of a gpu.js `GPU` instance. */
+export interface GpuJsInstance {
+  mode?: string;
+  createKernel(source: string, settings: object): GpuJsKernelFunction;
+  createKernelMap(map: Record<string, string>, source: string, settings: object): GpuJsKernelFunction;
+  destroy?(): unknown;
+}
+
+type GpuJsConstructor = new (settings: { mode?: string }) => GpuJsInstance;
+
+export interface GpuJsInitOptions {
+  /** A gpu.js GPU instance you own; without it optc creates one (`new GPU({ mode })`) and destroys it with the run. */
+  gpu?: GpuJsInstance;
+  /** The mode of the GPU optc creates (default "gpu": WebGL2 where there is one, then WebGL). */
+  mode?: string;
+  /**
+   * Accept gpu.js running the kernels on the CPU where a GPU mode was asked for (default false:
+   * that is error R405). A GPU instance made with mode "cpu" is not a fallback.
+   */
+  allowFallback?: boolean;
+  /** Refuse steps whose gradients contain NaN/Inf (default true). */
+  validate?: boolean;
+  allReduce?: AllReduce;
+  /** Pages are at most this many texels on a side (default: the context's MAX_TEXTURE_SIZE, capped at 4096). */
+  maxTextureSize?: number;
+  /** Four floats per texel in WebGL textures (default true): a quarter of the readback. */
+  optimizeFloatMemory?: boolean;
+}
+
+export interface GpuJsStepOptions {
+  grads?: Record<string, ArrayLike<number>>;
+  gradFn?: GradFn;
+  allReduce?: AllReduce;
+}
+
+/** A gpu.js texture (WebGL kernels) or a 2-D array of rows (cpu kernels). */
+type Tex = { delete?(): void; toArray?(): ArrayLike<ArrayLike<number>> } | ArrayLike<ArrayLike<number>>;
+
+const GL_KERNELS = new Set(["WebGL2Kernel", "WebGLKernel", "HeadlessGLKernel"]);
+const CPU_KERNEL = "CPUKernel";
+
+function release(t: Tex | undefined): void {
+  if (t && "delete" in t && typeof t.delete === "function") t.delete();
+}
+
+async function gpuJsConstructor(): Promise<GpuJsConstructor> {
+  const global = (globalThis as { GPU?: GpuJsConstructor }).GPU;
+  if (typeof global === "function") return global;
+  const specifier = "gpu.js";
+  try {
+    const mod = (await import(/* @vite-ignore */ specifier)) as { GPU?: GpuJsConstructor; default?: { GPU?: GpuJsConstructor } };
+    const GPU = mod.GPU ?? mod.default?.GPU;
+    if (typeof GPU === "function") return GPU;
+  } catch {
+    // reported below
+  }
+  return fail("R403", "the gpujs target needs gpu.js, which could not be loaded", "npm install gpu.js, or pass init(params, { gpu: new GPU() })");
+}
+
+export class GpuJsRun {
+  readonly tensors: TensorLayout["tensors"];
+  count = 0;
+  outerCount = 0;
+  /** The gpu.js kernel class that runs the steps: WebGL2Kernel, WebGLKernel, HeadlessGLKernel or CPUKernel. */
+  kernelType = "";
+  /** gpu.js kernel calls so far (uploads, passes, partial sums): a measure of work per step. */
+  kernelCalls = 0;
+  private readonly layout: TensorLayout;
+  private readonly pages: Page[];
+  private readonly arenas = new Map<string, Tex[]>();
+  private readonly counters = new Map<string, number>();
+  private readonly maskflags: Float64Array[];
+  private readonly kernels = new Map<string, GpuJsKernelFunction>();
+  private readonly validate: boolean;
+  private readonly allReduce: AllReduce | undefined;
+  private tensorOfTextures: Tex[] | undefined;
+  /** Outputs of the running phase, committed when it completes. */
+  private pending = new Map<string, Tex[]>();
+  /** Textures that must outlive a commit (an opaque cycle's saved state). */
+  private readonly pinned = new Set<Tex>();
+  private textureArgument = TEXTURE_ARGUMENT;
+  private optimizeFloatMemory = true;
+  private busy = false;
+
+  private constructor(
+    readonly artifact: CompiledStep,
+    private readonly gpu: GpuJsInstance,
+    private readonly ownsGpu: boolean,
+    layout: TensorLayout,
+    maxSide: number,
+    options: GpuJsInitOptions,
+  ) {
+    this.layout = layout;
+    this.tensors = layout.tensors;
+    this.pages = planPages(layout.seg, layout.total, maxSide);
+    this.validate = options.validate ?? true;
+    this.allReduce = options.allReduce;
+    for (const c of artifact.counters) this.counters.set(c.name, c.init);
+    this.maskflags = artifact.masks.map((m) => Float64Array.from(layout.tensors, (t) => (matchesMask(t.name, m.patterns) ? 1 : 0)));
+  }
+
+  static async create(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuJsInitOptions = {}): Promise<GpuJsRun> {
+    if (artifact.target !== "gpujs") fail("R110", `this optimizer was compiled for ${artifact.target}, not gpujs`, "compile(config, { target: 'gpujs' })");
+    const { layout, data } = layoutTensors(params);
+    if (artifact.protocol.kind === "sam" && artifact.protocol.allReduce && artifact.protocol.opaque && !options.allReduce) {
+      fail("R107", "this sam config sets batch_axis_name, so init() needs an allReduce callback", "pass init(params, { allReduce })");
+    }
+    let gpu = options.gpu;
+    if (gpu !== undefined && (typeof gpu !== "object" || typeof gpu.createKernel !== "function")) fail("R403", "init(params, { gpu }) needs a gpu.js GPU instance", "pass new GPU() from gpu.js, or leave gpu out to let optc create one");
+    const ownsGpu = gpu === undefined;
+    if (!gpu) gpu = new (await gpuJsConstructor())({ mode: options.mode ?? "gpu" });
+    const kernelType = GpuJsRun.probe(gpu);
+    const requestedCpu = gpu.mode === "cpu";
+    if (!GL_KERNELS.has(kernelType) && kernelType !== CPU_KERNEL) {
+      fail("R405", `gpu.js chose ${kernelType}, which optc's gpujs backend does not drive`, "use a GPU instance in mode 'webgl2', 'webgl' or 'cpu'; for WebGPU compile with { target: 'webgpu' }");
+    }
+    if (kernelType === CPU_KERNEL && !requestedCpu && !options.allowFallback) {
+      fail("R405", `gpu.js would run the kernels on the CPU (${kernelType}): no WebGL here`, "run where WebGL2 is available, or pass { allowFallback: true } (or a GPU with mode 'cpu') to accept the CPU");
+    }
+    const context = kernelType === CPU_KERNEL ? undefined : GpuJsRun.contextOf(gpu);
+    const maxSide = Math.min(options.maxTextureSize ?? context ?? MAX_PAGE_SIDE, context ?? MAX_PAGE_SIDE);
+    const run = new GpuJsRun(artifact, gpu, ownsGpu, layout, maxSide, options);
+    run.kernelType = kernelType;
+    run.textureArgument = kernelType === CPU_KERNEL ? "Array" : options.optimizeFloatMemory === false ? "ArrayTexture(1)" : "MemoryOptimizedNumberTexture";
+    run.optimizeFloatMemory = kernelType !== CPU_KERNEL && options.optimizeFloatMemory !== false;
+    const p0 = new Float32Array(layout.total);
+    for (const t of layout.tensors) {
+      const d = data.get(t.name);
+      if (d) p0.set(d, t.offset);
+    }
+    try {
+      for (const a of artifact.arenas) {
+        const init = "copy" in a.init || a.role === "params" ? p0 : new Float32Array(layout.total).fill(a.init.fill);
+        run.arenas.set(a.name, run.uploadAll(init));
+      }
+    } catch (e) {
+      run.destroy();
+      throw e;
+    }
+    return run;
+  }
+
+  /** Runs a one-texel kernel to learn which kernel class gpu.js really uses. */
+  private static probe(gpu: GpuJsInstance): string {
+    let fn: GpuJsKernelFunction | undefined;
+    try {
+      fn = gpu.createKernel("function () { return 1.0; }", { output: [1], precision: "single", tactic: "precision" });
+      fn();
+      return fn.kernel?.constructor.name ?? "unknown";
+    } catch (e) {
+      return fail("R403", `gpu.js could not run a kernel: ${e instanceof Error ? e.message : String(e)}`, "check that WebGL2 (or WebGL) works in this environment");
+    } finally {
+      fn?.destroy?.();
+    }
+  }
+
+  private static contextOf(gpu: GpuJsInstance): number | undefined {
+    const gl = (gpu as { context?: { getParameter?(p: number): unknown; MAX_TEXTURE_SIZE?: number } }).context;
+    const size = gl?.getParameter && gl.MAX_TEXTURE_SIZE !== undefined ? gl.getParameter(gl.MAX_TEXTURE_SIZE) : undefined;
+    return typeof size === "number" && size > 0 ? size : undefined;
+  }
+
+  // ------------------------------------------------------------ kernels
+
+  private call(fn: GpuJsKernelFunction, args: unknown[]): unknown {
+    const out = fn(...args);
+    this.kernelCalls++;
+    const actual = fn.kernel?.constructor.name ?? "unknown";
+    if (actual !== this.kernelType) {
+      fail("R405", `gpu.js fell back from ${this.kernelType} to ${actual}${fn.fallbackReason ? `: ${fn.fallbackReason}` : ""}`, "please report this with the config; params and state are unchanged");
+    }
+    return out;
+  }
+
+  private kernel(key: string, make: () => GpuJsKernelFunction): GpuJsKernelFunction {
+    let fn = this.kernels.get(key);
+    if (!fn) {
+      try {
+        fn = make();
+      } catch (e) {
+        return fail("R404", `gpu.js rejected a kernel: ${e instanceof Error ? e.message : String(e)}`, "please report this with the config");
+      }
+      this.kernels.set(key, fn);
+    }
+    return fn;
+  }
+
+  private upload(page: Page, values: Float32Array): Tex {
+    const fn = this.kernel(`upload ${page.width}x${page.height}`, () =>
+      this.gpu.createKernel("function (a) { return a[this.thread.y * this.constants.W + this.thread.x]; }", {
+        output: [page.width, page.height],
+        constants: { W: page.width },
+        argumentTypes: { a: "Array" },
+        precision: "single",
+        tactic: "precision",
+        pipeline: true,
+        immutable: true,
+        optimizeFloatMemory: this.optimizeFloatMemory,
+      }),
+    );
+    const padded = new Float32Array(page.width * page.height);
+    padded.set(values.subarray(page.start, page.start + page.length));
+    return this.call(fn, [padded]) as Tex;
+  }
+
+  private uploadAll(values: Float32Array): Tex[] {
+    return this.pages.map((p) => this.upload(p, values));
+  }
+
+  private read(textures: Tex[]): Float32Array {
+    const out = new Float32Array(this.layout.total);
+    this.pages.forEach((page, i) => {
+      const t = textures[i];
+      const rows = (t && "toArray" in t && typeof t.toArray === "function" ? t.toArray() : t) as ArrayLike<ArrayLike<number>>;
+      for (let y = 0; y < page.height; y++) {
+        const from = y * page.width;
+        if (from >= page.length) break;
+        const row = rows[y];
+        const n = Math.min(page.width, page.length - from);
+        for (let x = 0; x < n; x++) out[page.start + from + x] = row[x];
+      }
+    });
+    return out;
+  }
+
+  private programKernel(program: GpuJsProgram, page: Page): GpuJsKernelFunction {
+    return this.kernel(`${program.kind} ${page.width}x${page.height}x${page.chunkTensor.length}\n${program.source}`, () => {
+      const argumentTypes: Record<string, string> = {};
+      for (const [name, type] of Object.entries(program.settings.argumentTypes)) argumentTypes[name] = type === TEXTURE_ARGUMENT ? this.textureArgument : type;
+      const settings = {
+        ...program.settings,
+        argumentTypes,
+        tactic: "precision",
+        output: program.kind === "store" ? [page.width, page.height] : [Math.max(1, page.chunkTensor.length)],
+        constants: { nseg: this.layout.tensors.length, W: page.width },
+        optimizeFloatMemory: program.kind === "store" && this.optimizeFloatMemory,
+      };
+      return Object.keys(program.map).length ? this.gpu.createKernelMap(program.map, program.source, settings) : this.gpu.createKernel(program.source, settings);
+    });
+  }
+
+  private current(name: string): Tex[] {
+    const t = this.pending.get(name) ?? this.arenas.get(name);
+    if (!t) throw new Error(`internal: no arena ${name}`);
+    return t;
+  }
+
+  private tensorIndexTextures(): Tex[] {
+    if (!this.tensorOfTextures) this.tensorOfTextures = this.pages.map((p) => this.upload({ ...p, start: 0, length: p.width * p.height }, p.tensorOf));
+    return this.tensorOfTextures;
+  }
+
+  /** Runs one pass on every page; its stores become pending textures. */
+  private async dispatch(art: PassArtifact, uniforms: number[], segvals: HostValue[]): Promise<Float64Array[] | undefined> {
+    const programs = art.code.gpujs;
+    if (!programs) fail("R110", `kernel ${art.kernel.name} has no gpu.js code`, "compile with { target: 'gpujs' }");
+    const k = art.kernel;
+    const nseg = this.layout.tensors.length;
+    const sv = new Float32Array(Math.max(1, k.segvalCount * nseg));
+    segvals.forEach((v, j) => {
+      if (typeof v === "number") sv.fill(v, j * nseg, (j + 1) * nseg);
+      else sv.set(v, j * nseg);
+    });
+    const sums = k.reductions.map(() => new Float64Array(nseg));
+    const written: [string, number, Tex][] = [];
+    try {
+      this.pages.forEach((page, p) => {
+        for (const program of programs) {
+          const args = program.args.map((a) => {
+            switch (a.kind) {
+              case "arena":
+                return this.current(k.bindings[a.index].name)[p];
+              case "segment":
+                return this.tensorIndexTextures()[p];
+              case "table":
+                return page.table;
+              case "segvals":
+                return sv;
+              case "uniform":
+                return uniforms[a.index];
+            }
+          });
+          const out = this.call(this.programKernel(program, page), args);
+          const outputs = Object.keys(program.map).length ? ["result", ...Object.keys(program.map)].map((key) => (out as Record<string, unknown>)[key]) : [out];
+          if (program.kind === "store") program.outputs.forEach((binding, i) => written.push([k.bindings[binding].name, p, outputs[i] as Tex]));
+          else
+            program.outputs.forEach((j, i) => {
+              const chunkSums = outputs[i] as ArrayLike<number>;
+              page.chunkTensor.forEach((s, c) => (sums[j][s] += chunkSums[c]));
+            });
+        }
+      });
+    } catch (e) {
+      for (const [, , t] of written) release(t);
+      throw e;
+    }
+    for (const [name, p, t] of written) {
+      let pages = this.pending.get(name);
+      if (!pages) this.pending.set(name, (pages = [...this.current(name)]));
+      else release(pages[p]);
+      pages[p] = t;
+    }
+    return k.reductions.length ? sums : undefined;
+  }
+
+  private async runPhase(name: string): Promise<void> {
+    const art: PhaseArtifact | undefined = this.artifact.phases[name];
+    if (!art) throw new Error(`internal: no phase ${name}`);
+    if (this.validate && !this.artifact.handlesNonFinite) await this.checkFinite(art);
+    try {
+      const inputs = { counters: this.counters, maskflags: this.maskflags, segments: this.layout.tensors.length };
+      const next = await drivePhase(art, inputs, (pass, uniforms, segvals) => this.dispatch(pass, uniforms, segvals));
+      for (const [arena, pages] of this.pending) {
+        const old = this.arenas.get(arena)!;
+        old.forEach((t, p) => {
+          if (t !== pages[p] && !this.pinned.has(t)) release(t);
+        });
+        this.arenas.set(arena, pages);
+      }
+      this.pending = new Map();
+      for (const [c, v] of next) this.counters.set(c, v);
+    } catch (e) {
+      this.dropPending();
+      throw e;
+    }
+  }
+
+  private dropPending(): void {
+    for (const [arena, pages] of this.pending) {
+      const old = this.arenas.get(arena)!;
+      pages.forEach((t, p) => {
+        if (t !== old[p]) release(t);
+      });
+    }
+    this.pending = new Map();
+  }
+
+  private async checkFinite(art: PhaseArtifact): Promise<void> {
+    const read = new Set(art.passes.flatMap((p) => p.kernel.bindings.filter((b) => b.read).map((b) => b.name)));
+    for (const [arena, pass] of Object.entries(this.artifact.validation ?? {})) {
+      if (!read.has(arena)) continue;
+      const sums = await this.dispatch(pass, [], []);
+      if (sums![0].reduce((a, b) => a + b, 0) === 0) continue;
+      const data = this.read(this.current(arena));
+      const bad = data.findIndex((x) => !Number.isFinite(x));
+      if (bad < 0) continue;
+      const t = this.tensors.find((x) => bad >= x.offset && bad < x.offset + x.size)!;
+      fail("R201", `${arena === GRADS ? "the gradients" : "gradFn's gradients"} contain ${String(data[bad])} at ${t.name}[${bad - t.offset}]`, "params and state are unchanged; wrap the optimizer in apply_if_finite(..., max_consecutive_errors=N) to skip such steps");
+    }
+  }
+
+  private replaceArena(name: string, values: Float32Array): void {
+    const next = this.uploadAll(values);
+    for (const t of this.arenas.get(name) ?? []) if (!this.pinned.has(t)) release(t);
+    this.arenas.set(name, next);
+  }
+
+  // ------------------------------------------------------------ public API
+
+  /** The textures (or cpu-mode arrays) of every arena, one per page. */
+  get textures(): Record<string, readonly unknown[]> {
+    return Object.fromEntries(this.arenas);
+  }
+
+  get phase(): string {
+    return nextPhase(this.artifact.protocol, this.counters);
+  }
+
+  get perturbed(): boolean {
+    return isPerturbed(this.artifact.protocol, this.counters);
+  }
+
+  get counterValues(): Record<string, number> {
+    return Object.fromEntries(this.counters);
+  }
+
+  writeGrads(grads: Record<string, ArrayLike<number>>): void {
+    const staging = new Float32Array(this.layout.total);
+    copyNamed(staging, this.layout, grads, "grads");
+    this.replaceArena(GRADS, staging);
+  }
+
+  async readParams(): Promise<Tensors> {
+    return viewsOf(this.read(this.arenas.get(PARAMS)!), this.layout);
+  }
+
+  async readTrueParams(): Promise<Tensors> {
+    return viewsOf(this.read(this.arenas.get(this.perturbed ? SAM_CACHE : PARAMS)!), this.layout);
+  }
+
+  async state(slot: string): Promise<Tensors> {
+    const t = this.arenas.get(slot);
+    if (!t) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
+    return viewsOf(this.read(t), this.layout);
+  }
+
+  async step(options: GpuJsStepOptions = {}): Promise<void> {
+    if (this.busy) fail("R109", "step() called while another step() is running", "await each step before the next");
+    this.busy = true;
+    try {
+      if (options.grads) this.writeGrads(options.grads);
+      const proto = this.artifact.protocol;
+      if (proto.kind === "sam" && proto.opaque) {
+        await opaqueCycle(proto, this.opaqueBackend(), options.gradFn, options.allReduce ?? this.allReduce);
+        this.outerCount++;
+      } else {
+        const phase = this.phase;
+        await this.runPhase(phase);
+        if (isOuterPhase(phase)) this.outerCount++;
+      }
+      this.count++;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private opaqueBackend() {
+    return {
+      layout: this.layout,
+      counters: this.counters,
+      runPhase: (name: string) => this.runPhase(name),
+      saveAdversarial: (arenas: string[]) => {
+        // Textures are immutable: saving is keeping the current ones alive.
+        const saved = arenas.map((a) => [a, this.arenas.get(a)!] as const);
+        for (const [, pages] of saved) pages.forEach((t) => this.pinned.add(t));
+        const unpin = () => {
+          for (const [a, pages] of saved) {
+            const live = new Set(this.arenas.get(a));
+            pages.forEach((t) => {
+              this.pinned.delete(t);
+              if (!live.has(t)) release(t);
+            });
+          }
+        };
+        return {
+          restore: () => {
+            for (const [a, pages] of saved) {
+              const keep = new Set(pages);
+              for (const t of this.arenas.get(a) ?? []) if (!keep.has(t)) release(t);
+              this.arenas.set(a, pages);
+            }
+          },
+          release: unpin,
+        };
+      },
+      perturbed: () => viewsOf(this.read(this.arenas.get(SAM_PERTURBED)!), this.layout),
+      advGrads: () => {
+        const buffer = new Float32Array(this.layout.total);
+        return { buffer, views: viewsOf(buffer, this.layout) };
+      },
+      commitAdvGrads: (buffer: Float32Array) => this.replaceArena(SAM_ADV_GRADS, buffer),
+    };
+  }
+
+  async saveState(): Promise<StateSnapshot> {
+    const arenas: Record<string, Float32Array> = {};
+    for (const name of savedArenas(this.artifact)) arenas[name] = this.read(this.arenas.get(name)!);
+    return makeSnapshot(this.artifact, this.layout, arenas, this.counters, this.count, this.outerCount);
+  }
+
+  loadState(snapshot: StateSnapshot | Uint8Array): void {
+    const s = checkedSnapshot(snapshot, this.artifact, this.layout);
+    for (const name of savedArenas(this.artifact)) this.replaceArena(name, s.arenas[name]);
+    this.counters.clear();
+    for (const c of this.artifact.counters) this.counters.set(c.name, s.counters[c.name] ?? c.init);
+    this.count = s.count;
+    this.outerCount = s.outerCount;
+  }
+
+  /** Frees every texture and kernel of this run, and the GPU instance if optc created it. */
+  destroy(): void {
+    this.dropPending();
+    for (const pages of this.arenas.values()) pages.forEach(release);
+    this.arenas.clear();
+    this.tensorOfTextures?.forEach(release);
+    for (const fn of this.kernels.values()) fn.destroy?.();
+    this.kernels.clear();
+    if (this.ownsGpu) this.gpu.destroy?.();
+  }
+}

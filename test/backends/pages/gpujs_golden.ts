@@ -1,0 +1,61 @@
+// Browser page: runs gpu.js-compiled optimizers in the page's WebGL2 (gpu.js's browser bundle is
+// loaded by a script tag as the global GPU) and returns the params after every step.
+import type { CompiledStep } from "../../../runtime/artifact.js";
+import { GpuJsRun, type GpuJsInstance } from "../../../runtime/backends/gpujs/run.js";
+import { wavyGrad } from "../../helpers/catalog.js";
+
+type Tensors = Record<string, Float32Array>;
+type Grad = (p: Tensors, out: Tensors) => void;
+
+export interface PageCase {
+  artifact: CompiledStep;
+  model: Record<string, number[]>;
+  steps: number;
+  /** "wavy": the catalog's gradient; otherwise the quadratic Σ(w - target)² with this target. */
+  grad: "wavy" | Record<string, number[]>;
+  maxTextureSize?: number;
+  optimizeFloatMemory?: boolean;
+}
+
+export interface PageResult {
+  kernelType: string;
+  phases: string[];
+  params: Record<string, number[]>[];
+  trueParams: Record<string, number[]>;
+  kernelCalls: number;
+}
+
+const gpu = new (globalThis as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance }).GPU({ mode: "webgl2" });
+
+function gradOf(spec: PageCase["grad"]): Grad {
+  if (spec === "wavy") return wavyGrad;
+  return (p, out) => {
+    for (const [k, x] of Object.entries(p)) for (let i = 0; i < x.length; i++) out[k][i] = 2 * (x[i] - spec[k][i]);
+  };
+}
+
+async function trajectory(c: PageCase): Promise<PageResult> {
+  const grad = gradOf(c.grad);
+  const params = Object.fromEntries(Object.entries(c.model).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }]));
+  const run = await GpuJsRun.create(c.artifact, params, { gpu, maxTextureSize: c.maxTextureSize, optimizeFloatMemory: c.optimizeFloatMemory });
+  try {
+    const out: PageResult = { kernelType: run.kernelType, phases: [], params: [], trueParams: {}, kernelCalls: 0 };
+    const gradFn = (p: Tensors, _i: number, o: Tensors) => grad(p, o);
+    for (let s = 0; s < c.steps; s++) {
+      out.phases.push(run.phase);
+      const p = await run.readParams();
+      const g = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, new Float32Array(v.length)]));
+      grad(p, g);
+      await run.step({ grads: g, gradFn });
+      out.params.push(Object.fromEntries(Object.entries(await run.readParams()).map(([k, v]) => [k, Array.from(v)])));
+    }
+    out.trueParams = Object.fromEntries(Object.entries(await run.readTrueParams()).map(([k, v]) => [k, Array.from(v)]));
+    out.kernelCalls = run.kernelCalls;
+    return out;
+  } finally {
+    run.destroy();
+  }
+}
+
+(globalThis as unknown as { optcGpuJs: unknown }).optcGpuJs = { trajectory };
+document.getElementById("result")!.textContent = "ready";
