@@ -16,7 +16,7 @@
  * Booleans are 1.0/0.0; NaN tests are written as comparisons, which WebGL2 evaluates per IEEE.
  */
 import type { BinaryOp, UnaryOp } from "../../runtime/ops.js";
-import type { Kernel } from "../kernel.js";
+import type { Kernel, KernelOp } from "../kernel.js";
 import { commentSafe, jsNumber } from "../print_number.js";
 import {
   CHUNK,
@@ -28,7 +28,8 @@ import {
 
 /** Float literals always carry a decimal point, so gpu.js types them as floats. */
 export function glFloat(x: number): string {
-  if (!Number.isFinite(x)) {
+  // Past float32's range a GLSL literal is an error; the GPU would hold ±Inf anyway.
+  if (!Number.isFinite(Math.fround(x))) {
     // GLSL has no literal for these: build them from float32 overflow at run time.
     const inf = "(3.4028234663852886e38 * 2.0)";
     if (Number.isNaN(x)) return `(${inf} - ${inf})`;
@@ -111,6 +112,8 @@ function binary(op: BinaryOp, a: string, b: string): string {
   }
 }
 
+const isZero = (op: KernelOp) => op.op === "const" && op.value === 0;
+
 /** The per-element statements; returns the expression naming each op's value. */
 function elementBody(k: Kernel, lines: string[], indent: string): string[] {
   const name: string[] = [];
@@ -133,7 +136,12 @@ function elementBody(k: Kernel, lines: string[], indent: string): string[] {
         expr = `(${truthy(name[op.c])} ? ${name[op.a]} : ${name[op.b]})`;
         break;
       default:
-        expr = "b" in op ? binary(op.op, name[op.a], name[op.b]) : unary(op.op, name[op.a]);
+        if (op.op === "mul" && (isZero(k.ops[op.b]) || isZero(k.ops[op.a]))) {
+          // x * 0 is how the IR tests finiteness (0, or NaN for NaN/Inf); GLSL compilers
+          // may fold it to 0, so keep the non-finite value itself instead.
+          const x = isZero(k.ops[op.b]) ? name[op.a] : name[op.b];
+          expr = `(Math.abs(${x}) <= ${F32_MAX} ? 0.0 : ${x})`;
+        } else expr = "b" in op ? binary(op.op, name[op.a], name[op.b]) : unary(op.op, name[op.a]);
     }
     lines.push(`${indent}const t${i} = ${expr};`);
     name[i] = `t${i}`;

@@ -15,6 +15,8 @@ export interface PageCase {
   grad: "wavy" | Record<string, number[]>;
   maxTextureSize?: number;
   optimizeFloatMemory?: boolean;
+  /** At this step, the first element of the first tensor's gradient becomes `value` (NaN, Inf). */
+  poison?: { step: number; value: number };
 }
 
 export interface PageResult {
@@ -23,6 +25,8 @@ export interface PageResult {
   params: Record<string, number[]>[];
   trueParams: Record<string, number[]>;
   kernelCalls: number;
+  /** Per step: the error code step() threw, or "". */
+  errors: string[];
 }
 
 const gpu = new (globalThis as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance }).GPU({ mode: "webgl2" });
@@ -39,14 +43,20 @@ async function trajectory(c: PageCase): Promise<PageResult> {
   const params = Object.fromEntries(Object.entries(c.model).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }]));
   const run = await GpuJsRun.create(c.artifact, params, { gpu, maxTextureSize: c.maxTextureSize, optimizeFloatMemory: c.optimizeFloatMemory });
   try {
-    const out: PageResult = { kernelType: run.kernelType, phases: [], params: [], trueParams: {}, kernelCalls: 0 };
+    const out: PageResult = { kernelType: run.kernelType, phases: [], params: [], trueParams: {}, kernelCalls: 0, errors: [] };
     const gradFn = (p: Tensors, _i: number, o: Tensors) => grad(p, o);
     for (let s = 0; s < c.steps; s++) {
       out.phases.push(run.phase);
       const p = await run.readParams();
       const g = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, new Float32Array(v.length)]));
       grad(p, g);
-      await run.step({ grads: g, gradFn });
+      if (c.poison?.step === s) Object.values(g)[0][0] = c.poison.value;
+      try {
+        await run.step({ grads: g, gradFn });
+        out.errors.push("");
+      } catch (e) {
+        out.errors.push((e as { code?: string }).code ?? String(e));
+      }
       out.params.push(Object.fromEntries(Object.entries(await run.readParams()).map(([k, v]) => [k, Array.from(v)])));
     }
     out.trueParams = Object.fromEntries(Object.entries(await run.readTrueParams()).map(([k, v]) => [k, Array.from(v)]));
