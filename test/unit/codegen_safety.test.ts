@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/pipeline.js";
 import { spliceReference } from "../../compiler/docs.js";
 import { jsNumber, shortestFloat32, wgslFloat } from "../../targets/print_number.js";
+import { glFloat } from "../../targets/gpujs/render.js";
 import { CATALOG_CONFIGS } from "../helpers/catalog.js";
 
 const HOSTILE = [
@@ -58,6 +59,53 @@ describe("generated code", () => {
       const printed = jsNumber(x);
       expect(Object.is(new Function(`return ${printed}`)(), x)).toBe(true);
     }
+  });
+});
+
+const GPUJS_ALLOWED = new Set(["function", "const", "let", "for", "if", "return", "this", "thread", "x", "y", "constants", "nseg", "W", "seg", "sv", "table", "start", "end", "s", "idx", "j", "v", "Math", "abs", "sqrt", "cos", "floor", "sign", "tanh", "exp", "log", "pow", "min", "max", "e"]);
+
+function gpuJsCode(config: string): string[] {
+  const c = compileSource(config, "gpujs");
+  if (!c.artifact) throw new Error(c.diagnostics.map((d) => d.message).join("\n"));
+  const passes = [...Object.values(c.artifact.phases).flatMap((p) => p.passes), ...Object.values(c.artifact.validation ?? {})];
+  return passes.flatMap((pass) => pass.code.gpujs!.flatMap((program) => [program.source, ...Object.values(program.map)]));
+}
+
+function checkGpuJsCode(code: string): void {
+  for (const raw of code.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("//")) {
+      expect(line).toMatch(/^\/\/ [A-Za-z0-9_.[\]? :,]*$/);
+      continue;
+    }
+    expect(line).not.toMatch(/["'`\\]/);
+    for (const id of line.match(/(?<![A-Za-z0-9_$.])[A-Za-z_$][A-Za-z0-9_$]*/g) ?? []) {
+      if (!GPUJS_ALLOWED.has(id) && !/^(a|u|t|r|out)\d+$/.test(id)) throw new Error(`unexpected identifier '${id}' in:\n${line}`);
+    }
+    // gpu.js types a literal without a decimal point as an integer.
+    for (const literal of line.match(/(?<![A-Za-z_$\d.])\d+(\.\d+)?(e[+-]?\d+)?(?![\d.])/g) ?? []) {
+      if (!/[.]/.test(literal) && !/^(\d|128)$/.test(literal)) throw new Error(`float literal without a decimal point '${literal}' in:\n${line}`);
+    }
+  }
+}
+
+describe("generated gpu.js programs", () => {
+  it.each(HOSTILE)("hostile input %s: no user text in the code", (config) => {
+    for (const code of gpuJsCode(config)) {
+      checkGpuJsCode(code);
+      expect(code).not.toMatch(/pwned|process|script|exit/);
+    }
+  });
+  it("every catalog config's programs have only allowed identifiers and float literals", () => {
+    for (const config of Object.values(CATALOG_CONFIGS)) for (const code of gpuJsCode(config)) checkGpuJsCode(code);
+  });
+  it("float literals always carry a decimal point; float32 overflow becomes ±Inf arithmetic", () => {
+    expect(glFloat(3)).toBe("3.0");
+    expect(glFloat(-0.5)).toBe("(-0.5)");
+    expect(glFloat(1e-8)).toBe("1.0e-8");
+    expect(glFloat(1e21)).toBe("1.0e+21");
+    expect(glFloat(1e39)).toBe("(3.4028234663852886e38 * 2.0)");
+    for (const x of [0.1, 1e-8, -2.5, 3, 0.999, 1.7e38, 5e-324, Math.PI]) expect(Number(glFloat(x).replace(/[()]/g, ""))).toBe(x);
   });
 });
 

@@ -1,0 +1,126 @@
+/**
+ * The gpu.js target in gpu.js's cpu mode, in Node: fast checks of the runtime (pages, commit on
+ * success, snapshots, fallback detection) with real gpu.js kernels. The WebGL2 runs are in
+ * test/backends/gpujs_webgl2.test.ts. cpu mode computes in float64 and stores float32, so it
+ * stays within about an ulp of the interpreter.
+ */
+import gpujs from "gpu.js";
+import { describe, expect, it } from "vitest";
+import { compile, compileReference, GpuJsRun, OptcRuntimeError, type GpuJsInstance } from "../../index.js";
+import { CATALOG_CONFIGS, model, wavyGrad } from "../helpers/catalog.js";
+import { makeRun, trajectory } from "../helpers/run.js";
+import { SAM_PHASES_A, SAM_ROWS_A } from "../helpers/spec_rows.js";
+
+const { GPU } = gpujs as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance };
+const cpu = () => new GPU({ mode: "cpu" });
+const PER_STEP = 4 * 2 ** -23;
+type Tensors = Record<string, Float32Array>;
+
+async function gpujsTrajectory(run: GpuJsRun, steps: number, grad: (p: Tensors, out: Tensors) => void): Promise<Record<string, number[]>[]> {
+  const out: Record<string, number[]>[] = [];
+  for (let s = 0; s < steps; s++) {
+    const p = await run.readParams();
+    const g = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, new Float32Array(v.length)]));
+    grad(p, g);
+    await run.step({ grads: g, gradFn: (q, _i, o) => grad(q, o) });
+    out.push(Object.fromEntries(Object.entries(await run.readParams()).map(([k, v]) => [k, Array.from(v)])));
+  }
+  return out;
+}
+
+function expectWithinUlps(got: Record<string, number[]>[], ref: Record<string, number[]>[], stepsPerRow = 1): void {
+  got.forEach((step, s) => {
+    for (const [k, v] of Object.entries(step)) {
+      v.forEach((x, i) => {
+        const r = ref[s][k][i];
+        const tol = PER_STEP * stepsPerRow * (s + 1) * Math.max(1, Math.abs(r));
+        if (!(Math.abs(x - r) <= tol)) throw new Error(`step ${s + 1}, ${k}[${i}]: gpu.js ${x} vs reference ${r} (tolerance ${tol})`);
+      });
+    }
+  });
+}
+
+describe("gpu.js cpu mode matches the reference interpreter", () => {
+  for (const [name, config] of Object.entries(CATALOG_CONFIGS)) {
+    it(`${name} on 3×3 pages (22 elements: three textures)`, async () => {
+      const run = await compile(config, { target: "gpujs" }).init(model(), { gpu: cpu(), maxTextureSize: 3 });
+      expect(run.kernelType).toBe("CPUKernel");
+      expectWithinUlps(await gpujsTrajectory(run, 5, wavyGrad), await trajectory(makeRun(config, model(), "interp"), 5, wavyGrad));
+      run.destroy();
+    });
+  }
+  it("gives the spec's §9.8(a) SAM rows in both modes", async () => {
+    const target = [1, -1, 1];
+    const grad = (p: Tensors, o: Tensors) => p.w.forEach((x, i) => (o.w[i] = 2 * (x - target[i])));
+    const run = await compile("sam(sgd(0.1), chain(normalize(), sgd(0.05)), sync_period=2)", { target: "gpujs" }).init({ w: [-1, 10, 1] }, { gpu: cpu() });
+    const phases: string[] = [];
+    const rows: Record<string, number[]>[] = [];
+    for (let i = 0; i < 6; i++) {
+      phases.push(run.phase);
+      rows.push(...(await gpujsTrajectory(run, 1, grad)));
+    }
+    expect(phases).toEqual(SAM_PHASES_A);
+    expectWithinUlps(rows, SAM_ROWS_A.map((w) => ({ w })));
+    const opaque = await compile("sam(sgd(0.1), chain(normalize(), sgd(0.05)), sync_period=2, opaque_mode=true)", { target: "gpujs" }).init({ w: [-1, 10, 1] }, { gpu: cpu() });
+    expectWithinUlps(await gpujsTrajectory(opaque, 3, grad), [1, 3, 5].map((i) => ({ w: SAM_ROWS_A[i] })), 2);
+  });
+});
+
+describe("gpu.js runtime", () => {
+  it("reports the kernel type, and refuses gpu.js running on the CPU where a GPU mode was asked for (R405)", async () => {
+    const real = cpu();
+    // A GPU instance that asked for WebGL2 but whose kernels run on the CPU: what gpu.js does when WebGL is missing.
+    const fellBack: GpuJsInstance = { mode: "webgl2", createKernel: (s, o) => real.createKernel(s, o), createKernelMap: (m, s, o) => real.createKernelMap(m, s, o) };
+    const opt = compile("adam(0.01)", { target: "gpujs" });
+    await expect(opt.init(model(), { gpu: fellBack })).rejects.toMatchObject({ code: "R405" });
+    const allowed = await opt.init(model(), { gpu: fellBack, allowFallback: true });
+    expect(allowed.kernelType).toBe("CPUKernel");
+    // In Node, gpu.js's "gpu" mode picks its WebAssembly kernel, which this backend does not drive.
+    await expect(opt.init(model(), { gpu: new GPU({ mode: "gpu" }) })).rejects.toMatchObject({ code: "R405" });
+    await expect(opt.init(model(), { gpu: {} as GpuJsInstance })).rejects.toMatchObject({ code: "R403" });
+  });
+
+  it("refuses artifacts of other targets (R110)", async () => {
+    await expect(GpuJsRun.create(compile("sgd(0.1)").artifact, model(), { gpu: cpu() })).rejects.toMatchObject({ code: "R110" });
+  });
+
+  it("a refused step (NaN gradient, R201) leaves params, state and counters as they were", async () => {
+    const run = await compile("adam(0.01)", { target: "gpujs" }).init(model(), { gpu: cpu(), maxTextureSize: 3 });
+    await gpujsTrajectory(run, 2, wavyGrad);
+    const before = await run.saveState();
+    const g = Object.fromEntries(Object.entries(await run.readParams()).map(([k, v]) => [k, new Float32Array(v.length)]));
+    g["b.weight"][4] = NaN;
+    const err = await run.step({ grads: g }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OptcRuntimeError);
+    expect((err as OptcRuntimeError).message).toContain("b.weight[4]");
+    expect(await run.saveState()).toEqual(before);
+  });
+
+  it("opaque SAM: a throwing gradFn restores the adversarial state (R205)", async () => {
+    const run = await compile("sam(adam(0.05), chain(normalize(), adam(0.01)), sync=3, opaque_mode=true)", { target: "gpujs" }).init(model(), { gpu: cpu(), maxTextureSize: 3 });
+    await gpujsTrajectory(run, 1, wavyGrad);
+    const before = await run.saveState();
+    const gradFn = (p: Tensors, i: number, o: Tensors) => {
+      if (i === 1) throw new Error("boom");
+      wavyGrad(p, o);
+    };
+    const err = await run.step({ gradFn }).catch((e: unknown) => e);
+    expect((err as OptcRuntimeError).code).toBe("R205");
+    expect(await run.saveState()).toEqual(before);
+    await gpujsTrajectory(run, 1, wavyGrad);
+  });
+
+  it("snapshots are backend-neutral: a gpu.js run resumes on the JS target and agrees", async () => {
+    const config = CATALOG_CONFIGS.chain;
+    const run = await compile(config, { target: "gpujs" }).init(model(), { gpu: cpu(), maxTextureSize: 4 });
+    await gpujsTrajectory(run, 3, wavyGrad);
+    const js = compile(config).initSync(model());
+    js.loadState((await run.saveState()));
+    const ref = compileReference(config).initSync(model());
+    ref.loadState(js.saveStateBinary());
+    expectWithinUlps(await gpujsTrajectory(run, 2, wavyGrad), await trajectory(ref, 2, wavyGrad));
+    const back = await compile(config, { target: "gpujs" }).init(model(), { gpu: cpu() });
+    back.loadState(js.saveStateBinary());
+    expect(Array.from((await back.readParams())["a.weight"])).toEqual(Array.from(js.params["a.weight"]));
+  });
+});
