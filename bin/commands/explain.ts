@@ -1,18 +1,23 @@
 import { describePlan, describeState, describeTree } from "../../compiler/describe.js";
 import { compileSource } from "../../compiler/pipeline.js";
 import type { Parsed } from "../args.js";
+import type { GpuJsProgram } from "../../runtime/backends/gpujs/abi.js";
 import { printDiagnostics, readSource, UsageError } from "../io.js";
 
-export const explainHelp = `optc explain '<config>' | -f file.opt [--target js|webgpu] [--no-code]
+export const explainHelp = `optc explain '<config>' | -f file.opt [--target js|webgpu|gpujs] [--no-code]
 
 Shows every stage: the typed tree, the state layout, each phase's passes with what they
-read and write, bytes moved per parameter per step, and the generated kernels (JS loops, or
-WGSL compute shaders with --target webgpu).`;
+read and write, bytes moved per parameter per step, and the generated kernels (JS loops,
+WGSL compute shaders with --target webgpu, gpu.js kernel functions with --target gpujs).`;
+
+function gpuJsText(programs: GpuJsProgram[]): string {
+  return programs.map((p) => `// ${p.kind} program, settings ${JSON.stringify(p.settings)}\n${p.source}`).join("\n");
+}
 
 export function runExplain(p: Parsed): number {
   const src = readSource(p);
   const target = typeof p.options.target === "string" ? p.options.target : "js";
-  if (target !== "js" && target !== "webgpu") throw new UsageError(`unknown target '${target}' (targets: js, webgpu)`);
+  if (target !== "js" && target !== "webgpu" && target !== "gpujs") throw new UsageError(`unknown target '${target}' (targets: js, webgpu, gpujs)`);
   const c = compileSource(src.text, target);
   printDiagnostics(c.diagnostics, src);
   if (!c.artifact || !c.lowered || !c.plans || !c.tree) return 1;
@@ -24,7 +29,7 @@ export function runExplain(p: Parsed): number {
   for (const plan of c.plans) out.push(...describePlan(plan), "");
   if (!p.options["no-code"]) {
     for (const [name, phase] of Object.entries(c.artifact.phases)) {
-      phase.passes.forEach((pass, i) => out.push(`--- ${name} pass ${i} (${target}) ---`, pass.code.js ?? pass.code.wgsl ?? "", ""));
+      phase.passes.forEach((pass, i) => out.push(`--- ${name} pass ${i} (${target}) ---`, pass.code.js ?? pass.code.wgsl ?? gpuJsText(pass.code.gpujs ?? []), ""));
     }
   }
   process.stdout.write(out.join("\n"));

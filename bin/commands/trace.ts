@@ -1,4 +1,4 @@
-import { compile, compileArtifact, compileReference } from "../../index.js";
+import { compileArtifact, compileReference, GpuJsRun, GpuRun } from "../../index.js";
 import { load } from "../../runtime/optimizer.js";
 import { evalKernels } from "../../runtime/eval_kernels.js";
 import { OptcError } from "../../compiler/diagnostics.js";
@@ -8,7 +8,7 @@ import { nodeGpuDevice } from "../gpu_device.js";
 import { makeProblem, type Problem } from "../problems.js";
 
 export const traceHelp = `optc trace '<config>' [--problem quadratic|sphere|rosenbrock] [--x0=a,b,..]
-           [--target=a,b,..] [--steps N] [--every K] [--backend js|interp]
+           [--target=a,b,..] [--steps N] [--every K] [--backend js|webgpu|gpujs|interp]
 
 Runs the optimizer on a toy problem and prints one JSON object per step:
 {"step":1,"loss":...,"params":[...]} with params as the caller holds them after the step
@@ -17,12 +17,13 @@ Runs the optimizer on a toy problem and prints one JSON object per step:
   sphere      L(x) = Σx²              (x0 1,2,3)
   rosenbrock  (1-x)² + 100(y-x²)²     (x0 -1.2,1)
 Backends: js (generated kernels, default), webgpu (WGSL on Node's Dawn; set VK_ICD_FILENAMES
-to a Vulkan driver such as Chromium's SwiftShader), interp (the reference interpreter).`;
+to a Vulkan driver such as Chromium's SwiftShader), gpujs (the gpu.js kernels in gpu.js's cpu
+mode, which Node has without WebGL), interp (the reference interpreter).`;
 
-async function traceWebGpu(source: string, file: string, problem: Problem, x0: number[], steps: number, every: number): Promise<number> {
-  let opt;
+async function traceGpu(backend: "webgpu" | "gpujs", source: string, file: string, problem: Problem, x0: number[], steps: number, every: number): Promise<number> {
+  let artifact;
   try {
-    opt = compile(source, { target: "webgpu" });
+    artifact = compileArtifact(source, { target: backend });
   } catch (e) {
     if (e instanceof OptcError) {
       process.stderr.write(e.message.replaceAll("--> config:", `--> ${file}:`) + "\n");
@@ -30,10 +31,10 @@ async function traceWebGpu(source: string, file: string, problem: Problem, x0: n
     }
     throw e;
   }
-  const device = await nodeGpuDevice();
+  const device = backend === "webgpu" ? await nodeGpuDevice() : undefined;
   try {
-    const run = await opt.init({ x: x0 }, { device });
-    const isSam = opt.artifact.protocol.kind === "sam";
+    const run = device ? await GpuRun.create(artifact, { x: x0 }, { device }) : await GpuJsRun.create(artifact, { x: x0 }, { mode: "cpu" });
+    const isSam = artifact.protocol.kind === "sam";
     const grads = new Float32Array(x0.length);
     const gradFn = (params: Record<string, Float32Array>, _i: number, out: Record<string, Float32Array>) => problem.grad(params.x, out.x);
     for (let step = 1; step <= steps; step++) {
@@ -50,7 +51,7 @@ async function traceWebGpu(source: string, file: string, problem: Problem, x0: n
     }
     run.destroy();
   } finally {
-    device.destroy();
+    device?.destroy();
   }
   return 0;
 }
@@ -79,8 +80,8 @@ export async function runTrace(p: Parsed): Promise<number> {
   const steps = positiveInt(p.options.steps, "steps", 10);
   const every = positiveInt(p.options.every, "every", 1);
   const backend = typeof p.options.backend === "string" ? p.options.backend : "js";
-  if (backend !== "js" && backend !== "interp" && backend !== "webgpu") throw new UsageError(`unknown backend '${backend}' (backends: js, webgpu, interp)`);
-  if (backend === "webgpu") return traceWebGpu(src.text, src.file, problem, x0, steps, every);
+  if (backend !== "js" && backend !== "interp" && backend !== "webgpu" && backend !== "gpujs") throw new UsageError(`unknown backend '${backend}' (backends: js, webgpu, gpujs, interp)`);
+  if (backend === "webgpu" || backend === "gpujs") return traceGpu(backend, src.text, src.file, problem, x0, steps, every);
   let opt;
   try {
     opt = backend === "js" ? load(compileArtifact(src.text), evalKernels) : compileReference(src.text);

@@ -33,8 +33,8 @@ const NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 export function compileToModule(source: string, options: ModuleOptions = {}): ModuleResult {
   const target = options.target ?? "js";
   const name = options.name ?? "createOptimizer";
-  if (target !== "js" && target !== "webgpu") {
-    return { diagnostics: [{ code: "E401", severity: "error", message: `the ${target} target is not available yet`, span: { start: 0, end: 0 }, hint: "use --target js or --target webgpu" }] };
+  if (target !== "js" && target !== "webgpu" && target !== "gpujs") {
+    return { diagnostics: [{ code: "E401", severity: "error", message: `unknown target '${String(target)}'`, span: { start: 0, end: 0 }, hint: "use --target js, webgpu or gpujs" }] };
   }
   if (!NAME.test(name)) {
     return { diagnostics: [{ code: "E402", severity: "error", message: `'${name}' is not a valid function name`, span: { start: 0, end: 0 }, hint: "use letters, digits, _ or $, not starting with a digit" }] };
@@ -43,7 +43,7 @@ export function compileToModule(source: string, options: ModuleOptions = {}): Mo
   if (!c.artifact || !c.plans) return { diagnostics: c.diagnostics };
   const plan = c.plans.flatMap(describePlan);
   const runtimeImport = options.runtimeImport ?? "optc/runtime";
-  const code = target === "webgpu" ? renderWebGpu(c.artifact, plan, name, runtimeImport) : render(c.artifact, plan, name, runtimeImport);
+  const code = target === "js" ? render(c.artifact, plan, name, runtimeImport) : renderGpuModule(c.artifact, plan, name, runtimeImport);
   return { code: options.lang === "js" ? stripTypes(code) : code, diagnostics: c.diagnostics };
 }
 
@@ -91,30 +91,40 @@ function render(artifact: CompiledStep, plan: string[], name: string, runtimeImp
   return `${header(artifact, plan).join("\n")}\n${file.getFullText()}`;
 }
 
-/** The WebGPU module: WGSL sources stay string constants inside the artifact; GpuRun runs them. */
-function renderWebGpu(artifact: CompiledStep, plan: string[], name: string, runtimeImport: string): string {
+/** GPU variants of the module: the run class, its options, and what the artifact's code is. */
+const GPU_MODULES = {
+  webgpu: { run: "GpuRun", options: "GpuInitOptions", optional: false, code: "one WGSL compute shader per pass", how: 'compile(config, { target: "webgpu" }).init(params, { device })', where: "on the caller's device" },
+  gpujs: { run: "GpuJsRun", options: "GpuJsInitOptions", optional: true, code: "gpu.js kernel sources per pass", how: 'compile(config, { target: "gpujs" }).init(params, { gpu })', where: "in gpu.js textures" },
+} as const;
+
+/**
+ * The GPU modules: kernel sources stay string constants inside the artifact (the GPU driver or
+ * gpu.js compiles them); GpuRun or GpuJsRun runs them.
+ */
+function renderGpuModule(artifact: CompiledStep, plan: string[], name: string, runtimeImport: string): string {
+  const m = GPU_MODULES[artifact.target as "webgpu" | "gpujs"];
   const project = new Project({ useInMemoryFileSystem: true, manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Double } });
   const file = project.createSourceFile("optimizer.ts", "", { overwrite: true });
   file.addImportDeclaration({
     moduleSpecifier: runtimeImport,
-    namedImports: ["GpuRun", { name: "CompiledStep", isTypeOnly: true }, { name: "GpuInitOptions", isTypeOnly: true }, { name: "TensorInit", isTypeOnly: true }],
+    namedImports: [m.run, { name: "CompiledStep", isTypeOnly: true }, { name: m.options, isTypeOnly: true }, { name: "TensorInit", isTypeOnly: true }],
   });
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
-    docs: ["The compiled optimizer: state layout, host program and one WGSL compute shader per pass."],
+    docs: [`The compiled optimizer: state layout, host program and ${m.code}.`],
     declarations: [{ name: "artifact", type: "CompiledStep", initializer: toSource(artifact) }],
   });
   file.addFunction({
     isExported: true,
     name,
-    docs: [`Creates a GPU run of \`${commentLine(artifact.config).replace(/\*\//g, "* /")}\` on the caller's device: the same object as compile(config, { target: "webgpu" }).init(params, { device }).`],
+    docs: [`Creates a GPU run of \`${commentLine(artifact.config).replace(/\*\//g, "* /")}\` ${m.where}: the same object as ${m.how}.`],
     parameters: [
       { name: "params", type: "Record<string, TensorInit>" },
-      { name: "options", type: "GpuInitOptions" },
+      { name: "options", type: m.options, ...(m.optional ? { initializer: "{}" } : {}) },
     ],
-    returnType: "Promise<GpuRun>",
-    statements: "return GpuRun.create(artifact, params, options);",
+    returnType: `Promise<${m.run}>`,
+    statements: `return ${m.run}.create(artifact, params, options);`,
   });
   file.addExportAssignment({ isExportEquals: false, expression: name });
   file.formatText({ indentSize: 2, convertTabsToSpaces: true, semicolons: ts.SemicolonPreference.Insert });

@@ -68,7 +68,6 @@ function unary(op: UnaryOp, a: string): string {
     case "isfinite":
       return asFloat(`Math.abs(${a}) <= ${F32_MAX}`);
     case "f32":
-      // Every GPU value is already float32; gpu.js's cpu mode computes in float64.
       return a;
     case "exp":
       return `Math.exp(${a})`;
@@ -125,6 +124,10 @@ function elementBody(k: Kernel, lines: string[], indent: string): string[] {
         return;
       case "uniform":
         name[i] = `u${op.index}`;
+        return;
+      case "f32":
+        // Every GPU value is already float32 (gpu.js's cpu mode computes in float64).
+        name[i] = name[op.a];
         return;
       case "segval":
         expr = `sv[${op.index}.0 * this.constants.nseg + s]`;

@@ -63,6 +63,14 @@ describe("optc trace", () => {
     const o = rows(optc("trace", "sam(sgd(0.1), chain(normalize(), sgd(0.05)), sync_period=2, opaque_mode=true)", "--problem", "quadratic", "--x0", "-1,10,1", "--target", "1,-1,1", "--steps", "3", "--backend", "interp").out);
     expect(o.map((x) => x.params)).toEqual([t[1].params, t[3].params, t[5].params]);
   });
+  it("--backend gpujs (gpu.js's cpu mode in Node) prints the same §9.8(a) rows", () => {
+    const cfg = "sam(sgd(0.1), chain(normalize(), sgd(0.05)), sync_period=2)";
+    const r = optc("trace", cfg, "--problem", "quadratic", "--x0=-1,10,1", "--target=1,-1,1", "--steps", "6", "--backend", "gpujs");
+    expect(r.code).toBe(0);
+    const t = rows(r.out);
+    expect(t.map((x) => x.phase)).toEqual(SAM_PHASES_A);
+    t.forEach((x, i) => expectClose(x.params, SAM_ROWS_A[i], 2.4e-7, 3e-8));
+  });
   it("rosenbrock with --every prints every 100th step", () => {
     const t = rows(optc("trace", "adam(0.02)", "--problem", "rosenbrock", "--x0=-1.2,1", "--steps", "1000", "--every", "100").out);
     expect(t.map((x) => x.step)).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);

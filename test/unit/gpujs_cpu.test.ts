@@ -110,6 +110,21 @@ describe("gpu.js runtime", () => {
     await gpujsTrajectory(run, 1, wavyGrad);
   });
 
+  it("a generated gpujs module runs with the same numbers as compile()", async () => {
+    const { compileToModule } = await import("../../build.js");
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const root = new URL("../../", import.meta.url).pathname;
+    const cfg = "sam(adam(0.05), chain(normalize(), sgd(0.05)), sync=2)";
+    const r = compileToModule(cfg, { target: "gpujs", runtimeImport: `${root}runtime/index.ts` });
+    mkdirSync(`${root}test/.generated`, { recursive: true });
+    const file = `${root}test/.generated/gpujs_module.ts`;
+    writeFileSync(file, r.code!);
+    const create = (await import(/* @vite-ignore */ file)).default as (p: unknown, o: { gpu: GpuJsInstance; maxTextureSize: number }) => Promise<GpuJsRun>;
+    const a = await gpujsTrajectory(await create(model(), { gpu: cpu(), maxTextureSize: 4 }), 4, wavyGrad);
+    const b = await gpujsTrajectory(await compile(cfg, { target: "gpujs" }).init(model(), { gpu: cpu(), maxTextureSize: 4 }), 4, wavyGrad);
+    expect(a).toEqual(b);
+  });
+
   it("snapshots are backend-neutral: a gpu.js run resumes on the JS target and agrees", async () => {
     const config = CATALOG_CONFIGS.chain;
     const run = await compile(config, { target: "gpujs" }).init(model(), { gpu: cpu(), maxTextureSize: 4 });
