@@ -1,5 +1,6 @@
 /** Renders bench results as Markdown (also from a saved bench/results/latest.json: `--report-only`). */
 import type { Row } from "./harness.js";
+import type { WebGlRow } from "./webgl_page.js";
 
 export interface KernelResult {
   config: string;
@@ -32,6 +33,7 @@ export interface BenchResults {
   kernels: KernelResult[];
   tfjs: Record<string, Record<string, Row[]>>;
   webgpu?: Record<string, WebGpuRow>;
+  webgl?: Record<string, WebGlRow>;
   latency?: Record<string, number>;
 }
 
@@ -69,6 +71,15 @@ export function report(results: BenchResults): string {
     for (const [key, r] of Object.entries(results.webgpu)) {
       const [name, n] = key.split("/");
       md.push(`| ${name} | ${Number(n).toExponential(0)} | ${fmt(r.tfjsMs, 2)} | ${fmt(r.optcMs, 2)} | ${fmt(r.tfjsOverOptc)} | ${r.tfjsKernels} | ${r.optcDispatches} | ${fmt(r.tfjsBytesPerParam, 0)} | ${r.optcBytesPerParam} |`);
+    }
+  }
+  if (results.webgl) {
+    const first = Object.values(results.webgl)[0];
+    md.push("", `**WebGL2: optc's gpu.js target vs TensorFlow.js's WebGL backend** (one headless Chromium page, ${first?.renderer ?? "WebGL2"}; gradients uploaded from JS every step; > 1 means optc is faster)`, "");
+    md.push("| optimizer | N | tfjs ms | optc ms | tfjs / optc | tfjs / optc, no optimizeFloatMemory | step + read params: tfjs ms | optc ms | tfjs / optc | tfjs kernels per step | optc kernels per step |", "|---|---|---|---|---|---|---|---|---|---|---|");
+    for (const [key, r] of Object.entries(results.webgl)) {
+      const [name, n] = key.split("/");
+      md.push(`| ${name} | ${Number(n).toExponential(0)} | ${fmt(r.tfjsMs, 2)} | ${fmt(r.optcMs, 2)} | ${fmt(r.tfjsOverOptc)} | ${fmt(r.tfjsOverOptcPlain)} | ${fmt(r.tfjsReadMs, 2)} | ${fmt(r.optcReadMs, 2)} | ${fmt(r.tfjsOverOptcRead)} | ${r.tfjsKernels} | ${r.optcKernels} |`);
     }
   }
   if (latency) {

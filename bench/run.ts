@@ -6,7 +6,8 @@
  *   - TensorFlow.js cpu and wasm optimizers vs optc (adam, sgd, momentum), each in its own process;
  *   - compile latency, cold and warm.
  *   - WebGPU: optc vs TensorFlow.js's WebGPU backend on one Dawn device (SwiftShader here);
- * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --no-tfjs --no-webgpu | --report-only]
+ *   - WebGL2: optc's gpu.js target vs TensorFlow.js's WebGL backend in one headless Chromium page.
+ * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --no-tfjs --no-webgpu --no-webgl | --report-only]
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { compile } from "../index.js";
 import { bench, type Candidate, type Row } from "./harness.js";
 import { CONFIGS, fused, limit, unfused } from "./kernels.js";
 import { report, type BenchResults, type KernelResult, type WebGpuRow } from "./report.js";
+import type { WebGlRow } from "./webgl_page.js";
 
 const argv = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -105,6 +107,17 @@ if (!argv.includes("--no-webgpu")) {
   }
 }
 
+let webgl: Record<string, WebGlRow> | undefined;
+if (!argv.includes("--no-webgl")) {
+  process.stderr.write("  WebGL2: optc (gpu.js) vs tfjs-webgl in one headless Chromium page (separate process)…\n");
+  try {
+    const glSizes = sizes.filter((n) => n <= 1e6).join(",") || "1e5";
+    webgl = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", `${here}webgl.ts`, glSizes, "5"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  } catch {
+    process.stderr.write("  (no Chromium: apt-get install -y chromium; skipped)\n");
+  }
+}
+
 let latency: Record<string, number> | undefined;
 if (existsSync(`${here}../dist/index.js`)) {
   const samples = Array.from({ length: 5 }, () => JSON.parse(execFileSync(process.execPath, [`${here}compile_latency.mjs`], { encoding: "utf8" })) as Record<string, number>);
@@ -113,7 +126,7 @@ if (existsSync(`${here}../dist/index.js`)) {
 }
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const results: BenchResults = { machine, date: new Date().toISOString(), rounds, sizes, kernels: kernelResults, tfjs, webgpu, latency };
+const results: BenchResults = { machine, date: new Date().toISOString(), rounds, sizes, kernels: kernelResults, tfjs, webgpu, webgl, latency };
 const table = report(results);
 console.log(`\noptc bench\n\n${table}`);
 mkdirSync(`${here}results`, { recursive: true });

@@ -59,6 +59,15 @@ describe.skipIf(unavailable !== undefined)("gpu.js kernels in WebGL2 match the r
     });
   }
 
+  it("a pass with 6 outputs (more than WebGL2's 4 draw buffers) becomes two kernels and still matches", async () => {
+    const config = "chain(scale_by_rms(), scale_by_adam(), trace(0.9), ema(0.9), scale(-0.01))";
+    const artifact = gpujs(config);
+    expect(artifact.phases.step.passes[0].code.gpujs!.map((p) => p.outputs.length)).toEqual([4, 2]);
+    const r = await page!.trajectory({ artifact, model: bigModel(), steps: 5, grad: "wavy", maxTextureSize: 8 });
+    expect(r.kernelType).toBe("WebGL2Kernel");
+    expectWithinUlps(r.params, await trajectory(makeRun(config, bigModel(), "interp"), 5, wavyGrad));
+  });
+
   it("one texture of the default size, with and without optimizeFloatMemory, on a 20,000-element model", async () => {
     const gen = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(1 + i * 0.37 + k));
     const model = { "enc.weight": gen(12_000, 0), "enc.bias": gen(300, 1), "head.weight": gen(7_699, 2), scale: gen(1, 3) };

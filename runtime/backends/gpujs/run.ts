@@ -136,9 +136,20 @@ export class GpuJsRun {
       fail("R107", "this sam config sets batch_axis_name, so init() needs an allReduce callback", "pass init(params, { allReduce })");
     }
     let gpu = options.gpu;
-    if (gpu !== undefined && (typeof gpu !== "object" || typeof gpu.createKernel !== "function")) fail("R403", "init(params, { gpu }) needs a gpu.js GPU instance", "pass new GPU() from gpu.js, or leave gpu out to let optc create one");
+    if (gpu !== undefined && (gpu === null || typeof gpu !== "object" || typeof gpu.createKernel !== "function")) fail("R403", "init(params, { gpu }) needs a gpu.js GPU instance", "pass new GPU() from gpu.js, or leave gpu out to let optc create one");
+    const side = options.maxTextureSize;
+    if (side !== undefined && !(Number.isInteger(side) && side >= 1)) fail("R402", `maxTextureSize must be a positive integer, got ${String(side)}`, "leave it out to use the context's MAX_TEXTURE_SIZE");
     const ownsGpu = gpu === undefined;
     if (!gpu) gpu = new (await gpuJsConstructor())({ mode: options.mode ?? "gpu" });
+    try {
+      return await GpuJsRun.start(artifact, gpu, ownsGpu, layout, data, options);
+    } catch (e) {
+      if (ownsGpu) void gpu.destroy?.();
+      throw e;
+    }
+  }
+
+  private static async start(artifact: CompiledStep, gpu: GpuJsInstance, ownsGpu: boolean, layout: TensorLayout, data: Map<string, ArrayLike<number> | undefined>, options: GpuJsInitOptions): Promise<GpuJsRun> {
     const kernelType = GpuJsRun.probe(gpu);
     const requestedCpu = gpu.mode === "cpu";
     if (!GL_KERNELS.has(kernelType) && kernelType !== CPU_KERNEL) {
@@ -164,7 +175,7 @@ export class GpuJsRun {
         run.arenas.set(a.name, run.uploadAll(init));
       }
     } catch (e) {
-      run.destroy();
+      run.release();
       throw e;
     }
     return run;
@@ -499,12 +510,17 @@ export class GpuJsRun {
 
   /** Frees every texture and kernel of this run, and the GPU instance if optc created it. */
   destroy(): void {
+    this.release();
+    if (this.ownsGpu) void this.gpu.destroy?.();
+  }
+
+  private release(): void {
     this.dropPending();
     for (const pages of this.arenas.values()) pages.forEach(release);
     this.arenas.clear();
     this.tensorOfTextures?.forEach(release);
+    this.tensorOfTextures = undefined;
     for (const fn of this.kernels.values()) fn.destroy?.();
     this.kernels.clear();
-    if (this.ownsGpu) this.gpu.destroy?.();
   }
 }
