@@ -75,5 +75,5 @@ export { checkSource, compileSource, type Compilation } from "./compiler/pipelin
 export * from "./runtime/index.js";
 export { parse, formatProgram } from "./dsl/index.js";
 export { GpuRun, type GpuInitOptions, type GpuStepOptions } from "./runtime/backends/webgpu/run.js";
-export { GpuJsRun, type GpuJsInitOptions, type GpuJsStepOptions, type GpuJsInstance } from "./runtime/backends/gpujs/run.js";
+export { GpuJsRun, type GpuJsInitOptions, type GpuJsStepOptions, type GpuJsInstance, type GpuJsKernelFunction } from "./runtime/backends/gpujs/run.js";
 export type { Diagnostic } from "./dsl/index.js";

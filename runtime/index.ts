@@ -2,7 +2,7 @@
 export { load, Optimizer, Run, type AllReduce, type GradFn, type GradResult, type InitOptions, type StepOptions, type Tensors } from "./optimizer.js";
 export { OptcRuntimeError } from "./errors.js";
 export { GpuRun, type GpuInitOptions, type GpuStepOptions } from "./backends/webgpu/run.js";
-export { GpuJsRun, type GpuJsInitOptions, type GpuJsStepOptions, type GpuJsInstance } from "./backends/gpujs/run.js";
+export { GpuJsRun, type GpuJsInitOptions, type GpuJsStepOptions, type GpuJsInstance, type GpuJsKernelFunction } from "./backends/gpujs/run.js";
 export type { CompiledStep, PhaseArtifact, PassArtifact, ArenaDecl, CounterDecl, Protocol } from "./artifact.js";
 export { ARTIFACT_VERSION } from "./artifact.js";
 export type { StateSnapshot } from "./state.js";

@@ -82,6 +82,15 @@ describe.skipIf(unavailable !== undefined)("gpu.js kernels in WebGL2 match the r
   });
 });
 
+describe.skipIf(unavailable !== undefined)("a model larger than one texture, default page size", () => {
+  it("16,778,216 elements span two 4096 × 4096 pages; two sgd steps equal float32 arithmetic in plain JS", async () => {
+    const r = await page!.beyondOneTexture(gpujs("sgd(0.1)"), 0.1);
+    expect(r).toMatchObject({ kernelType: "WebGL2Kernel", pages: 2, n: 4096 * 4096 + 1000 });
+    // sgd is one multiply-add per step: float32 on both sides, at most an ulp apart (|values| < 3).
+    expect(r.maxDiff).toBeLessThanOrEqual(2 * 2 ** -22);
+  }, 120_000);
+});
+
 describe.skipIf(unavailable !== undefined)("SAM in WebGL2", () => {
   const W0 = { w: [-1, 10, 1] };
   const TARGET = { w: [1, -1, 1] };

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { PageCase, PageResult } from "../backends/pages/gpujs_golden.js";
+import type { CompiledStep } from "../../runtime/artifact.js";
 import { CHROMIUM, serve } from "./browser.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -15,6 +16,7 @@ const ARGS = ["--no-sandbox", "--no-first-run", "--disable-background-networking
 
 export interface GpuJsPage {
   trajectory(c: PageCase): Promise<PageResult>;
+  beyondOneTexture(artifact: CompiledStep, lr: number): Promise<{ kernelType: string; pages: number; n: number; maxDiff: number }>;
   page: Page;
   close(): Promise<void>;
 }
@@ -37,6 +39,8 @@ export async function openGpuJsPage(entry = "test/backends/pages/gpujs_golden.ts
   if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
   return {
     page,
+    beyondOneTexture: (artifact, lr) =>
+      page.evaluate(([a, r]) => (globalThis as unknown as { optcGpuJs: { beyondOneTexture(a: unknown, r: number): Promise<{ kernelType: string; pages: number; n: number; maxDiff: number }> } }).optcGpuJs.beyondOneTexture(a, r as number), [artifact as unknown as Record<string, unknown>, lr] as const),
     trajectory: (c) => page.evaluate((arg) => (globalThis as unknown as { optcGpuJs: { trajectory(c: unknown): Promise<PageResult> } }).optcGpuJs.trajectory(arg), c as unknown as Record<string, unknown>) as Promise<PageResult>,
     close: async () => {
       await context.close();

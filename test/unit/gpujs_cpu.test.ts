@@ -6,7 +6,7 @@
  */
 import gpujs from "gpu.js";
 import { describe, expect, it } from "vitest";
-import { compile, compileReference, GpuJsRun, OptcRuntimeError, type GpuJsInstance } from "../../index.js";
+import { compile, compileReference, GpuJsRun, OptcRuntimeError, type GpuJsInstance, type GpuJsKernelFunction } from "../../index.js";
 import { CATALOG_CONFIGS, model, wavyGrad } from "../helpers/catalog.js";
 import { makeRun, trajectory } from "../helpers/run.js";
 import { SAM_PHASES_A, SAM_ROWS_A } from "../helpers/spec_rows.js";
@@ -84,6 +84,27 @@ describe("gpu.js runtime", () => {
     // In Node, gpu.js's "gpu" mode picks its WebAssembly kernel, which this backend does not drive.
     await expect(opt.init(model(), { gpu: new GPU({ mode: "gpu" }) })).rejects.toMatchObject({ code: "R405" });
     await expect(opt.init(model(), { gpu: {} as GpuJsInstance })).rejects.toMatchObject({ code: "R403" });
+  });
+
+  it("a kernel that gpu.js swaps for another kernel class mid-run is an error (R405), and the step changes nothing", async () => {
+    const real = cpu();
+    let swap = false;
+    // Kernels made after `swap` report another class, as gpu.js's shortcut does after a build-time fallback.
+    const wrap = (fn: GpuJsKernelFunction) => {
+      if (swap) Object.defineProperty(fn, "kernel", { value: { constructor: { name: "WebAssemblyKernel" } } });
+      return fn;
+    };
+    const gpu: GpuJsInstance = { mode: "cpu", createKernel: (s, o) => wrap(real.createKernel(s, o)), createKernelMap: (m, s, o) => wrap(real.createKernelMap(m, s, o)) };
+    const run = await compile("adam(0.01)", { target: "gpujs" }).init(model(), { gpu, validate: false });
+    const before = await run.saveState();
+    swap = true;
+    const err = await run.step({ grads: Object.fromEntries(Object.entries(model()).map(([k, v]) => [k, v.map(() => 1)])) }).catch((e: unknown) => e);
+    expect((err as OptcRuntimeError).code).toBe("R405");
+    expect((err as OptcRuntimeError).message).toContain("fell back from CPUKernel to WebAssemblyKernel");
+    const after = await run.saveState();
+    expect(after.arenas.params).toEqual(before.arenas.params);
+    expect(after.arenas["adam.mu"]).toEqual(before.arenas["adam.mu"]);
+    expect(after.counters).toEqual(before.counters);
   });
 
   it("refuses artifacts of other targets (R110)", async () => {

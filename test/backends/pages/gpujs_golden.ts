@@ -67,5 +67,28 @@ async function trajectory(c: PageCase): Promise<PageResult> {
   }
 }
 
-(globalThis as unknown as { optcGpuJs: unknown }).optcGpuJs = { trajectory };
+/**
+ * A model just larger than one 4096 × 4096 page, with the default page size: two sgd steps,
+ * checked in the page against the same float32 arithmetic in plain JS (no data leaves the page).
+ */
+async function beyondOneTexture(artifact: CompiledStep, lr: number): Promise<{ kernelType: string; pages: number; n: number; maxDiff: number }> {
+  const n = 4096 * 4096 + 1000;
+  const p0 = new Float32Array(n).map((_, i) => Math.sin(i * 0.001));
+  const g = new Float32Array(n).map((_, i) => Math.cos(i * 0.003));
+  const run = await GpuJsRun.create(artifact, { w: { shape: [n], data: p0 } }, { gpu });
+  try {
+    for (let s = 0; s < 2; s++) await run.step({ grads: { w: g } });
+    const got = (await run.readParams()).w;
+    let maxDiff = 0;
+    for (let i = 0; i < n; i++) {
+      const expected = Math.fround(Math.fround(p0[i] - lr * g[i]) - lr * g[i]);
+      maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected));
+    }
+    return { kernelType: run.kernelType, pages: run.textures.params.length, n, maxDiff };
+  } finally {
+    run.destroy();
+  }
+}
+
+(globalThis as unknown as { optcGpuJs: unknown }).optcGpuJs = { trajectory, beyondOneTexture };
 document.getElementById("result")!.textContent = "ready";
