@@ -7,16 +7,14 @@
  *
  * gpu.js is not imported by this module unless the caller lets optc create the GPU instance.
  */
-import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED } from "../../arena_names.js";
+import { GRADS } from "../../arena_names.js";
 import type { CompiledStep, PassArtifact, PhaseArtifact } from "../../artifact.js";
+import { DeviceRun, type DeviceStepOptions } from "../../device_run.js";
 import { fail } from "../../errors.js";
-import { matchesMask } from "../../glob.js";
 import type { HostValue } from "../../host.js";
-import { opaqueCycle, type AllReduce, type GradFn, type Tensors } from "../../opaque_cycle.js";
+import type { AllReduce } from "../../opaque_cycle.js";
 import { drivePhase } from "../../phase_driver.js";
-import { checkedSnapshot, isOuterPhase, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "../../protocol.js";
-import type { StateSnapshot } from "../../state.js";
-import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "../../tensors.js";
+import { layoutTensors, type TensorInit, type TensorLayout } from "../../tensors.js";
 import { TEXTURE_ARGUMENT, type GpuJsProgram } from "./abi.js";
 import { MAX_PAGE_SIDE, planPages, type Page } from "./layout.js";
 
@@ -57,11 +55,7 @@ export interface GpuJsInitOptions {
   optimizeFloatMemory?: boolean;
 }
 
-export interface GpuJsStepOptions {
-  grads?: Record<string, ArrayLike<number>>;
-  gradFn?: GradFn;
-  allReduce?: AllReduce;
-}
+export type GpuJsStepOptions = DeviceStepOptions;
 
 /** A gpu.js texture (WebGL kernels) or a 2-D array of rows (cpu kernels). */
 type Tex = { delete?(): void; toArray?(): ArrayLike<ArrayLike<number>> } | ArrayLike<ArrayLike<number>>;
@@ -87,22 +81,15 @@ async function gpuJsConstructor(): Promise<GpuJsConstructor> {
   return fail("R403", "the gpujs target needs gpu.js, which could not be loaded", "npm install gpu.js, or pass init(params, { gpu: new GPU() })");
 }
 
-export class GpuJsRun {
-  readonly tensors: TensorLayout["tensors"];
-  count = 0;
-  outerCount = 0;
+export class GpuJsRun extends DeviceRun {
   /** The gpu.js kernel class that runs the steps: WebGL2Kernel, WebGLKernel, HeadlessGLKernel or CPUKernel. */
   kernelType = "";
   /** gpu.js kernel calls so far (uploads, passes, partial sums): a measure of work per step. */
   kernelCalls = 0;
-  private readonly layout: TensorLayout;
   private readonly pages: Page[];
   private readonly arenas = new Map<string, Tex[]>();
-  private readonly counters = new Map<string, number>();
-  private readonly maskflags: Float64Array[];
   private readonly kernels = new Map<string, GpuJsKernelFunction>();
   private readonly validate: boolean;
-  private readonly allReduce: AllReduce | undefined;
   private tensorOfTextures: Tex[] | undefined;
   /** Outputs of the running phase, committed when it completes. */
   private pending = new Map<string, Tex[]>();
@@ -110,31 +97,23 @@ export class GpuJsRun {
   private readonly pinned = new Set<Tex>();
   private textureArgument = TEXTURE_ARGUMENT;
   private optimizeFloatMemory = true;
-  private busy = false;
 
   private constructor(
-    readonly artifact: CompiledStep,
+    artifact: CompiledStep,
     private readonly gpu: GpuJsInstance,
     private readonly ownsGpu: boolean,
     layout: TensorLayout,
     maxSide: number,
     options: GpuJsInitOptions,
   ) {
-    this.layout = layout;
-    this.tensors = layout.tensors;
+    super(artifact, layout, options.allReduce);
     this.pages = planPages(layout.seg, layout.total, maxSide);
     this.validate = options.validate ?? true;
-    this.allReduce = options.allReduce;
-    for (const c of artifact.counters) this.counters.set(c.name, c.init);
-    this.maskflags = artifact.masks.map((m) => Float64Array.from(layout.tensors, (t) => (matchesMask(t.name, m.patterns) ? 1 : 0)));
   }
 
   static async create(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuJsInitOptions = {}): Promise<GpuJsRun> {
     if (artifact.target !== "gpujs") fail("R110", `this optimizer was compiled for ${artifact.target}, not gpujs`, "compile(config, { target: 'gpujs' })");
     const { layout, data } = layoutTensors(params);
-    if (artifact.protocol.kind === "sam" && artifact.protocol.allReduce && artifact.protocol.opaque && !options.allReduce) {
-      fail("R107", "this sam config sets batch_axis_name, so init() needs an allReduce callback", "pass init(params, { allReduce })");
-    }
     let gpu = options.gpu;
     if (gpu !== undefined && (gpu === null || typeof gpu !== "object" || typeof gpu.createKernel !== "function")) fail("R403", "init(params, { gpu }) needs a gpu.js GPU instance", "pass new GPU() from gpu.js, or leave gpu out to let optc create one");
     const side = options.maxTextureSize;
@@ -344,7 +323,7 @@ export class GpuJsRun {
     return k.reductions.length ? sums : undefined;
   }
 
-  private async runPhase(name: string): Promise<void> {
+  protected async runPhase(name: string): Promise<void> {
     const art: PhaseArtifact | undefined = this.artifact.phases[name];
     if (!art) throw new Error(`internal: no phase ${name}`);
     if (this.validate && !this.artifact.handlesNonFinite) await this.checkFinite(art);
@@ -403,109 +382,40 @@ export class GpuJsRun {
     return Object.fromEntries(this.arenas);
   }
 
-  get phase(): string {
-    return nextPhase(this.artifact.protocol, this.counters);
+  protected async readArena(name: string): Promise<Float32Array> {
+    return this.read(this.current(name));
   }
 
-  get perturbed(): boolean {
-    return isPerturbed(this.artifact.protocol, this.counters);
+  protected writeArena(name: string, data: Float32Array): void {
+    this.replaceArena(name, data);
   }
 
-  get counterValues(): Record<string, number> {
-    return Object.fromEntries(this.counters);
+  protected hasArena(name: string): boolean {
+    return this.arenas.has(name);
   }
 
-  writeGrads(grads: Record<string, ArrayLike<number>>): void {
-    const staging = new Float32Array(this.layout.total);
-    copyNamed(staging, this.layout, grads, "grads");
-    this.replaceArena(GRADS, staging);
-  }
-
-  async readParams(): Promise<Tensors> {
-    return viewsOf(this.read(this.arenas.get(PARAMS)!), this.layout);
-  }
-
-  async readTrueParams(): Promise<Tensors> {
-    return viewsOf(this.read(this.arenas.get(this.perturbed ? SAM_CACHE : PARAMS)!), this.layout);
-  }
-
-  async state(slot: string): Promise<Tensors> {
-    const t = this.arenas.get(slot);
-    if (!t) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
-    return viewsOf(this.read(t), this.layout);
-  }
-
-  async step(options: GpuJsStepOptions = {}): Promise<void> {
-    if (this.busy) fail("R109", "step() called while another step() is running", "await each step before the next");
-    this.busy = true;
-    try {
-      if (options.grads) this.writeGrads(options.grads);
-      const proto = this.artifact.protocol;
-      if (proto.kind === "sam" && proto.opaque) {
-        await opaqueCycle(proto, this.opaqueBackend(), options.gradFn, options.allReduce ?? this.allReduce);
-        this.outerCount++;
-      } else {
-        const phase = this.phase;
-        await this.runPhase(phase);
-        if (isOuterPhase(phase)) this.outerCount++;
-      }
-      this.count++;
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private opaqueBackend() {
+  protected saveAdversarial(arenas: string[]): { restore(): void; release(): void } {
+    // Textures are immutable: saving is keeping the current ones alive.
+    const saved = arenas.map((a) => [a, this.arenas.get(a)!] as const);
+    for (const [, pages] of saved) pages.forEach((t) => this.pinned.add(t));
     return {
-      layout: this.layout,
-      counters: this.counters,
-      runPhase: (name: string) => this.runPhase(name),
-      saveAdversarial: (arenas: string[]) => {
-        // Textures are immutable: saving is keeping the current ones alive.
-        const saved = arenas.map((a) => [a, this.arenas.get(a)!] as const);
-        for (const [, pages] of saved) pages.forEach((t) => this.pinned.add(t));
-        const unpin = () => {
-          for (const [a, pages] of saved) {
-            const live = new Set(this.arenas.get(a));
-            pages.forEach((t) => {
-              this.pinned.delete(t);
-              if (!live.has(t)) release(t);
-            });
-          }
-        };
-        return {
-          restore: () => {
-            for (const [a, pages] of saved) {
-              const keep = new Set(pages);
-              for (const t of this.arenas.get(a) ?? []) if (!keep.has(t)) release(t);
-              this.arenas.set(a, pages);
-            }
-          },
-          release: unpin,
-        };
+      restore: () => {
+        for (const [a, pages] of saved) {
+          const keep = new Set(pages);
+          for (const t of this.arenas.get(a) ?? []) if (!keep.has(t)) release(t);
+          this.arenas.set(a, pages);
+        }
       },
-      perturbed: () => viewsOf(this.read(this.arenas.get(SAM_PERTURBED)!), this.layout),
-      advGrads: () => {
-        const buffer = new Float32Array(this.layout.total);
-        return { buffer, views: viewsOf(buffer, this.layout) };
+      release: () => {
+        for (const [a, pages] of saved) {
+          const live = new Set(this.arenas.get(a));
+          pages.forEach((t) => {
+            this.pinned.delete(t);
+            if (!live.has(t)) release(t);
+          });
+        }
       },
-      commitAdvGrads: (buffer: Float32Array) => this.replaceArena(SAM_ADV_GRADS, buffer),
     };
-  }
-
-  async saveState(): Promise<StateSnapshot> {
-    const arenas: Record<string, Float32Array> = {};
-    for (const name of savedArenas(this.artifact)) arenas[name] = this.read(this.arenas.get(name)!);
-    return makeSnapshot(this.artifact, this.layout, arenas, this.counters, this.count, this.outerCount);
-  }
-
-  loadState(snapshot: StateSnapshot | Uint8Array): void {
-    const s = checkedSnapshot(snapshot, this.artifact, this.layout);
-    for (const name of savedArenas(this.artifact)) this.replaceArena(name, s.arenas[name]);
-    this.counters.clear();
-    for (const c of this.artifact.counters) this.counters.set(c.name, s.counters[c.name] ?? c.init);
-    this.count = s.count;
-    this.outerCount = s.outerCount;
   }
 
   /** Frees every texture and kernel of this run, and the GPU instance if optc created it. */

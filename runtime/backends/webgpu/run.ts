@@ -5,16 +5,14 @@
  * its per-workgroup partials back before the next pass's uniforms are known.
  */
 /// <reference types="@webgpu/types" />
-import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED } from "../../arena_names.js";
+import { GRADS } from "../../arena_names.js";
 import type { CompiledStep, PassArtifact, PhaseArtifact } from "../../artifact.js";
+import { DeviceRun, type DeviceStepOptions } from "../../device_run.js";
 import { fail } from "../../errors.js";
-import { opaqueCycle, type AllReduce, type GradFn, type Tensors } from "../../opaque_cycle.js";
-import { matchesMask } from "../../glob.js";
 import type { HostValue } from "../../host.js";
+import type { AllReduce } from "../../opaque_cycle.js";
 import { drivePhase } from "../../phase_driver.js";
-import { checkedSnapshot, isOuterPhase, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "../../protocol.js";
-import type { StateSnapshot } from "../../state.js";
-import { copyNamed, layoutTensors, viewsOf, type TensorInit, type TensorLayout } from "../../tensors.js";
+import { layoutTensors, type TensorInit } from "../../tensors.js";
 import { BINDINGS } from "./abi.js";
 import { dispatchSize, planChunks, type Chunk } from "./layout.js";
 
@@ -29,11 +27,7 @@ export interface GpuInitOptions {
   chunkElements?: number;
 }
 
-export interface GpuStepOptions {
-  grads?: Record<string, ArrayLike<number>>;
-  gradFn?: GradFn;
-  allReduce?: AllReduce;
-}
+export type GpuStepOptions = DeviceStepOptions;
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
@@ -46,35 +40,21 @@ interface BoundPass {
   readback?: GPUBuffer;
 }
 
-export class GpuRun {
-  readonly tensors: TensorLayout["tensors"];
-  count = 0;
-  outerCount = 0;
+export class GpuRun extends DeviceRun {
   private readonly device: GPUDevice;
-  private readonly layout: TensorLayout;
   private readonly arenas = new Map<string, GPUBuffer>();
-  private readonly counters = new Map<string, number>();
-  private readonly maskflags: Float64Array[];
   private readonly passes = new Map<PassArtifact, BoundPass>();
   private readonly chunkPlan: ReturnType<typeof planChunks>;
   private readonly validate: boolean;
-  private readonly allReduce: GpuInitOptions["allReduce"];
   private lost: string | undefined;
-  private busy = false;
 
-  private constructor(
-    readonly artifact: CompiledStep,
-    params: Record<string, TensorInit>,
-    options: GpuInitOptions,
-  ) {
+  private constructor(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuInitOptions) {
     const device = options?.device;
     if (!device || typeof device.createBuffer !== "function") fail("R403", "the webgpu target needs init(params, { device }) with a GPUDevice", "get one from navigator.gpu (browsers) or the webgpu package's create([]) (Node)");
-    this.device = device;
     const { layout, data } = layoutTensors(params);
-    this.layout = layout;
-    this.tensors = layout.tensors;
+    super(artifact, layout, options.allReduce);
+    this.device = device;
     this.validate = options.validate ?? true;
-    this.allReduce = options.allReduce;
     const limits = device.limits;
     const maxBindings = Math.max(...Object.values(artifact.phases).flatMap((p) => p.passes.map((pass) => pass.kernel.bindings.length + 2 + (pass.kernel.reductions.length ? 1 : 0))));
     if (maxBindings > limits.maxStorageBuffersPerShaderStage) {
@@ -94,11 +74,6 @@ export class GpuRun {
       const buf = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: a.name });
       device.queue.writeBuffer(buf, 0, "copy" in a.init || a.role === "params" ? p0 : new Float32Array(layout.total).fill(a.init.fill));
       this.arenas.set(a.name, buf);
-    }
-    for (const c of artifact.counters) this.counters.set(c.name, c.init);
-    this.maskflags = artifact.masks.map((m) => Float64Array.from(layout.tensors, (t) => (matchesMask(t.name, m.patterns) ? 1 : 0)));
-    if (artifact.protocol.kind === "sam" && artifact.protocol.allReduce && artifact.protocol.opaque && !options.allReduce) {
-      fail("R107", "this sam config sets batch_axis_name, so init() needs an allReduce callback", "pass init(params, { device, allReduce })");
     }
     void device.lost.then((info) => {
       this.lost = info.message || info.reason || "unknown reason";
@@ -206,7 +181,7 @@ export class GpuRun {
     });
   }
 
-  private async runPhase(name: string): Promise<void> {
+  protected async runPhase(name: string): Promise<void> {
     const art: PhaseArtifact | undefined = this.artifact.phases[name];
     if (!art) throw new Error(`internal: no phase ${name}`);
     if (this.validate && !this.artifact.handlesNonFinite) await this.checkFinite(art);
@@ -228,7 +203,7 @@ export class GpuRun {
     }
   }
 
-  private async readArena(name: string): Promise<Float32Array> {
+  protected async readArena(name: string): Promise<Float32Array> {
     const src = this.buffer(name);
     const dst = this.device.createBuffer({ size: src.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = this.device.createCommandEncoder();
@@ -248,95 +223,24 @@ export class GpuRun {
     return Object.fromEntries(this.arenas);
   }
 
-  get phase(): string {
-    return nextPhase(this.artifact.protocol, this.counters);
+  protected writeArena(name: string, data: Float32Array): void {
+    this.device.queue.writeBuffer(this.buffer(name), 0, data as Float32Array<ArrayBuffer>);
   }
 
-  get perturbed(): boolean {
-    return isPerturbed(this.artifact.protocol, this.counters);
+  protected hasArena(name: string): boolean {
+    return this.arenas.has(name);
   }
 
-  get counterValues(): Record<string, number> {
-    return Object.fromEntries(this.counters);
-  }
-
-  writeGrads(grads: Record<string, ArrayLike<number>>): void {
-    const staging = new Float32Array(this.layout.total);
-    copyNamed(staging, this.layout, grads, "grads");
-    this.device.queue.writeBuffer(this.buffer(GRADS), 0, staging);
-  }
-
-  async readParams(): Promise<Tensors> {
-    return viewsOf(await this.readArena(PARAMS), this.layout);
-  }
-
-  async readTrueParams(): Promise<Tensors> {
-    return viewsOf(await this.readArena(this.perturbed ? SAM_CACHE : PARAMS), this.layout);
-  }
-
-  async state(slot: string): Promise<Tensors> {
-    if (!this.arenas.has(slot)) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
-    return viewsOf(await this.readArena(slot), this.layout);
-  }
-
-  async step(options: GpuStepOptions = {}): Promise<void> {
-    if (this.busy) fail("R109", "step() called while another step() is running", "await each step before the next");
-    this.busy = true;
-    try {
-      if (options.grads) this.writeGrads(options.grads);
-      const proto = this.artifact.protocol;
-      if (proto.kind === "sam" && proto.opaque) await this.opaqueCycle(options);
-      else {
-        const phase = this.phase;
-        await this.runPhase(phase);
-        if (isOuterPhase(phase)) this.outerCount++;
-      }
-      this.count++;
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private async opaqueCycle(options: GpuStepOptions): Promise<void> {
+  protected saveAdversarial(arenas: string[]): { restore(): void; release(): void } {
     const { device } = this;
     const copyBuffers = (pairs: (readonly [GPUBuffer, GPUBuffer])[]) => {
       const enc = device.createCommandEncoder();
       for (const [from, to] of pairs) enc.copyBufferToBuffer(from, 0, to, 0, from.size);
       device.queue.submit([enc.finish()]);
     };
-    const backend = {
-      layout: this.layout,
-      counters: this.counters,
-      runPhase: (name: string) => this.runPhase(name),
-      saveAdversarial: (arenas: string[]) => {
-        const copies = arenas.map((a) => [this.buffer(a), device.createBuffer({ size: this.buffer(a).size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST })] as const);
-        copyBuffers(copies);
-        return { restore: () => copyBuffers(copies.map(([arena, copy]) => [copy, arena] as const)), release: () => copies.forEach(([, copy]) => copy.destroy()) };
-      },
-      perturbed: async () => viewsOf(await this.readArena(SAM_PERTURBED), this.layout),
-      advGrads: () => {
-        const buffer = new Float32Array(this.layout.total);
-        return { buffer, views: viewsOf(buffer, this.layout) };
-      },
-      commitAdvGrads: (buffer: Float32Array) => device.queue.writeBuffer(this.buffer(SAM_ADV_GRADS), 0, buffer as Float32Array<ArrayBuffer>),
-    };
-    await opaqueCycle(this.artifact.protocol, backend, options.gradFn, options.allReduce ?? this.allReduce);
-    this.outerCount++;
-  }
-
-  async saveState(): Promise<StateSnapshot> {
-    const arenas: Record<string, Float32Array> = {};
-    for (const name of savedArenas(this.artifact)) arenas[name] = await this.readArena(name);
-    return makeSnapshot(this.artifact, this.layout, arenas, this.counters, this.count, this.outerCount);
-  }
-
-  loadState(snapshot: StateSnapshot | Uint8Array): void {
-    const s = checkedSnapshot(snapshot, this.artifact, this.layout);
-    for (const name of savedArenas(this.artifact)) this.device.queue.writeBuffer(this.buffer(name), 0, s.arenas[name] as Float32Array<ArrayBuffer>);
-    this.counters.clear();
-    for (const c of this.artifact.counters) this.counters.set(c.name, s.counters[c.name] ?? c.init);
-    this.count = s.count;
-    this.outerCount = s.outerCount;
+    const copies = arenas.map((a) => [this.buffer(a), device.createBuffer({ size: this.buffer(a).size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST })] as const);
+    copyBuffers(copies);
+    return { restore: () => copyBuffers(copies.map(([arena, copy]) => [copy, arena] as const)), release: () => copies.forEach(([, copy]) => copy.destroy()) };
   }
 
   /** Frees every GPU buffer of this run (the device stays the caller's). */
