@@ -4,9 +4,10 @@
  * supplies how an arena is read and written and how a phase runs.
  */
 import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED } from "./arena_names.js";
-import type { CompiledStep } from "./artifact.js";
+import type { CompiledStep, PhaseArtifact } from "./artifact.js";
 import { fail } from "./errors.js";
 import { matchesMask } from "./glob.js";
+import { drivePhase, type Dispatch } from "./phase_driver.js";
 import { opaqueCycle, type AllReduce, type GradFn, type OpaqueBackend, type Tensors } from "./opaque_cycle.js";
 import { checkedSnapshot, isOuterPhase, isPerturbed, makeSnapshot, nextPhase, savedArenas } from "./protocol.js";
 import type { StateSnapshot } from "./state.js";
@@ -34,6 +35,8 @@ export abstract class DeviceRun {
     readonly artifact: CompiledStep,
     protected readonly layout: TensorLayout,
     protected readonly allReduce: AllReduce | undefined,
+    /** Refuse steps whose gradients hold NaN/Inf (R201) before anything runs. */
+    private readonly validate: boolean,
   ) {
     this.tensors = layout.tensors;
     for (const c of artifact.counters) this.counters.set(c.name, c.init);
@@ -49,8 +52,50 @@ export abstract class DeviceRun {
   /** Replaces an arena's contents. */
   protected abstract writeArena(name: string, data: Float32Array): void;
   protected abstract hasArena(name: string): boolean;
-  /** Runs one phase atomically: a refused phase changes no arena and no counter. */
-  protected abstract runPhase(name: string): Promise<void>;
+  /** Runs one pass of a phase; returns its per-tensor reduction sums. */
+  protected abstract dispatch(...args: Parameters<Dispatch>): ReturnType<Dispatch>;
+  /** Makes a completed phase's outputs the arenas (backends that write in place need nothing). */
+  protected commit(): void {}
+  /** Drops the outputs of a phase that was refused part way. */
+  protected abstract abandon(): void;
+
+  /**
+   * Runs one phase atomically: guards run before the pass they precede, and a backend either
+   * writes nothing before them or keeps its outputs aside until commit(); a refused phase
+   * changes no arena and no counter.
+   */
+  protected async runPhase(name: string): Promise<void> {
+    const art: PhaseArtifact | undefined = this.artifact.phases[name];
+    if (!art) throw new Error(`internal: no phase ${name}`);
+    if (this.validate && !this.artifact.handlesNonFinite) await this.checkFinite(art);
+    try {
+      const inputs = { counters: this.counters, maskflags: this.maskflags, segments: this.layout.tensors.length };
+      const next = await drivePhase(art, inputs, (pass, uniforms, segvals) => this.dispatch(pass, uniforms, segvals));
+      this.commit();
+      for (const [c, v] of next) this.counters.set(c, v);
+    } catch (e) {
+      this.abandon();
+      throw e;
+    }
+  }
+  /**
+   * Refuses a phase whose gradient arenas hold NaN/Inf (R201): a small kernel counts them, and
+   * only when it finds some is the arena read back to name the first.
+   */
+  protected async checkFinite(art: PhaseArtifact): Promise<void> {
+    const read = new Set(art.passes.flatMap((p) => p.kernel.bindings.filter((b) => b.read).map((b) => b.name)));
+    for (const [arena, pass] of Object.entries(this.artifact.validation ?? {})) {
+      if (!read.has(arena)) continue;
+      const sums = await this.dispatch(pass, [], []);
+      if (sums![0].reduce((a, b) => a + b, 0) === 0) continue;
+      const data = await this.readArena(arena);
+      const bad = data.findIndex((x) => !Number.isFinite(x));
+      if (bad < 0) continue;
+      const t = this.tensors.find((x) => bad >= x.offset && bad < x.offset + x.size)!;
+      fail("R201", `${arena === GRADS ? "the gradients" : "gradFn's gradients"} contain ${String(data[bad])} at ${t.name}[${bad - t.offset}]`, "params and state are unchanged; wrap the optimizer in apply_if_finite(..., max_consecutive_errors=N) to skip such steps");
+    }
+  }
+
   /** Saves SAM's adversarial arenas for an opaque cycle; restore() puts them back, release() frees the copy. */
   protected abstract saveAdversarial(arenas: string[]): { restore(): void; release(): void };
 

@@ -7,13 +7,11 @@
  *
  * gpu.js is not imported by this module unless the caller lets optc create the GPU instance.
  */
-import { GRADS } from "../../arena_names.js";
-import type { CompiledStep, PassArtifact, PhaseArtifact } from "../../artifact.js";
+import type { CompiledStep, PassArtifact } from "../../artifact.js";
 import { DeviceRun, type DeviceStepOptions } from "../../device_run.js";
 import { fail } from "../../errors.js";
 import type { HostValue } from "../../host.js";
 import type { AllReduce } from "../../opaque_cycle.js";
-import { drivePhase } from "../../phase_driver.js";
 import { layoutTensors, type TensorInit, type TensorLayout } from "../../tensors.js";
 import { TEXTURE_ARGUMENT, type GpuJsProgram } from "./abi.js";
 import { MAX_PAGE_SIDE, planPages, type Page } from "./layout.js";
@@ -89,7 +87,6 @@ export class GpuJsRun extends DeviceRun {
   private readonly pages: Page[];
   private readonly arenas = new Map<string, Tex[]>();
   private readonly kernels = new Map<string, GpuJsKernelFunction>();
-  private readonly validate: boolean;
   private tensorOfTextures: Tex[] | undefined;
   /** Outputs of the running phase, committed when it completes. */
   private pending = new Map<string, Tex[]>();
@@ -106,9 +103,8 @@ export class GpuJsRun extends DeviceRun {
     maxSide: number,
     options: GpuJsInitOptions,
   ) {
-    super(artifact, layout, options.allReduce);
+    super(artifact, layout, options.allReduce, options.validate ?? true);
     this.pages = planPages(layout.seg, layout.total, maxSide);
-    this.validate = options.validate ?? true;
   }
 
   static async create(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuJsInitOptions = {}): Promise<GpuJsRun> {
@@ -271,7 +267,7 @@ export class GpuJsRun extends DeviceRun {
   }
 
   /** Runs one pass on every page; its stores become pending textures. */
-  private async dispatch(art: PassArtifact, uniforms: number[], segvals: HostValue[]): Promise<Float64Array[] | undefined> {
+  protected async dispatch(art: PassArtifact, uniforms: number[], segvals: HostValue[]): Promise<Float64Array[] | undefined> {
     const programs = art.code.gpujs;
     if (!programs) fail("R110", `kernel ${art.kernel.name} has no gpu.js code`, "compile with { target: 'gpujs' }");
     const k = art.kernel;
@@ -323,26 +319,20 @@ export class GpuJsRun extends DeviceRun {
     return k.reductions.length ? sums : undefined;
   }
 
-  protected async runPhase(name: string): Promise<void> {
-    const art: PhaseArtifact | undefined = this.artifact.phases[name];
-    if (!art) throw new Error(`internal: no phase ${name}`);
-    if (this.validate && !this.artifact.handlesNonFinite) await this.checkFinite(art);
-    try {
-      const inputs = { counters: this.counters, maskflags: this.maskflags, segments: this.layout.tensors.length };
-      const next = await drivePhase(art, inputs, (pass, uniforms, segvals) => this.dispatch(pass, uniforms, segvals));
-      for (const [arena, pages] of this.pending) {
-        const old = this.arenas.get(arena)!;
-        old.forEach((t, p) => {
-          if (t !== pages[p] && !this.pinned.has(t)) release(t);
-        });
-        this.arenas.set(arena, pages);
-      }
-      this.pending = new Map();
-      for (const [c, v] of next) this.counters.set(c, v);
-    } catch (e) {
-      this.dropPending();
-      throw e;
+  /** The phase's new textures become the arenas; the old ones are freed unless an opaque cycle holds them. */
+  protected override commit(): void {
+    for (const [arena, pages] of this.pending) {
+      const old = this.arenas.get(arena)!;
+      old.forEach((t, p) => {
+        if (t !== pages[p] && !this.pinned.has(t)) release(t);
+      });
+      this.arenas.set(arena, pages);
     }
+    this.pending = new Map();
+  }
+
+  protected abandon(): void {
+    this.dropPending();
   }
 
   private dropPending(): void {
@@ -353,20 +343,6 @@ export class GpuJsRun extends DeviceRun {
       });
     }
     this.pending = new Map();
-  }
-
-  private async checkFinite(art: PhaseArtifact): Promise<void> {
-    const read = new Set(art.passes.flatMap((p) => p.kernel.bindings.filter((b) => b.read).map((b) => b.name)));
-    for (const [arena, pass] of Object.entries(this.artifact.validation ?? {})) {
-      if (!read.has(arena)) continue;
-      const sums = await this.dispatch(pass, [], []);
-      if (sums![0].reduce((a, b) => a + b, 0) === 0) continue;
-      const data = this.read(this.current(arena));
-      const bad = data.findIndex((x) => !Number.isFinite(x));
-      if (bad < 0) continue;
-      const t = this.tensors.find((x) => bad >= x.offset && bad < x.offset + x.size)!;
-      fail("R201", `${arena === GRADS ? "the gradients" : "gradFn's gradients"} contain ${String(data[bad])} at ${t.name}[${bad - t.offset}]`, "params and state are unchanged; wrap the optimizer in apply_if_finite(..., max_consecutive_errors=N) to skip such steps");
-    }
   }
 
   private replaceArena(name: string, values: Float32Array): void {

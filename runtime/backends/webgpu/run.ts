@@ -5,13 +5,11 @@
  * its per-workgroup partials back before the next pass's uniforms are known.
  */
 /// <reference types="@webgpu/types" />
-import { GRADS } from "../../arena_names.js";
-import type { CompiledStep, PassArtifact, PhaseArtifact } from "../../artifact.js";
+import type { CompiledStep, PassArtifact } from "../../artifact.js";
 import { DeviceRun, type DeviceStepOptions } from "../../device_run.js";
 import { fail } from "../../errors.js";
 import type { HostValue } from "../../host.js";
 import type { AllReduce } from "../../opaque_cycle.js";
-import { drivePhase } from "../../phase_driver.js";
 import { layoutTensors, type TensorInit } from "../../tensors.js";
 import { BINDINGS } from "./abi.js";
 import { dispatchSize, planChunks, type Chunk } from "./layout.js";
@@ -45,16 +43,14 @@ export class GpuRun extends DeviceRun {
   private readonly arenas = new Map<string, GPUBuffer>();
   private readonly passes = new Map<PassArtifact, BoundPass>();
   private readonly chunkPlan: ReturnType<typeof planChunks>;
-  private readonly validate: boolean;
   private lost: string | undefined;
 
   private constructor(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuInitOptions) {
     const device = options?.device;
     if (!device || typeof device.createBuffer !== "function") fail("R403", "the webgpu target needs init(params, { device }) with a GPUDevice", "get one from navigator.gpu (browsers) or the webgpu package's create([]) (Node)");
     const { layout, data } = layoutTensors(params);
-    super(artifact, layout, options.allReduce);
+    super(artifact, layout, options.allReduce, options.validate ?? true);
     this.device = device;
-    this.validate = options.validate ?? true;
     const limits = device.limits;
     const maxBindings = Math.max(...Object.values(artifact.phases).flatMap((p) => p.passes.map((pass) => pass.kernel.bindings.length + 2 + (pass.kernel.reductions.length ? 1 : 0))));
     if (maxBindings > limits.maxStorageBuffersPerShaderStage) {
@@ -136,7 +132,7 @@ export class GpuRun extends DeviceRun {
   }
 
   /** Runs one pass; returns its reductions as per-segment sums (float64), or undefined. */
-  private async dispatch(art: PassArtifact, uniforms: ArrayLike<number>, segvals: HostValue[]): Promise<Float64Array[] | undefined> {
+  protected async dispatch(art: PassArtifact, uniforms: ArrayLike<number>, segvals: HostValue[]): Promise<Float64Array[] | undefined> {
     if (this.lost) fail("R401", `the GPU device was lost: ${this.lost}`, "create a new device and a new run, then loadState() a saved snapshot");
     const bp = this.passes.get(art)!;
     const { device } = this;
@@ -181,27 +177,8 @@ export class GpuRun extends DeviceRun {
     });
   }
 
-  protected async runPhase(name: string): Promise<void> {
-    const art: PhaseArtifact | undefined = this.artifact.phases[name];
-    if (!art) throw new Error(`internal: no phase ${name}`);
-    if (this.validate && !this.artifact.handlesNonFinite) await this.checkFinite(art);
-    const inputs = { counters: this.counters, maskflags: this.maskflags, segments: this.layout.tensors.length };
-    const next = await drivePhase(art, inputs, (pass, uniforms, segvals) => this.dispatch(pass, uniforms, segvals));
-    for (const [c, v] of next) this.counters.set(c, v);
-  }
-
-  private async checkFinite(art: PhaseArtifact): Promise<void> {
-    const read = new Set(art.passes.flatMap((p) => p.kernel.bindings.filter((b) => b.read).map((b) => b.name)));
-    for (const [arena, pass] of Object.entries(this.artifact.validation ?? {})) {
-      if (!read.has(arena)) continue;
-      const sums = await this.dispatch(pass, [], []);
-      if (sums![0].reduce((a, b) => a + b, 0) === 0) continue;
-      const data = await this.readArena(arena);
-      const bad = data.findIndex((x) => !Number.isFinite(x));
-      const t = this.tensors.find((x) => bad >= x.offset && bad < x.offset + x.size)!;
-      fail("R201", `${arena === GRADS ? "the gradients" : "gradFn's gradients"} contain ${String(data[bad])} at ${t.name}[${bad - t.offset}]`, "params and state are unchanged; wrap the optimizer in apply_if_finite(..., max_consecutive_errors=N) to skip such steps");
-    }
-  }
+  /** Passes write in place; the plan puts every guard before the first store, so nothing to undo. */
+  protected abandon(): void {}
 
   protected async readArena(name: string): Promise<Float32Array> {
     const src = this.buffer(name);
