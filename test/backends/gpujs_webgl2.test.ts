@@ -59,6 +59,12 @@ describe.skipIf(unavailable !== undefined)("gpu.js kernels in WebGL2 match the r
     });
   }
 
+  it("without a GPU instance, optc creates one (mode \"gpu\") and it runs WebGL2", async () => {
+    const r = await page!.trajectory({ artifact: gpujs(CATALOG_CONFIGS.adam), model: bigModel(), steps: 3, grad: "wavy", ownGpu: true });
+    expect(r.kernelType).toBe("WebGL2Kernel");
+    expectWithinUlps(r.params, await trajectory(makeRun(CATALOG_CONFIGS.adam, bigModel(), "interp"), 3, wavyGrad));
+  });
+
   it("a pass with 6 outputs (more than WebGL2's 4 draw buffers) becomes two kernels and still matches", async () => {
     const config = "chain(scale_by_rms(), scale_by_adam(), trace(0.9), ema(0.9), scale(-0.01))";
     const artifact = gpujs(config);
@@ -80,6 +86,17 @@ describe.skipIf(unavailable !== undefined)("gpu.js kernels in WebGL2 match the r
       }
     }
   });
+});
+
+describe.skipIf(unavailable !== undefined)("WebGL 1 (gpu.js's webgl mode) for browsers without WebGL2", () => {
+  const configs = ["adam", "lamb", "chain", "masked", "sam", "apply_if_finite", "skip_not_finite"].map((n) => CATALOG_CONFIGS[n]);
+  for (const config of [...configs, "chain(scale_by_rms(), scale_by_adam(), trace(0.9), ema(0.9), scale(-0.01))"]) {
+    it(`${config} runs as WebGLKernel and matches the interpreter`, async () => {
+      const r = await page!.trajectory({ artifact: gpujs(config), model: bigModel(), steps: 4, grad: "wavy", maxTextureSize: 8, mode: "webgl" });
+      expect(r.kernelType).toBe("WebGLKernel");
+      expectWithinUlps(r.params, await trajectory(makeRun(config, bigModel(), "interp"), 4, wavyGrad));
+    });
+  }
 });
 
 describe.skipIf(unavailable !== undefined)("a model larger than one texture, default page size", () => {

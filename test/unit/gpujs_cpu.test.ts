@@ -107,6 +107,14 @@ describe("gpu.js runtime", () => {
     expect(after.counters).toEqual(before.counters);
   });
 
+  it("without a GPU instance optc imports gpu.js and creates one in the mode asked for", async () => {
+    const run = await compile("adam(0.01)", { target: "gpujs" }).init(model(), { mode: "cpu" });
+    expect(run.kernelType).toBe("CPUKernel");
+    expectWithinUlps(await gpujsTrajectory(run, 3, wavyGrad), await trajectory(makeRun("adam(0.01)", model(), "interp"), 3, wavyGrad));
+    run.destroy();
+    await expect(compile("adam(0.01)", { target: "gpujs" }).init(model(), { maxTextureSize: 0 })).rejects.toMatchObject({ code: "R402" });
+  });
+
   it("refuses artifacts of other targets (R110)", async () => {
     await expect(GpuJsRun.create(compile("sgd(0.1)").artifact, model(), { gpu: cpu() })).rejects.toMatchObject({ code: "R110" });
   });

@@ -15,6 +15,10 @@ export interface PageCase {
   grad: "wavy" | Record<string, number[]>;
   maxTextureSize?: number;
   optimizeFloatMemory?: boolean;
+  /** gpu.js mode of the page's GPU instance (default "webgl2"). */
+  mode?: "webgl2" | "webgl";
+  /** Let optc create the GPU instance (from the page's global GPU, mode "gpu"). */
+  ownGpu?: boolean;
   /** At this step, the first element of the first tensor's gradient becomes `value` (NaN, Inf). */
   poison?: { step: number; value: number };
 }
@@ -29,7 +33,9 @@ export interface PageResult {
   errors: string[];
 }
 
-const gpu = new (globalThis as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance }).GPU({ mode: "webgl2" });
+const GPU = (globalThis as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance }).GPU;
+const gpu = new GPU({ mode: "webgl2" });
+let webgl1: GpuJsInstance | undefined;
 
 function gradOf(spec: PageCase["grad"]): Grad {
   if (spec === "wavy") return wavyGrad;
@@ -41,7 +47,8 @@ function gradOf(spec: PageCase["grad"]): Grad {
 async function trajectory(c: PageCase): Promise<PageResult> {
   const grad = gradOf(c.grad);
   const params = Object.fromEntries(Object.entries(c.model).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }]));
-  const run = await GpuJsRun.create(c.artifact, params, { gpu, maxTextureSize: c.maxTextureSize, optimizeFloatMemory: c.optimizeFloatMemory });
+  const instance = c.mode === "webgl" ? (webgl1 ??= new GPU({ mode: "webgl" })) : gpu;
+  const run = await GpuJsRun.create(c.artifact, params, { gpu: c.ownGpu ? undefined : instance, maxTextureSize: c.maxTextureSize, optimizeFloatMemory: c.optimizeFloatMemory });
   try {
     const out: PageResult = { kernelType: run.kernelType, phases: [], params: [], trueParams: {}, kernelCalls: 0, errors: [] };
     const gradFn = (p: Tensors, _i: number, o: Tensors) => grad(p, o);
