@@ -115,6 +115,37 @@ describe("gpu.js runtime", () => {
     await expect(compile("adam(0.01)", { target: "gpujs" }).init(model(), { maxTextureSize: 0 })).rejects.toMatchObject({ code: "R402" });
   });
 
+  it("never frees a texture an arena still holds (multi-page phases, opaque SAM restores)", async () => {
+    // cpu-mode outputs are arrays; give them the delete() of a texture and record the calls.
+    const real = cpu();
+    const deleted = new Set<object>();
+    const tag = (out: unknown): unknown => {
+      if (out && typeof out === "object" && !ArrayBuffer.isView(out)) {
+        if (Array.isArray(out)) Object.defineProperty(out, "delete", { value: () => deleted.add(out) });
+        else for (const v of Object.values(out)) tag(v);
+      }
+      return out;
+    };
+    const wrap = (fn: GpuJsKernelFunction): GpuJsKernelFunction => {
+      const w = ((...args: unknown[]) => tag(fn(...args))) as GpuJsKernelFunction;
+      Object.defineProperty(w, "kernel", { get: () => fn.kernel });
+      return w;
+    };
+    const gpu: GpuJsInstance = { mode: "cpu", createKernel: (s, o) => wrap(real.createKernel(s, o)), createKernelMap: (m, s, o) => wrap(real.createKernelMap(m, s, o)) };
+    const live = (run: GpuJsRun) => Object.values(run.textures).flat() as object[];
+    const run = await compile("sam(adam(0.05), chain(normalize(), adam(0.01)), sync=3, opaque_mode=true)", { target: "gpujs" }).init(model(), { gpu, maxTextureSize: 3 });
+    await gpujsTrajectory(run, 2, wavyGrad);
+    expect(live(run).filter((t) => deleted.has(t))).toEqual([]);
+    const before = await run.saveState();
+    const gradFn = (p: Tensors, i: number, o: Tensors) => {
+      if (i === 1) throw new Error("boom");
+      wavyGrad(p, o);
+    };
+    await expect(run.step({ gradFn })).rejects.toMatchObject({ code: "R205" });
+    expect(live(run).filter((t) => deleted.has(t))).toEqual([]);
+    expect(await run.saveState()).toEqual(before);
+  });
+
   it("refuses artifacts of other targets (R110)", async () => {
     await expect(GpuJsRun.create(compile("sgd(0.1)").artifact, model(), { gpu: cpu() })).rejects.toMatchObject({ code: "R110" });
   });

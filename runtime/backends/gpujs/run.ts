@@ -313,7 +313,9 @@ export class GpuJsRun extends DeviceRun {
     for (const [name, p, t] of written) {
       let pages = this.pending.get(name);
       if (!pages) this.pending.set(name, (pages = [...this.current(name)]));
-      else release(pages[p]);
+      // A texture an earlier pass of this phase wrote is garbage now; the committed one stays
+      // until commit() (it may be an opaque cycle's saved state, or needed by abandon()).
+      if (pages[p] !== this.arenas.get(name)?.[p]) release(pages[p]);
       pages[p] = t;
     }
     return k.reductions.length ? sums : undefined;
