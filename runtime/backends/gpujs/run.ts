@@ -87,6 +87,7 @@ export class GpuJsRun extends DeviceRun {
   private readonly pages: Page[];
   private readonly arenas = new Map<string, Tex[]>();
   private readonly kernels = new Map<string, GpuJsKernelFunction>();
+  private readonly programKernels = new Map<GpuJsProgram, GpuJsKernelFunction[]>();
   private tensorOfTextures: Tex[] | undefined;
   /** Outputs of the running phase, committed when it completes. */
   private pending = new Map<string, Tex[]>();
@@ -214,9 +215,15 @@ export class GpuJsRun extends DeviceRun {
         optimizeFloatMemory: this.optimizeFloatMemory,
       }),
     );
-    const padded = new Float32Array(page.width * page.height);
-    padded.set(values.subarray(page.start, page.start + page.length));
-    return this.call(fn, [padded]) as Tex;
+    const size = page.width * page.height;
+    let data = values.subarray(page.start, page.start + page.length);
+    if (data.length < size) {
+      // The last row is partly padding.
+      const padded = new Float32Array(size);
+      padded.set(data);
+      data = padded;
+    }
+    return this.call(fn, [data]) as Tex;
   }
 
   private uploadAll(values: Float32Array): Tex[] {
@@ -239,7 +246,15 @@ export class GpuJsRun extends DeviceRun {
     return out;
   }
 
-  private programKernel(program: GpuJsProgram, page: Page): GpuJsKernelFunction {
+  /** The kernel of a program on page p, found without rebuilding the source-keyed cache key each step. */
+  private programKernel(program: GpuJsProgram, p: number): GpuJsKernelFunction {
+    let perPage = this.programKernels.get(program);
+    if (!perPage) this.programKernels.set(program, (perPage = []));
+    return (perPage[p] ??= this.buildProgramKernel(program, this.pages[p]));
+  }
+
+  /** Programs with the same source and page shape (e.g. in several SAM phases) share one kernel. */
+  private buildProgramKernel(program: GpuJsProgram, page: Page): GpuJsKernelFunction {
     return this.kernel(`${program.kind} ${page.width}x${page.height}x${page.chunkTensor.length}\n${program.source}`, () => {
       const argumentTypes: Record<string, string> = {};
       for (const [name, type] of Object.entries(program.settings.argumentTypes)) argumentTypes[name] = type === TEXTURE_ARGUMENT ? this.textureArgument : type;
@@ -296,7 +311,7 @@ export class GpuJsRun extends DeviceRun {
                 return uniforms[a.index];
             }
           });
-          const out = this.call(this.programKernel(program, page), args);
+          const out = this.call(this.programKernel(program, p), args);
           const outputs = Object.keys(program.map).length ? ["result", ...Object.keys(program.map)].map((key) => (out as Record<string, unknown>)[key]) : [out];
           if (program.kind === "store") program.outputs.forEach((binding, i) => written.push([k.bindings[binding].name, p, outputs[i] as Tex]));
           else
@@ -410,5 +425,6 @@ export class GpuJsRun extends DeviceRun {
     this.tensorOfTextures = undefined;
     for (const fn of this.kernels.values()) fn.destroy?.();
     this.kernels.clear();
+    this.programKernels.clear();
   }
 }
