@@ -74,6 +74,4 @@ export { OptcError, renderDiagnostics } from "./compiler/diagnostics.js";
 export { checkSource, compileSource, type Compilation } from "./compiler/pipeline.js";
 export * from "./runtime/index.js";
 export { parse, formatProgram } from "./dsl/index.js";
-export { GpuRun, type GpuInitOptions, type GpuStepOptions } from "./runtime/backends/webgpu/run.js";
-export { GpuJsRun, type GpuJsInitOptions, type GpuJsStepOptions, type GpuJsInstance, type GpuJsKernelFunction } from "./runtime/backends/gpujs/run.js";
 export type { Diagnostic } from "./dsl/index.js";
