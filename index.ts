@@ -1,5 +1,6 @@
 /** optc: compile an optimizer config string into a runnable optimizer. */
 import { OptcError } from "./compiler/diagnostics.js";
+import { error } from "./dsl/diagnostic.js";
 import { interpExecutor } from "./compiler/ir/reference.js";
 import { compileSource } from "./compiler/pipeline.js";
 import { TARGETS, type CompiledStep, type Target } from "./runtime/artifact.js";
@@ -30,7 +31,7 @@ export interface GpuJsOptimizer {
 export function compileArtifact(source: string, options: CompileOptions = {}): CompiledStep {
   const target = options.target ?? "js";
   if (!TARGETS.includes(target)) {
-    throw new OptcError([{ code: "E401", severity: "error", message: `unknown target '${String(options.target)}'`, span: { start: 0, end: 0 }, hint: 'targets: "js", "webgpu", "gpujs"' }], source);
+    throw new OptcError([error("E401", `unknown target '${String(options.target)}'`, undefined, 'targets: "js", "webgpu", "gpujs"')], source);
   }
   const c = compileSource(source, target);
   if (!c.artifact) throw new OptcError(c.diagnostics, source);

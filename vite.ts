@@ -28,7 +28,7 @@ export function optc(options: OptcPluginOptions = {}): Plugin {
       const errors = r.diagnostics.filter((d) => d.severity === "error");
       if (r.code === undefined || errors.length > 0) {
         const first = errors[0] ?? r.diagnostics[0];
-        const pos = positionOf(source, first?.span.start ?? 0);
+        const pos = positionOf(source, first?.span?.start ?? 0);
         this.error({ message: `optc: ${file}\n${renderDiagnostics(r.diagnostics, source, file)}`, id: file, loc: { file, line: pos.line, column: pos.column - 1 } });
       }
       for (const w of r.diagnostics.filter((d) => d.severity === "warning")) this.warn(renderDiagnostics([w], source, file));

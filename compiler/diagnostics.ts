@@ -1,5 +1,5 @@
 /** Renders diagnostics like a good compiler: location, source line, caret under the span, hint. */
-import type { Diagnostic } from "../dsl/diagnostic.js";
+import { error, type Diagnostic } from "../dsl/diagnostic.js";
 
 export interface Position {
   line: number;
@@ -20,6 +20,7 @@ export function positionOf(source: string, offset: number): Position {
 }
 
 export function renderDiagnostic(d: Diagnostic, source: string, file = "config"): string {
+  if (d.span === undefined) return [`${d.severity}[${d.code}]: ${d.message}`, ...(d.hint ? [` = hint: ${d.hint}`] : [])].join("\n");
   const start = positionOf(source, d.span.start);
   const lines = source.split("\n");
   const text = (lines[start.line - 1] ?? "").replace(/\r$/, "");
@@ -54,4 +55,9 @@ export class OptcError extends Error {
     super(renderDiagnostics(diagnostics, source));
     this.name = "OptcError";
   }
+}
+
+/** P101: a package that a feature needs (an optional peer of optc's) is not installed. */
+export function missingPeer(pkg: string, feature: string, install: string): Diagnostic {
+  return error("P101", `${feature} needs the package '${pkg}', which is not installed`, undefined, install);
 }

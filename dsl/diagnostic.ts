@@ -13,12 +13,16 @@ export interface Diagnostic {
   code: string;
   severity: Severity;
   message: string;
-  span: Span;
+  /** Where in the config; absent when the diagnostic is about an option or the environment (a target, a missing package). */
+  span?: Span;
   hint?: string;
 }
 
-export function error(code: string, message: string, span: Span, hint?: string): Diagnostic {
-  return hint === undefined ? { code, severity: "error", message, span } : { code, severity: "error", message, span, hint };
+export function error(code: string, message: string, span: Span | undefined, hint?: string): Diagnostic {
+  const d: Diagnostic = { code, severity: "error", message };
+  if (span !== undefined) d.span = span;
+  if (hint !== undefined) d.hint = hint;
+  return d;
 }
 
 export function warning(code: string, message: string, span: Span, hint?: string): Diagnostic {
