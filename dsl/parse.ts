@@ -19,16 +19,17 @@ function lexMessage(source: string, offset: number): { message: string; hint: st
 }
 
 export function parse(source: string): ParseResult {
-  const lexed = lexer.tokenize(source);
+  const lexed = lexer().tokenize(source);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => {
     const { message, hint } = lexMessage(source, e.offset);
     return error("E101", message, { start: e.offset, end: e.offset + Math.max(1, Math.min(e.length, 1)) }, hint);
   });
   if (diagnostics.length > 0) return { program: undefined, diagnostics };
 
-  parser.input = normalizeSeparators(lexed.tokens);
-  const cst = parser.program();
-  const parseErrors: IRecognitionException[] = parser.errors;
+  const p = parser();
+  p.input = normalizeSeparators(lexed.tokens);
+  const cst = p.program();
+  const parseErrors: IRecognitionException[] = p.errors;
   if (parseErrors.length > 0) {
     for (const e of parseErrors) {
       const tok = e.token;

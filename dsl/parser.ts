@@ -164,5 +164,13 @@ export class OptParser extends CstParser {
   });
 }
 
-/** The one parser instance; chevrotain parsers are reusable by resetting `input`. */
-export const parser = new OptParser();
+let instance: OptParser | undefined;
+
+/**
+ * The one parser instance, built on first use: chevrotain parsers are reusable by resetting
+ * `input`, and building one (grammar self-analysis) costs a few milliseconds that an import of
+ * optc for its runtime alone should not pay.
+ */
+export function parser(): OptParser {
+  return (instance ??= new OptParser());
+}

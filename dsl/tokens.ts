@@ -57,7 +57,12 @@ export const allTokens: TokenType[] = [
   Dot,
 ];
 
-export const lexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
+let instance: Lexer | undefined;
+
+/** The lexer, built on first use (like the parser: nothing is analysed at import time). */
+export function lexer(): Lexer {
+  return (instance ??= new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false }));
+}
 
 const OPENERS = new Set([LParen, LBracket, LBrace]);
 const CLOSERS = new Set([RParen, RBracket, RBrace]);
