@@ -3,13 +3,13 @@
  * that needs only optc's runtime entry. Kernels are real functions (no eval), the artifact a
  * typed constant, and the export a typed factory returning the same Run as compile().init().
  */
-import { IndentationText, Project, QuoteKind, ts, VariableDeclarationKind } from "ts-morph";
-import type { Diagnostic } from "../../dsl/diagnostic.js";
+import { error, type Diagnostic } from "../../dsl/diagnostic.js";
 import type { CompiledStep } from "../../runtime/artifact.js";
 import { describePlan } from "../describe.js";
 import { compileSource } from "../pipeline.js";
 import { OPTC_VERSION } from "../version.js";
 import { jsString, toSource } from "./to_source.js";
+import { loadTsMorph, type TsMorphModule } from "./ts_morph.js";
 
 export type ModuleTarget = "js" | "webgpu" | "gpujs";
 
@@ -34,24 +34,26 @@ export function compileToModule(source: string, options: ModuleOptions = {}): Mo
   const target = options.target ?? "js";
   const name = options.name ?? "createOptimizer";
   if (target !== "js" && target !== "webgpu" && target !== "gpujs") {
-    return { diagnostics: [{ code: "E401", severity: "error", message: `unknown target '${String(target)}'`, span: { start: 0, end: 0 }, hint: "use --target js, webgpu or gpujs" }] };
+    return { diagnostics: [error("E401", `unknown target '${String(target)}'`, undefined, "use --target js, webgpu or gpujs")] };
   }
   if (!NAME.test(name)) {
-    return { diagnostics: [{ code: "E402", severity: "error", message: `'${name}' is not a valid function name`, span: { start: 0, end: 0 }, hint: "use letters, digits, _ or $, not starting with a digit" }] };
+    return { diagnostics: [error("E402", `'${name}' is not a valid function name`, undefined, "use letters, digits, _ or $, not starting with a digit")] };
   }
+  const tsMorph = loadTsMorph();
+  if (!("Project" in tsMorph)) return { diagnostics: [tsMorph] };
   const c = compileSource(source, target);
   if (!c.artifact || !c.plans) return { diagnostics: c.diagnostics };
   const plan = c.plans.flatMap(describePlan);
   const runtimeImport = options.runtimeImport ?? "optc/runtime";
-  const code = target === "js" ? render(c.artifact, plan, name, runtimeImport) : renderGpuModule(c.artifact, plan, name, runtimeImport);
-  return { code: options.lang === "js" ? stripTypes(code) : code, diagnostics: c.diagnostics };
+  const code = target === "js" ? render(tsMorph, c.artifact, plan, name, runtimeImport) : renderGpuModule(tsMorph, c.artifact, plan, name, runtimeImport);
+  return { code: options.lang === "js" ? stripTypes(tsMorph, code) : code, diagnostics: c.diagnostics };
 }
 
 function commentLine(text: string): string {
   return text.replace(/[\r\n\u2028\u2029]/g, " ");
 }
 
-function render(artifact: CompiledStep, plan: string[], name: string, runtimeImport: string): string {
+function render({ Project, IndentationText, QuoteKind, VariableDeclarationKind, ts }: TsMorphModule, artifact: CompiledStep, plan: string[], name: string, runtimeImport: string): string {
   const project = new Project({ useInMemoryFileSystem: true, manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Double } });
   const file = project.createSourceFile("optimizer.ts", "", { overwrite: true });
   file.addImportDeclaration({
@@ -101,7 +103,7 @@ const GPU_MODULES = {
  * The GPU modules: kernel sources stay string constants inside the artifact (the GPU driver or
  * gpu.js compiles them); GpuRun or GpuJsRun runs them.
  */
-function renderGpuModule(artifact: CompiledStep, plan: string[], name: string, runtimeImport: string): string {
+function renderGpuModule({ Project, IndentationText, QuoteKind, VariableDeclarationKind, ts }: TsMorphModule, artifact: CompiledStep, plan: string[], name: string, runtimeImport: string): string {
   const m = GPU_MODULES[artifact.target as "webgpu" | "gpujs"];
   const project = new Project({ useInMemoryFileSystem: true, manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Double } });
   const file = project.createSourceFile("optimizer.ts", "", { overwrite: true });
@@ -140,6 +142,6 @@ function header(artifact: CompiledStep, plan: string[]): string[] {
   ];
 }
 
-function stripTypes(code: string): string {
+function stripTypes({ ts }: TsMorphModule, code: string): string {
   return ts.transpileModule(code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: false } }).outputText;
 }

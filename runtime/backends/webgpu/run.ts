@@ -16,6 +16,14 @@ import { dispatchSize, planChunks, type Chunk } from "./layout.js";
 
 export type { Tensors } from "../../opaque_cycle.js";
 
+declare global {
+  // The two WebGPU types in optc's public signatures, declared empty so that optc's .d.ts files
+  // stand alone: with @webgpu/types (or a lib that has WebGPU) these merge into the real
+  // interfaces, and a consumer without them still type-checks (skipLibCheck off).
+  interface GPUDevice {}
+  interface GPUBuffer {}
+}
+
 export interface GpuInitOptions {
   device: GPUDevice;
   /** Refuse steps whose gradients contain NaN/Inf (default true). */
