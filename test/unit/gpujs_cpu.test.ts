@@ -115,6 +115,24 @@ describe("gpu.js runtime", () => {
     await expect(compile("adam(0.01)", { target: "gpujs" }).init(model(), { maxTextureSize: 0 })).rejects.toMatchObject({ code: "R402" });
   });
 
+  it("a global GPU that is WebGPU's interface (browsers with WebGPU, Node after the webgpu package's globals) is not taken for gpu.js", async () => {
+    // Found by `optc golden check` running webgpu then gpujs in one process: new GPU() threw "Illegal constructor".
+    const g = globalThis as { GPU?: unknown };
+    const before = g.GPU;
+    g.GPU = class WebGpuInterface {
+      constructor() {
+        throw new TypeError("Failed to construct 'GPU': Illegal constructor");
+      }
+    };
+    try {
+      const run = await compile("sgd(0.1)", { target: "gpujs" }).init(model(), { mode: "cpu" });
+      expect(run.kernelType).toBe("CPUKernel");
+      run.destroy();
+    } finally {
+      g.GPU = before;
+    }
+  });
+
   it("never frees a texture an arena still holds (multi-page phases, opaque SAM restores)", async () => {
     // cpu-mode outputs are arrays; give them the delete() of a texture and record the calls.
     const real = cpu();

@@ -66,8 +66,10 @@ function release(t: Tex | undefined): void {
 }
 
 async function gpuJsConstructor(): Promise<GpuJsConstructor> {
+  // A global GPU is gpu.js's only if it makes kernels: in browsers with WebGPU (and in Node
+  // after the webgpu package's globals are installed) `GPU` is WebGPU's interface instead.
   const global = (globalThis as { GPU?: GpuJsConstructor }).GPU;
-  if (typeof global === "function") return global;
+  if (typeof global === "function" && typeof (global.prototype as { createKernel?: unknown } | undefined)?.createKernel === "function") return global;
   const specifier = "gpu.js";
   try {
     const mod = (await import(/* @vite-ignore */ specifier)) as { GPU?: GpuJsConstructor; default?: { GPU?: GpuJsConstructor } };
