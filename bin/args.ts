@@ -1,5 +1,8 @@
 /** A small, strict argument parser: `--key=value`, `--key value`, flags, and positionals. */
 
+/** A mistake in the command line itself: printed with the command's help pointer, exit 2. */
+export class UsageError extends Error {}
+
 export interface OptionSpec {
   /** Takes a value (`--steps 5` or `--steps=5`); otherwise it is a flag. */
   value?: boolean;
@@ -52,4 +55,20 @@ export function parseArgs(argv: readonly string[], spec: Record<string, OptionSp
     else out.options[key] = v;
   }
   return out;
+}
+
+/** `--x0=1,2,3`: comma-separated finite numbers (undefined when the option is absent). */
+export function numbers(s: string | true | undefined, what: string): number[] | undefined {
+  if (s === undefined) return undefined;
+  if (s === true) throw new UsageError(`--${what} needs values`);
+  const xs = s.split(",").map((x) => Number(x.trim()));
+  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw new UsageError(`--${what} takes comma-separated numbers, got '${s}'`);
+  return xs;
+}
+
+export function positiveInt(s: string | true | undefined, what: string, def: number): number {
+  if (s === undefined) return def;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${what} takes a positive integer, got '${String(s)}'`);
+  return n;
 }

@@ -1,38 +1,48 @@
-/** optc's command line: check, fmt, explain, trace, docs, demo. */
-import { OptcError } from "../compiler/diagnostics.js";
-import { OptcRuntimeError } from "../runtime/errors.js";
-import { parseArgs, type OptionSpec } from "./args.js";
-import { checkHelp, runCheck } from "./commands/check.js";
-import { compileHelp, runCompile } from "./commands/compile.js";
-import { demoHelp, runDemo } from "./commands/demo.js";
-import { docsHelp, runDocs } from "./commands/docs.js";
-import { explainHelp, runExplain } from "./commands/explain.js";
-import { fmtHelp, runFmt } from "./commands/fmt.js";
-import { runTrace, traceHelp } from "./commands/trace.js";
-import { UsageError } from "./io.js";
+/**
+ * optc's command line. Each command's module is imported only when it runs, so `optc check`
+ * loads the compiler but not ts-morph, the WebGPU bindings or the demo's plotting stack.
+ */
+import { createRequire } from "node:module";
+import { missingPeer, OptcError } from "../compiler/diagnostics.js";
 import { OPTC_VERSION } from "../compiler/version.js";
+import { OptcRuntimeError } from "../runtime/errors.js";
+import { parseArgs, UsageError, type OptionSpec, type Parsed } from "./args.js";
+
+interface CommandModule {
+  help: string;
+  run(p: Parsed): number | Promise<number>;
+}
+
+interface Command {
+  options: Record<string, OptionSpec>;
+  load(): Promise<CommandModule>;
+  /** Packages outside optc's dependencies that the command uses (the demo's): missing ones are P101. */
+  needs?: string[];
+}
 
 const FILE: Record<string, OptionSpec> = { file: { value: true, short: "f" }, help: { short: "h" } };
 
-const COMMANDS: Record<string, { help: string; options: Record<string, OptionSpec>; run: (p: ReturnType<typeof parseArgs>) => number | Promise<number> }> = {
-  check: { help: checkHelp, options: FILE, run: runCheck },
-  fmt: { help: fmtHelp, options: { ...FILE, write: { short: "w" }, check: {} }, run: runFmt },
-  explain: { help: explainHelp, options: { ...FILE, target: { value: true }, "no-code": {} }, run: runExplain },
+const COMMANDS: Record<string, Command> = {
+  check: { options: FILE, load: () => import("./commands/check.js") },
+  fmt: { options: { ...FILE, write: { short: "w" }, check: {} }, load: () => import("./commands/fmt.js") },
+  explain: { options: { ...FILE, target: { value: true }, "no-code": {} }, load: () => import("./commands/explain.js") },
   trace: {
-    help: traceHelp,
     options: { ...FILE, problem: { value: true }, x0: { value: true }, target: { value: true }, steps: { value: true }, every: { value: true }, backend: { value: true } },
-    run: runTrace,
+    load: () => import("./commands/trace.js"),
   },
   compile: {
-    help: compileHelp,
     options: { ...FILE, target: { value: true }, out: { value: true, short: "o" }, name: { value: true }, "runtime-import": { value: true }, check: {} },
-    run: runCompile,
+    load: () => import("./commands/compile.js"),
   },
-  docs: { help: docsHelp, options: { write: { value: true }, check: { value: true }, help: { short: "h" } }, run: runDocs },
+  golden: {
+    options: { ...FILE, out: { value: true, short: "o" }, backends: { value: true }, problem: { value: true }, x0: { value: true }, target: { value: true }, steps: { value: true }, config: { value: true } },
+    load: () => import("./commands/golden.js"),
+  },
+  docs: { options: { write: { value: true }, check: { value: true }, help: { short: "h" } }, load: () => import("./commands/docs.js") },
   demo: {
-    help: demoHelp,
     options: { configs: { value: true }, backends: { value: true }, epochs: { value: true }, seed: { value: true }, hidden: { value: true }, batch: { value: true }, out: { value: true }, quiet: {}, help: { short: "h" } },
-    run: runDemo,
+    load: () => import("./commands/demo.js"),
+    needs: ["mnist", "vega", "vega-lite", "@resvg/resvg-js", "dejavu-fonts-ttf"],
   },
 };
 
@@ -46,6 +56,7 @@ commands:
   explain  show the typed tree, state layout, passes, bytes moved and generated code
   trace    run a config on a toy problem, one JSON line per step
   compile  write a standalone TypeScript module (build time: no parser, no eval)
+  golden   record a golden trajectory, or check every backend against one
   docs     print the language reference
   demo     train a small model with several optimizers (npm start)
 
@@ -67,16 +78,17 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const parsed = parseArgs(rest, command.options);
-  if (parsed.options.help) {
-    process.stdout.write(command.help + "\n");
-    return 0;
-  }
-  if (parsed.errors.length > 0) {
-    process.stderr.write(`optc ${cmd}: ${parsed.errors.join("; ")}\n\n${command.help}\n`);
-    return 2;
-  }
   try {
-    return await command.run(parsed);
+    const module = await loadCommand(cmd, command);
+    if (parsed.options.help) {
+      process.stdout.write(module.help + "\n");
+      return 0;
+    }
+    if (parsed.errors.length > 0) {
+      process.stderr.write(`optc ${cmd}: ${parsed.errors.join("; ")}\n\n${module.help}\n`);
+      return 2;
+    }
+    return await module.run(parsed);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`optc ${cmd}: ${e.message}\n(run optc ${cmd} --help)\n`);
@@ -94,4 +106,24 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.OPTC_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return 70;
   }
+}
+
+/** A package is missing when it cannot be found at all (one that hides its package.json is there). */
+function isMissing(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND";
+  }
+}
+
+/** A command whose packages are missing (the demo's, in an installed optc) is a P101 diagnostic. */
+async function loadCommand(name: string, command: Command): Promise<CommandModule> {
+  const missing = command.needs?.find(isMissing);
+  if (missing) {
+    const install = `npm i -D ${command.needs!.join(" ")}, or run it from a clone of optc's repository (npm start)`;
+    throw new OptcError([missingPeer(missing, `optc ${name}`, install)], "");
+  }
+  return command.load();
 }

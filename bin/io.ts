@@ -2,14 +2,12 @@
 import { readFileSync } from "node:fs";
 import { renderDiagnostics } from "../compiler/diagnostics.js";
 import type { Diagnostic } from "../dsl/diagnostic.js";
-import type { Parsed } from "./args.js";
+import { UsageError, type Parsed } from "./args.js";
 
 export interface Source {
   text: string;
   file: string;
 }
-
-export class UsageError extends Error {}
 
 export function readSource(p: Parsed): Source {
   const file = p.options.file;

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// The CLI entry: runs the TypeScript sources through tsx, so a fresh clone needs no build step.
-import { register } from "tsx/esm/api";
+// The CLI entry. An installed optc runs the compiled CLI in dist/ (no TypeScript at run time);
+// in a clone of the repository, where bin/cli.ts sits beside this file, it runs the sources
+// through tsx (a dev dependency), so contributors never need a build step or a stale dist/.
+import { existsSync } from "node:fs";
 
-register();
-const { main } = await import("./cli.ts");
-process.exitCode = await main(process.argv.slice(2));
+const sources = new URL("./cli.ts", import.meta.url);
+let cli;
+if (existsSync(sources)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  cli = await import(sources.href);
+} else {
+  cli = await import("../dist/bin/cli.js");
+}
+process.exitCode = await cli.main(process.argv.slice(2));

@@ -1,6 +1,7 @@
-/** A WebGPU device in Node for the CLI (Dawn through the `webgpu` package). */
+/** A WebGPU device in Node (Dawn through the `webgpu` package), for the CLI, golden checks and the demo. */
 import { existsSync } from "node:fs";
-import { UsageError } from "./io.js";
+import { missingPeer, OptcError } from "../compiler/diagnostics.js";
+import { OptcRuntimeError } from "../runtime/errors.js";
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 /** Dawn's instance must stay referenced while its device lives. */
@@ -9,12 +10,12 @@ const keepAlive: unknown[] = [];
 export async function nodeGpuDevice(): Promise<GPUDevice> {
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   const { create, globals } = await import("webgpu").catch(() => {
-    throw new UsageError("the webgpu backend in Node needs the `webgpu` package (npm i webgpu)");
+    throw new OptcError([missingPeer("webgpu", "the webgpu backend in Node", "npm i webgpu (Dawn for Node; an optional peer dependency of optc)")], "");
   });
   Object.assign(globalThis, globals);
   const gpu = create([]);
   const adapter = await gpu.requestAdapter();
-  if (!adapter) throw new UsageError(`no WebGPU adapter; on Linux without a GPU: apt-get install chromium libvulkan1 (SwiftShader, ${SWIFTSHADER_ICD})`);
+  if (!adapter) throw new OptcRuntimeError("R403", "no WebGPU adapter in this Node process", `without a GPU on Linux: apt-get install chromium libvulkan1 (SwiftShader, ${SWIFTSHADER_ICD}) or set VK_ICD_FILENAMES to a Vulkan driver`);
   const device = await adapter.requestDevice({ requiredLimits: { maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage } });
   keepAlive.push(gpu, adapter);
   return device;

@@ -1,4 +1,7 @@
-/** Toy problems for `optc trace`: loss and gradient in float64 from float32 params. */
+/** Toy problems for `optc trace` and golden files: loss and gradient in float64 from float32 params. */
+
+/** The problems' names, for usage messages and golden files. */
+export const PROBLEMS = ["quadratic", "sphere", "rosenbrock"] as const;
 
 export interface Problem {
   name: string;
@@ -40,6 +43,6 @@ export function makeProblem(name: string, target: number[] | undefined): Problem
         },
       };
     default:
-      return `unknown problem '${name}' (problems: quadratic, sphere, rosenbrock)`;
+      return `unknown problem '${name}' (problems: ${PROBLEMS.join(", ")})`;
   }
 }

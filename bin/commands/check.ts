@@ -3,12 +3,12 @@ import { compileSource } from "../../compiler/pipeline.js";
 import type { Parsed } from "../args.js";
 import { printDiagnostics, readSource } from "../io.js";
 
-export const checkHelp = `optc check '<config>' | -f file.opt
+export const help = `optc check '<config>' | -f file.opt
 
 Checks a config. On success prints its canonical form and the state the optimizer keeps,
 and exits 0; otherwise prints every diagnostic and exits 1.`;
 
-export function runCheck(p: Parsed): number {
+export function run(p: Parsed): number {
   const src = readSource(p);
   const c = compileSource(src.text);
   printDiagnostics(c.diagnostics, src);

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { compileToModule, type ModuleTarget } from "../../compiler/codegen/ts_module.js";
-import type { Parsed } from "../args.js";
-import { printDiagnostics, readSource, UsageError } from "../io.js";
+import { UsageError, type Parsed } from "../args.js";
+import { printDiagnostics, readSource } from "../io.js";
 
-export const compileHelp = `optc compile '<config>' | -f train.opt [--target js] [--out src/optim/sam.ts]
+export const help = `optc compile '<config>' | -f train.opt [--target js] [--out src/optim/sam.ts]
              [--name createSam] [--runtime-import optc/runtime] [--check]
 
 Writes a standalone TypeScript module (ts-morph) that imports only optc's runtime entry:
@@ -14,7 +14,7 @@ constants, a header with the config, the optc version and the plan, and a typed 
 compile(config).init(params). Output is deterministic. Without --out it prints the module.
 --check exits 1 when the file at --out is missing or stale (for CI).`;
 
-export function runCompile(p: Parsed): number {
+export function run(p: Parsed): number {
   const src = readSource(p);
   const target = (typeof p.options.target === "string" ? p.options.target : "js") as ModuleTarget;
   if (!["js", "webgpu", "gpujs"].includes(target)) throw new UsageError(`unknown target '${target}' (targets: js, webgpu, gpujs)`);

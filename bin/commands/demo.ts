@@ -3,9 +3,8 @@ import { resolve } from "node:path";
 import { compile } from "../../index.js";
 import type { CompiledStep } from "../../runtime/artifact.js";
 import type { TensorInit } from "../../runtime/tensors.js";
-import { nodeGpuDevice } from "../gpu_device.js";
-import type { Parsed } from "../args.js";
-import { UsageError } from "../io.js";
+import { nodeGpuDevice } from "../../tools/node_device.js";
+import { UsageError, type Parsed } from "../args.js";
 import { evaluate, initParams, lossAndGrad, rng, scratch } from "../demo/mlp.js";
 import { loadMnist } from "../demo/mnist.js";
 import type { CurvePoint } from "../demo/plot.js";
@@ -17,7 +16,7 @@ export const DEMO_CONFIGS = [
   "sam(sgd(0.05, momentum=0.9), chain(normalize(), sgd(0.05)), sync=2, opaque_mode=true)",
 ];
 
-export const demoHelp = `optc demo [--configs 'cfg1; cfg2'] [--backends js,webgpu] [--epochs N] [--seed S]
+export const help = `optc demo [--configs 'cfg1; cfg2'] [--backends js,webgpu] [--epochs N] [--seed S]
           [--hidden H] [--batch B] [--out DIR] [--quiet]
 
 Trains an MLP (784-H-10, ReLU) on the MNIST digits of the \`mnist\` package (8,000 train /
@@ -91,7 +90,7 @@ async function trainer(cfg: string, backend: string, params: Record<string, Tens
   };
 }
 
-export async function runDemo(p: Parsed): Promise<number> {
+export async function run(p: Parsed): Promise<number> {
   const epochs = intOption(p.options.epochs, "epochs", 15);
   const seed = intOption(p.options.seed, "seed", 1, 0);
   const hidden = intOption(p.options.hidden, "hidden", 64);

@@ -1,14 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { referenceMarkdown, spliceReference } from "../../compiler/docs.js";
-import type { Parsed } from "../args.js";
-import { UsageError } from "../io.js";
+import { UsageError, type Parsed } from "../args.js";
 
-export const docsHelp = `optc docs [--write README.md] [--check README.md]
+export const help = `optc docs [--write README.md] [--check README.md]
 
 Prints the language reference (every name, its arguments and defaults) generated from the
 registry; --write replaces the generated block of a README; --check exits 1 when it is stale.`;
 
-export function runDocs(p: Parsed): number {
+export function run(p: Parsed): number {
   const target = p.options.write ?? p.options.check;
   if (target === undefined) {
     process.stdout.write(referenceMarkdown() + "\n");

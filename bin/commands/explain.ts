@@ -1,10 +1,10 @@
 import { describePlan, describeState, describeTree } from "../../compiler/describe.js";
 import { compileSource } from "../../compiler/pipeline.js";
-import type { Parsed } from "../args.js";
+import { UsageError, type Parsed } from "../args.js";
 import type { GpuJsProgram } from "../../runtime/backends/gpujs/abi.js";
-import { printDiagnostics, readSource, UsageError } from "../io.js";
+import { printDiagnostics, readSource } from "../io.js";
 
-export const explainHelp = `optc explain '<config>' | -f file.opt [--target js|webgpu|gpujs] [--no-code]
+export const help = `optc explain '<config>' | -f file.opt [--target js|webgpu|gpujs] [--no-code]
 
 Shows every stage: the typed tree, the state layout, each phase's passes with what they
 read and write, bytes moved per parameter per step, and the generated kernels (JS loops,
@@ -14,7 +14,7 @@ function gpuJsText(programs: GpuJsProgram[]): string {
   return programs.map((p) => `// ${p.kind} program, settings ${JSON.stringify(p.settings)}\n${p.source}`).join("\n");
 }
 
-export function runExplain(p: Parsed): number {
+export function run(p: Parsed): number {
   const src = readSource(p);
   const target = typeof p.options.target === "string" ? p.options.target : "js";
   if (target !== "js" && target !== "webgpu" && target !== "gpujs") throw new UsageError(`unknown target '${target}' (targets: js, webgpu, gpujs)`);

@@ -5,12 +5,12 @@ import { parse } from "../../dsl/parse.js";
 import type { Parsed } from "../args.js";
 import { printDiagnostics, readSource } from "../io.js";
 
-export const fmtHelp = `optc fmt '<config>' | -f file.opt [--write] [--check]
+export const help = `optc fmt '<config>' | -f file.opt [--write] [--check]
 
 Prints the config in canonical layout. --write rewrites the file; --check exits 1 when the
 file is not formatted (for CI).`;
 
-export function runFmt(p: Parsed): number {
+export function run(p: Parsed): number {
   const src = readSource(p);
   const parsed = parse(src.text);
   printDiagnostics(parsed.diagnostics, src);

@@ -7,6 +7,7 @@
  * the catalog's worst case measured here is 0.9 ulp per step.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkGolden, formatGoldenReport, readGoldenFile } from "../../golden.js";
 import { compile } from "../../index.js";
 import type { GpuRun } from "../../runtime/backends/webgpu/run.js";
 import { CATALOG_CONFIGS, wavyGrad } from "../helpers/catalog.js";
@@ -181,4 +182,15 @@ describe("GPU runs fail clearly and safely", () => {
     const b = await trajectory(js, 2, wavyGrad);
     expectWithinUlps(a, b.map((x) => x));
   });
+});
+
+describe("golden files of the spec's SAM rows hold on WebGPU", () => {
+  for (const name of ["sam_paper", "sam_paper_opaque", "sam_adam_k3"]) {
+    it(name, async () => {
+      if (!device) return;
+      const report = await checkGolden(readGoldenFile(new URL(`../golden/trajectories/${name}.golden.json`, import.meta.url).pathname), { backends: ["webgpu"], device });
+      expect(report.results[0].error).toBeUndefined();
+      expect(report.ok, formatGoldenReport(report)).toBe(true);
+    });
+  }
 });
