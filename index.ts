@@ -3,7 +3,7 @@ import { OptcError } from "./compiler/diagnostics.js";
 import { error } from "./dsl/diagnostic.js";
 import { interpExecutor } from "./compiler/ir/reference.js";
 import { compileSource } from "./compiler/pipeline.js";
-import { TARGETS, type CompiledStep, type Target } from "./runtime/artifact.js";
+import { TARGETS, type CompiledStep, type Target } from "./format/artifact.js";
 import { GpuRun, type GpuInitOptions } from "./runtime/backends/webgpu/run.js";
 import { GpuJsRun, type GpuJsInitOptions } from "./runtime/backends/gpujs/run.js";
 import type { TensorInit } from "./runtime/tensors.js";

@@ -4,7 +4,7 @@
 // back to JS (a model that runs on the CPU needs them every step).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-webgl";
-import type { CompiledStep } from "../runtime/artifact.js";
+import type { CompiledStep } from "../format/artifact.js";
 import { GpuJsRun, type GpuJsInstance, type GpuJsKernelFunction } from "../runtime/backends/gpujs/run.js";
 
 export interface WebGlCase {

@@ -1,7 +1,7 @@
 /** link: plans + rendered kernels + layout → the CompiledStep artifact. */
-import { GRADIENT_ARENAS } from "../runtime/arena_names.js";
-import { ARTIFACT_VERSION, type CompiledStep, type PassArtifact, type PhaseArtifact, type Target } from "../runtime/artifact.js";
-import type { Kernel } from "../targets/kernel.js";
+import { GRADIENT_ARENAS } from "../format/arena_names.js";
+import { ARTIFACT_VERSION, type CompiledStep, type PassArtifact, type PhaseArtifact, type Target } from "../format/artifact.js";
+import type { Kernel } from "../format/kernel.js";
 import { renderWgsl } from "../targets/wgsl/render.js";
 import { renderJs } from "../targets/js/render.js";
 import { renderGpuJs } from "../targets/gpujs/render.js";

@@ -5,7 +5,7 @@
 import type { Program } from "../dsl/ast.js";
 import { hasErrors, type Diagnostic } from "../dsl/diagnostic.js";
 import { parse } from "../dsl/parse.js";
-import type { CompiledStep, Target } from "../runtime/artifact.js";
+import type { CompiledStep, Target } from "../format/artifact.js";
 import { canonical } from "./check/canonical.js";
 import { check } from "./check/check.js";
 import type { CallValue } from "./check/types.js";

@@ -3,8 +3,8 @@
  * SAM's transparent phases, opaque cycles), reading tensors back, and snapshots. A backend
  * supplies how an arena is read and written and how a phase runs.
  */
-import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED } from "./arena_names.js";
-import type { CompiledStep, PhaseArtifact } from "./artifact.js";
+import { GRADS, PARAMS, SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED } from "../format/arena_names.js";
+import type { CompiledStep, PhaseArtifact } from "../format/artifact.js";
 import { fail } from "./errors.js";
 import { matchesMask } from "./glob.js";
 import { drivePhase, type Dispatch } from "./phase_driver.js";

@@ -1,5 +1,5 @@
 /** How a Run executes one phase of a step: compiled kernels (JS) or, in tests, the reference interpreter. */
-import type { CompiledStep } from "./artifact.js";
+import type { CompiledStep } from "../format/artifact.js";
 import type { KernelSource } from "./kernels.js";
 
 export interface ExecutorContext {

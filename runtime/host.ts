@@ -1,6 +1,6 @@
 /** Evaluates a phase's host program: float64 scalars and per-segment vectors. */
-import type { HostNode } from "./artifact.js";
-import { evalBinary, evalSelect, evalUnary } from "./ops.js";
+import type { HostNode } from "../format/artifact.js";
+import { evalAlu } from "../format/ops.js";
 
 export type HostValue = number | Float64Array;
 
@@ -37,10 +37,7 @@ export function evalHost(nodes: readonly HostNode[], vals: HostValue[], inp: Hos
     const count = out ? out.length : 1;
     let scalar = 0;
     for (let i = 0; i < count; i++) {
-      let r: number;
-      if (n.op === "select") r = evalSelect(lift(vals[n.c], i), lift(vals[n.a], i), lift(vals[n.b], i));
-      else if ("b" in n) r = evalBinary(n.op, lift(vals[n.a], i), lift(vals[n.b], i));
-      else r = evalUnary(n.op, lift(vals[n.a], i));
+      const r = evalAlu(n, (x) => lift(vals[x], i));
       if (out) out[i] = r;
       else scalar = r;
     }

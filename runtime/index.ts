@@ -3,8 +3,8 @@ export { load, Optimizer, Run, type AllReduce, type GradFn, type GradResult, typ
 export { OptcRuntimeError } from "./errors.js";
 export { GpuRun, type GpuInitOptions, type GpuStepOptions } from "./backends/webgpu/run.js";
 export { GpuJsRun, type GpuJsInitOptions, type GpuJsStepOptions, type GpuJsInstance, type GpuJsKernelFunction } from "./backends/gpujs/run.js";
-export type { CompiledStep, PhaseArtifact, PassArtifact, ArenaDecl, CounterDecl, Protocol } from "./artifact.js";
-export { ARTIFACT_VERSION } from "./artifact.js";
+export type { CompiledStep, PhaseArtifact, PassArtifact, ArenaDecl, CounterDecl, Protocol } from "../format/artifact.js";
+export { ARTIFACT_VERSION } from "../format/artifact.js";
 export type { StateSnapshot } from "./state.js";
 export { encodeState, decodeState } from "./state.js";
 export type { TensorInit, TensorInfo } from "./tensors.js";

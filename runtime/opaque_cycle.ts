@@ -5,7 +5,7 @@
  * last, then the outer update. A failure anywhere restores the adversarial state and the
  * counters, so params and state are exactly as before the step.
  */
-import type { Protocol } from "./artifact.js";
+import type { Protocol } from "../format/artifact.js";
 import { fail, OptcRuntimeError } from "./errors.js";
 import { copyNamed, type TensorLayout } from "./tensors.js";
 

@@ -2,8 +2,8 @@
  * load(artifact) → Optimizer; init(params) → Run, which owns every state buffer and
  * updates the caller's params in place. SAM's phases are chosen here, on the host.
  */
-import { GRADS, PARAMS, SAM_ADV_GRADS as ADV_GRADS, SAM_CACHE as CACHE, SAM_PERTURBED as PERTURBED } from "./arena_names.js";
-import { ARTIFACT_VERSION, type CompiledStep } from "./artifact.js";
+import { GRADS, PARAMS, SAM_ADV_GRADS as ADV_GRADS, SAM_CACHE as CACHE, SAM_PERTURBED as PERTURBED } from "../format/arena_names.js";
+import { ARTIFACT_VERSION, type CompiledStep } from "../format/artifact.js";
 import type { KernelSource } from "./kernels.js";
 import { jsExecutor } from "./backends/js/executor.js";
 import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";

@@ -4,10 +4,10 @@
  * folds its per-tensor reduction sums (float64) as the kernel format defines, and returns the
  * counters the phase stores. Shared by the WebGPU and gpu.js runs.
  */
-import type { PassArtifact, PhaseArtifact } from "./artifact.js";
+import type { PassArtifact, PhaseArtifact } from "../format/artifact.js";
 import { fail } from "./errors.js";
 import { evalHost, type HostInputs, type HostValue } from "./host.js";
-import { truthy } from "./ops.js";
+import { truthy } from "../format/ops.js";
 
 /** Runs one pass; returns, per kernel reduction, its per-tensor sums (or undefined when none). */
 export type Dispatch = (pass: PassArtifact, uniforms: number[], segvals: HostValue[]) => Promise<Float64Array[] | undefined>;

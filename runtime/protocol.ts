@@ -1,6 +1,6 @@
 /** What every backend's run shares: SAM's phase choice on the host, and snapshot checks. */
-import { SAM_STEPS } from "./arena_names.js";
-import type { CompiledStep, Protocol } from "./artifact.js";
+import { SAM_STEPS } from "../format/arena_names.js";
+import type { CompiledStep, Protocol } from "../format/artifact.js";
 import { fail } from "./errors.js";
 import { decodeState, STATE_FORMAT, STATE_VERSION, type StateSnapshot } from "./state.js";
 import type { TensorLayout } from "./tensors.js";

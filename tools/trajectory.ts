@@ -4,7 +4,7 @@
  * files record and re-check them.
  */
 import { compileArtifact, compileReference } from "../index.js";
-import type { CompiledStep } from "../runtime/artifact.js";
+import type { CompiledStep } from "../format/artifact.js";
 import { GpuJsRun, type GpuJsInstance } from "../runtime/backends/gpujs/run.js";
 import { GpuRun } from "../runtime/backends/webgpu/run.js";
 import { evalKernels } from "../runtime/eval_kernels.js";

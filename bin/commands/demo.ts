@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compile } from "../../index.js";
-import type { CompiledStep } from "../../runtime/artifact.js";
+import type { CompiledStep } from "../../format/artifact.js";
 import type { TensorInit } from "../../runtime/tensors.js";
 import { nodeGpuDevice } from "../../tools/node_device.js";
 import { UsageError, type Parsed } from "../args.js";

@@ -1,7 +1,7 @@
 import { describePlan, describeState, describeTree } from "../../compiler/describe.js";
 import { compileSource } from "../../compiler/pipeline.js";
 import { UsageError, type Parsed } from "../args.js";
-import type { GpuJsProgram } from "../../runtime/backends/gpujs/abi.js";
+import type { GpuJsProgram } from "../../format/abi_gpujs.js";
 import { printDiagnostics, readSource } from "../io.js";
 
 export const help = `optc explain '<config>' | -f file.opt [--target js|webgpu|gpujs] [--no-code]

@@ -4,7 +4,7 @@
  * typed constant, and the export a typed factory returning the same Run as compile().init().
  */
 import { error, type Diagnostic } from "../../dsl/diagnostic.js";
-import type { CompiledStep } from "../../runtime/artifact.js";
+import type { CompiledStep } from "../../format/artifact.js";
 import { describePlan } from "../describe.js";
 import { compileSource } from "../pipeline.js";
 import { OPTC_VERSION } from "../version.js";

@@ -7,8 +7,9 @@
  * arena's old value, that arena's store moves to the later pass. Guards (host checks that can
  * refuse a step) are evaluated before any store, so a refused step changes nothing.
  */
-import type { Guard, HostNode, HostOp } from "../../runtime/artifact.js";
-import type { Kernel, KernelBinding, KernelOp, KernelReduction, KernelStore } from "../../targets/kernel.js";
+import type { Guard, HostNode, HostOp } from "../../format/artifact.js";
+import type { Kernel, KernelBinding, KernelOp, KernelReduction, KernelStore } from "../../format/kernel.js";
+import { mapAlu } from "../../format/ops.js";
 import { operands, type IrNode, type StepProgram } from "../ir/node.js";
 
 export interface PassPlan {
@@ -162,10 +163,8 @@ function toHostOp(n: IrNode, hostIndex: Map<number, number>): HostOp {
       return { op: "maskflag", mask: n.mask };
     case "load":
       throw new Error("internal: load on the host");
-    case "select":
-      return { op: "select", c: h(n.c), a: h(n.a), b: h(n.b) };
     default:
-      return "b" in n ? ({ op: n.op, a: h(n.a), b: h(n.b) } as HostOp) : ({ op: n.op, a: h(n.a) } as HostOp);
+      return mapAlu(n, h);
   }
 }
 
@@ -220,16 +219,13 @@ function buildKernel(prog: StepProgram, name: string, c: PassContents, hostIndex
         reads.add(n.arena);
         op = { op: "load", arena: bindingOf(n.arena, "read") };
         break;
-      case "select":
-        op = { op: "select", c: v(n.c), a: v(n.a), b: v(n.b) };
-        break;
       case "const":
       case "counter":
       case "reduce":
       case "maskflag":
         throw new Error("internal: host node in the element list");
       default:
-        op = "b" in n ? ({ op: n.op, a: v(n.a), b: v(n.b) } as KernelOp) : ({ op: n.op, a: v(n.a) } as KernelOp);
+        op = mapAlu(n, v);
     }
     valueOf.set(id, emit(op));
   }

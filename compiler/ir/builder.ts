@@ -2,7 +2,7 @@
  * Builds a StepProgram with hash-consing (identical nodes are shared) and folding of
  * operations on constants, using the same scalar semantics as the interpreter.
  */
-import { evalBinary, evalUnary, truthy, type BinaryOp, type UnaryOp } from "../../runtime/ops.js";
+import { evalBinary, evalUnary, truthy, type BinaryOp, type UnaryOp } from "../../format/ops.js";
 import { maxRank, operands, type CounterStore, type GuardDecl, type IrNode, type NodeOp, type Rank, type Reduction, type StepProgram, type Store } from "./node.js";
 
 export type Id = number;

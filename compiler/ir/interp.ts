@@ -4,8 +4,8 @@
  * kernel format defines (targets/kernel.ts), checks guards, then stores (rounding to float32).
  * The JS target must match it bit for bit; GPU targets within a stated tolerance.
  */
-import { evalBinary, evalSelect, evalUnary, truthy } from "../../runtime/ops.js";
-import { operands, type StepProgram } from "./node.js";
+import { evalAlu, truthy } from "../../format/ops.js";
+import type { StepProgram } from "./node.js";
 
 export interface InterpState {
   arenas: Map<string, Float32Array>;
@@ -83,15 +83,9 @@ export function interpret(prog: StepProgram, st: InterpState): void {
         return;
       }
     }
-    const args = operands(node);
-    const ranks = args.map((a) => prog.nodes[a].rank);
     const len = node.rank === "element" ? n : node.rank === "segment" ? nseg : 0;
-    const get = (k: number, i: number) => (node.rank === "segment" ? atSeg(vals[args[k]], i) : at(vals[args[k]], ranks[k], i));
-    const one = (i: number): number => {
-      if (node.op === "select") return evalSelect(get(0, i), get(1, i), get(2, i));
-      if ("b" in node) return evalBinary(node.op, get(0, i), get(1, i));
-      return evalUnary(node.op, get(0, i));
-    };
+    const get = (x: number, i: number) => (node.rank === "segment" ? atSeg(vals[x], i) : at(vals[x], prog.nodes[x].rank, i));
+    const one = (i: number): number => evalAlu(node, (x) => get(x, i));
     if (len === 0) vals[id] = one(0);
     else {
       const out = new Float64Array(len);

@@ -4,17 +4,10 @@
  * (mask flags, per-tensor norms), or per-element device values. Node ids are in
  * topological order: every node's operands have smaller ids.
  */
-import type { BinaryOp, UnaryOp } from "../../runtime/ops.js";
+import { aluOperands, isAlu, type AluOp } from "../../format/ops.js";
 
-export type NodeOp =
-  | { op: "const"; value: number }
-  | { op: "counter"; counter: string }
-  | { op: "reduce"; reduction: number }
-  | { op: "maskflag"; mask: number }
-  | { op: "load"; arena: string }
-  | { op: UnaryOp; a: number }
-  | { op: BinaryOp; a: number; b: number }
-  | { op: "select"; c: number; a: number; b: number };
+/** An IR node: a leaf (literal, counter, reduction result, mask flag, arena element) or ALU math over node ids. */
+export type NodeOp = { op: "const"; value: number } | { op: "counter"; counter: string } | { op: "reduce"; reduction: number } | { op: "maskflag"; mask: number } | { op: "load"; arena: string } | AluOp;
 
 export type Rank = "scalar" | "segment" | "element";
 
@@ -56,10 +49,7 @@ export interface StepProgram {
 }
 
 export function operands(n: NodeOp): number[] {
-  if ("c" in n) return [n.c, n.a, n.b];
-  if ("b" in n) return [n.a, n.b];
-  if ("a" in n) return [n.a];
-  return [];
+  return isAlu(n) ? aluOperands(n as AluOp) : [];
 }
 
 const RANK_ORDER: Record<Rank, number> = { scalar: 0, segment: 1, element: 2 };

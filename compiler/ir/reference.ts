@@ -1,5 +1,5 @@
 /** A runtime executor that runs the unfused StepPrograms through the reference interpreter. */
-import { GRADIENT_ARENAS } from "../../runtime/arena_names.js";
+import { GRADIENT_ARENAS } from "../../format/arena_names.js";
 import { OptcRuntimeError } from "../../runtime/errors.js";
 import type { ExecutorFactory } from "../../runtime/executor.js";
 import type { StepProgram } from "./node.js";

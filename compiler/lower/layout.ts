@@ -1,7 +1,7 @@
 /** The state layout a config needs: arenas (per-element), counters (host int32), masks. */
-import type { ArenaDecl, ArenaRole, CounterDecl, MaskDecl } from "../../runtime/artifact.js";
+import type { ArenaDecl, ArenaRole, CounterDecl, MaskDecl } from "../../format/artifact.js";
 
-import { GRADS, PARAMS } from "../../runtime/arena_names.js";
+import { GRADS, PARAMS } from "../../format/arena_names.js";
 
 export { GRADS, PARAMS };
 

@@ -1,5 +1,5 @@
 /** lower(typed tree) → one StepProgram per phase, plus the state layout they share. */
-import type { Protocol } from "../../runtime/artifact.js";
+import type { Protocol } from "../../format/artifact.js";
 import type { CallValue, Value } from "../check/types.js";
 import { Builder } from "../ir/builder.js";
 import type { StepProgram } from "../ir/node.js";

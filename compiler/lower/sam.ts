@@ -11,8 +11,8 @@
  *   opaque_adversarial_first: x ← θ - A(g; θ);   opaque_adversarial: x ← x - A(d; x)
  *   opaque_outer: θ ← θ + O(d or g; params θ); A's state re-initialised
  */
-import { SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED, SAM_STEPS } from "../../runtime/arena_names.js";
-import type { Protocol } from "../../runtime/artifact.js";
+import { SAM_ADV_GRADS, SAM_CACHE, SAM_PERTURBED, SAM_STEPS } from "../../format/arena_names.js";
+import type { Protocol } from "../../format/artifact.js";
 import type { CallValue } from "../check/types.js";
 import { Builder, type Id } from "../ir/builder.js";
 import type { StepProgram } from "../ir/node.js";

@@ -15,8 +15,8 @@
  * Math is float32 on the GPU (float64 in gpu.js's cpu mode); stores round to float32.
  * Booleans are 1.0/0.0; NaN tests are written as comparisons, which WebGL2 evaluates per IEEE.
  */
-import type { BinaryOp, UnaryOp } from "../../runtime/ops.js";
-import type { Kernel, KernelOp } from "../kernel.js";
+import type { BinaryOp, UnaryOp } from "../../format/ops.js";
+import type { Kernel, KernelOp } from "../../format/kernel.js";
 import { commentSafe, jsNumber } from "../print_number.js";
 import {
   CHUNK,
@@ -24,7 +24,7 @@ import {
   TEXTURE_ARGUMENT,
   type GpuJsArgument,
   type GpuJsProgram,
-} from "../../runtime/backends/gpujs/abi.js";
+} from "../../format/abi_gpujs.js";
 
 /** Float literals always carry a decimal point, so gpu.js types them as floats. */
 export function glFloat(x: number): string {

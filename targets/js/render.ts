@@ -3,9 +3,9 @@
  * a closure over its buffers (2× faster than passing arrays per call, see perf anchors).
  * Math is float64 JS numbers; stores into Float32Array round like the interpreter's f32.
  */
-import { isSegmented, type Kernel } from "../kernel.js";
+import { isSegmented, type Kernel } from "../../format/kernel.js";
 import { commentSafe, jsNumber } from "../print_number.js";
-import type { BinaryOp, UnaryOp } from "../../runtime/ops.js";
+import type { BinaryOp, UnaryOp } from "../../format/ops.js";
 
 const truthy = (x: string) => `(${x} !== 0 && ${x} === ${x})`;
 

@@ -6,10 +6,10 @@
  * (float64) in workgroup order, then folds tensors in order, as the kernel format defines.
  * Math is float32, so results match the interpreter within a few ulps per step.
  */
-import type { BinaryOp, UnaryOp } from "../../runtime/ops.js";
-import type { Kernel } from "../kernel.js";
+import type { BinaryOp, UnaryOp } from "../../format/ops.js";
+import type { Kernel } from "../../format/kernel.js";
 import { commentSafe, wgslFloat } from "../print_number.js";
-import { BINDINGS, ELEMENTS_PER_THREAD, WORKGROUP_SIZE } from "../../runtime/backends/webgpu/abi.js";
+import { BINDINGS, ELEMENTS_PER_THREAD, WORKGROUP_SIZE } from "../../format/abi_webgpu.js";
 
 const BINDING = BINDINGS;
 const ARENA_BINDING_BASE = BINDINGS.arenaBase;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { PageCase, PageResult } from "../backends/pages/gpujs_golden.js";
-import type { CompiledStep } from "../../runtime/artifact.js";
+import type { CompiledStep } from "../../format/artifact.js";
 import { CHROMIUM, serve } from "./browser.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -7,7 +7,7 @@
  * max(1, |recorded|). The tolerance is the documented one: js and interp exact (bit for bit),
  * webgpu and gpujs 4 ulps per optimizer phase, accumulated over the steps taken.
  */
-import type { CompiledStep } from "../../runtime/artifact.js";
+import type { CompiledStep } from "../../format/artifact.js";
 import { OptcError } from "../../compiler/diagnostics.js";
 import { OptcRuntimeError } from "../../runtime/errors.js";
 import { OPTC_VERSION } from "../../compiler/version.js";

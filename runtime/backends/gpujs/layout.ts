@@ -4,7 +4,7 @@
  * row; and per page, the partial-sum table: chunks of at most CHUNK elements that never span
  * two tensors.
  */
-import { CHUNK } from "./abi.js";
+import { CHUNK } from "../../../format/abi_gpujs.js";
 
 /**
  * The largest texture side a page uses. Element indices inside a page stay below 2^24, where

@@ -7,13 +7,13 @@
  *
  * gpu.js is not imported by this module unless the caller lets optc create the GPU instance.
  */
-import type { CompiledStep, PassArtifact } from "../../artifact.js";
+import type { CompiledStep, PassArtifact } from "../../../format/artifact.js";
 import { DeviceRun, type DeviceStepOptions } from "../../device_run.js";
 import { fail } from "../../errors.js";
 import type { HostValue } from "../../host.js";
 import type { AllReduce } from "../../opaque_cycle.js";
 import { layoutTensors, type TensorInit, type TensorLayout } from "../../tensors.js";
-import { TEXTURE_ARGUMENT, type GpuJsProgram } from "./abi.js";
+import { TEXTURE_ARGUMENT, type GpuJsProgram } from "../../../format/abi_gpujs.js";
 import { MAX_PAGE_SIDE, planPages, type Page } from "./layout.js";
 
 /** What optc uses of a gpu.js kernel function (the value createKernel returns). */

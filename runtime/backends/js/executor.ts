@@ -1,10 +1,10 @@
 /** Runs a phase's passes: host program between passes, guards before any store, counters at the end. */
-import { GRADIENT_ARENAS } from "../../arena_names.js";
+import { GRADIENT_ARENAS } from "../../../format/arena_names.js";
 import { fail } from "../../errors.js";
 import type { ExecutorContext, PhaseExecutor } from "../../executor.js";
 import { evalHost, type HostInputs, type HostValue } from "../../host.js";
-import { truthy } from "../../ops.js";
-import type { PhaseArtifact } from "../../artifact.js";
+import { truthy } from "../../../format/ops.js";
+import type { PhaseArtifact } from "../../../format/artifact.js";
 import { bindPass, type BoundPass } from "./index.js";
 
 interface BoundPhase {

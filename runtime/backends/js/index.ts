@@ -1,5 +1,5 @@
 /** The JS backend: each kernel is a factory that binds a closure to the arenas (the fast "bound" shape). */
-import type { PassArtifact } from "../../artifact.js";
+import type { PassArtifact } from "../../../format/artifact.js";
 
 export type KernelFactory = (arenas: Float32Array[], seg: Int32Array, sv: Float64Array[], U: Float64Array, R: Float64Array, RS: Float64Array[]) => () => void;
 

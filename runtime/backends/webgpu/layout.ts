@@ -3,7 +3,7 @@
  * device's maxStorageBufferBindingSize) and per-chunk workgroup tables (segment, first, end,
  * global index), so a workgroup never spans two tensors.
  */
-import { ELEMENTS_PER_WORKGROUP as WORKGROUP } from "./abi.js";
+import { ELEMENTS_PER_WORKGROUP as WORKGROUP } from "../../../format/abi_webgpu.js";
 
 /** Binding offsets must be multiples of 256 bytes: chunks start at multiples of 64 floats. */
 const ALIGN_ELEMENTS = 64;

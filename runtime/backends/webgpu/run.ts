@@ -5,13 +5,13 @@
  * its per-workgroup partials back before the next pass's uniforms are known.
  */
 /// <reference types="@webgpu/types" />
-import type { CompiledStep, PassArtifact } from "../../artifact.js";
+import type { CompiledStep, PassArtifact } from "../../../format/artifact.js";
 import { DeviceRun, type DeviceStepOptions } from "../../device_run.js";
 import { fail } from "../../errors.js";
 import type { HostValue } from "../../host.js";
 import type { AllReduce } from "../../opaque_cycle.js";
 import { layoutTensors, type TensorInit } from "../../tensors.js";
-import { BINDINGS } from "./abi.js";
+import { BINDINGS } from "../../../format/abi_webgpu.js";
 import { dispatchSize, planChunks, type Chunk } from "./layout.js";
 
 export type { Tensors } from "../../opaque_cycle.js";

@@ -1,6 +1,6 @@
 // Browser page: runs gpu.js-compiled optimizers in the page's WebGL2 (gpu.js's browser bundle is
 // loaded by a script tag as the global GPU) and returns the params after every step.
-import type { CompiledStep } from "../../../runtime/artifact.js";
+import type { CompiledStep } from "../../../format/artifact.js";
 import { GpuJsRun, type GpuJsInstance } from "../../../runtime/backends/gpujs/run.js";
 import { wavyGrad } from "../../helpers/catalog.js";
 

@@ -1,5 +1,5 @@
 // Browser page: steps a WebGPU-compiled SAM through navigator.gpu and shows the params per step.
-import type { CompiledStep } from "../../../runtime/artifact.js";
+import type { CompiledStep } from "../../../format/artifact.js";
 import { GpuRun } from "../../../runtime/backends/webgpu/run.js";
 
 const out = document.getElementById("result")!;

@@ -14,16 +14,10 @@
  *   a global reduction then folds the segment sums left to right from 0, skipping segments
  *   whose mask segval is false.
  */
-import type { BinaryOp, UnaryOp } from "../runtime/ops.js";
+import type { AluOp } from "./ops.js";
 
-export type KernelOp =
-  | { op: "load"; arena: number }
-  | { op: "uniform"; index: number }
-  | { op: "segval"; index: number }
-  | { op: "const"; value: number }
-  | { op: UnaryOp; a: number }
-  | { op: BinaryOp; a: number; b: number }
-  | { op: "select"; c: number; a: number; b: number };
+/** A kernel value: a leaf (arena element, per-step scalar, per-segment value, literal) or ALU math. */
+export type KernelOp = { op: "load"; arena: number } | { op: "uniform"; index: number } | { op: "segval"; index: number } | { op: "const"; value: number } | AluOp;
 
 export interface KernelBinding {
   /** Arena name (`params`, `grads`, a state slot path). */

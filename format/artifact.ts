@@ -2,23 +2,17 @@
  * CompiledStep: the versioned, JSON-serialisable artifact between the compiler and the
  * runtime. Kernels, state layout and the host program; never a parser or a compiler.
  */
-import type { Kernel } from "../targets/kernel.js";
-import type { GpuJsProgram } from "./backends/gpujs/abi.js";
-import type { BinaryOp, UnaryOp } from "./ops.js";
+import type { Kernel } from "./kernel.js";
+import type { GpuJsProgram } from "./abi_gpujs.js";
+import type { AluOp } from "./ops.js";
 
 export const ARTIFACT_VERSION = 1;
 
 export type Target = "js" | "webgpu" | "gpujs";
 export const TARGETS: readonly Target[] = ["js", "webgpu", "gpujs"];
 
-export type HostOp =
-  | { op: "const"; value: number }
-  | { op: "counter"; counter: string }
-  | { op: "reduce"; reduction: number }
-  | { op: "maskflag"; mask: number }
-  | { op: UnaryOp; a: number }
-  | { op: BinaryOp; a: number; b: number }
-  | { op: "select"; c: number; a: number; b: number };
+/** A host-program value: a leaf (literal, counter, reduction result, mask flag) or ALU math. */
+export type HostOp = { op: "const"; value: number } | { op: "counter"; counter: string } | { op: "reduce"; reduction: number } | { op: "maskflag"; mask: number } | AluOp;
 
 /** A host value: a float64 scalar, or one value per segment (tensor). */
 export type HostRank = "scalar" | "segment";
