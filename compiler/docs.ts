@@ -1,5 +1,5 @@
 /** The README's language reference, generated from the registry (a test keeps the README's copy fresh). */
-import { signature } from "./check/check.js";
+import { signature } from "./check/signature.js";
 import { DEFS } from "./registry/index.js";
 import type { Category } from "./check/types.js";
 

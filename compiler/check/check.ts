@@ -1,13 +1,17 @@
 /**
- * check(program) → typed tree. Binds every call's arguments against the registry as
- * Python would, checks kinds and ranges, and reports every independent error at once.
+ * check(program) → typed tree. Resolves names (bindings, optax./optax.contrib. prefixes, the
+ * registry), evaluates expressions into values, and reports every independent error at once.
+ * The jobs it delegates: bind.ts binds a call's arguments to parameters as Python would,
+ * conform.ts checks kinds and ranges, and each definition's own `validate` hook checks the
+ * rules only that name has (e.g. SAM's placement), run over the finished tree.
  */
 import type { Call, Expr, NameRef, Program } from "../../dsl/ast.js";
 import { error, warning, type Diagnostic, type Span } from "../../dsl/diagnostic.js";
 import { allNames, lookup } from "../registry/index.js";
-import type { Def } from "../registry/define.js";
-import { closest, didYouMean } from "./suggest.js";
-import { kindSummary, valueSummary, type Args, type CallValue, type DefaultValue, type Kind, type ParamSpec, type Value } from "./types.js";
+import { bindArguments, type BindContext } from "./bind.js";
+import { checkRanges, conform } from "./conform.js";
+import { didYouMean } from "./suggest.js";
+import type { CallValue, Kind, Value } from "./types.js";
 
 export interface CheckResult {
   tree: CallValue | undefined;
@@ -15,20 +19,6 @@ export interface CheckResult {
 }
 
 const PREFIXES = [["optax", "contrib"], ["optax"]];
-
-/** Names people bring from PyTorch, Keras and tfjs, mapped to optax's. */
-const SYNONYMS: Record<string, string> = {
-  lr: "learning_rate",
-  learningRate: "learning_rate",
-  beta1: "b1",
-  beta2: "b2",
-  betas: "b1",
-  epsilon: "eps",
-  decay_rate: "decay",
-  sync: "sync_period",
-  k: "sync_period",
-  clipnorm: "max_norm",
-};
 
 interface BindingInfo {
   expr: Expr;
@@ -45,6 +35,11 @@ class Checker {
   private readonly bindings = new Map<string, BindingInfo>();
   /** >0 while re-checking a binding at a use site: its errors were reported at its definition. */
   private quiet = 0;
+  private readonly reportTo = (d: Diagnostic): void => this.report(d);
+  private readonly bindContext: BindContext = {
+    report: this.reportTo,
+    evaluate: (expr, kind, path) => this.value(expr, kind, path),
+  };
 
   run(program: Program): CheckResult {
     for (const b of program.bindings) {
@@ -63,7 +58,7 @@ class Checker {
     if (program.body) {
       const root = this.value(program.body, { t: "transform" }, "");
       if (root?.k === "call") tree = root;
-      if (tree) this.checkSamPlacement(tree, true);
+      if (tree) this.validateCalls(tree, true);
     }
     for (const [name, b] of this.bindings) {
       if (!b.used) this.report(warning("W401", `the binding '${name}' is never used`, b.span, "delete it, or use it in the optimizer"));
@@ -80,7 +75,7 @@ class Checker {
   private value(e: Expr, kind: Kind | { t: "any" }, path: string): Value | undefined {
     const v = this.evaluate(e, kind, path);
     if (v === undefined || kind.t === "any") return v;
-    return this.conform(v, kind, e.span, path);
+    return conform(v, kind, e.span, this.reportTo);
   }
 
   /** Turns an expression into a value (calls are bound); kinds are checked by conform(). */
@@ -182,238 +177,32 @@ class Checker {
       return undefined;
     }
     const path = parentPath === "" ? name : `${parentPath}.${name}`;
-    const args = this.bind(def, c, path);
-    if (!args) return undefined;
-    return { k: "call", name, category: def.category, args: args.args, explicit: args.explicit, path, span: c.span };
+    const bound = bindArguments(def, c, path, this.bindContext);
+    if (!bound || !checkRanges(def, bound.args, bound.explicit, this.reportTo)) return undefined;
+    return { k: "call", name, category: def.category, args: bound.args, explicit: bound.explicit, path, span: c.span };
   }
 
-  // ---------------------------------------------------------------- binding
+  // ---------------------------------------------------------------- per-name rules
 
-  private bind(def: Def, c: Call, path: string): { args: Args; explicit: string[] } | undefined {
-    const bound = new Map<string, { expr: Expr; span: Span }>();
-    const varargs = def.params.find((p) => p.varargs);
-    const positional = def.params.filter((p) => !p.kwOnly && !p.varargs);
-    const varItems: Expr[] = [];
-    let ok = true;
-    let seenKeyword = false;
-    let posIndex = 0;
-    // A misspelt keyword whose suggestion is a required parameter explains that parameter's absence.
-    const suggested = new Set<string>();
-    for (const arg of c.args) {
-      if (arg.name === undefined) {
-        if (seenKeyword) {
-          this.report(error("E204", "positional argument after a keyword argument", arg.span, "move it before the keyword arguments or name it"));
-          ok = false;
-          continue;
-        }
-        if (varargs) {
-          varItems.push(arg.value);
-          continue;
-        }
-        const p = positional[posIndex++];
-        if (!p) {
-          this.report(
-            error("E203", `${def.name}() takes ${positional.length === 0 ? "no" : `at most ${positional.length}`} positional argument${positional.length === 1 ? "" : "s"} (${posIndex} given)`, arg.span, signatureHint(def)),
-          );
-          ok = false;
-          continue;
-        }
-        bound.set(p.name, { expr: arg.value, span: arg.span });
-        continue;
-      }
-      seenKeyword = true;
-      const p = def.params.find((q) => !q.varargs && (q.name === arg.name || q.aliases?.includes(arg.name!)));
-      if (!p) {
-        const names = def.params.filter((q) => !q.varargs).flatMap((q) => [q.name, ...(q.aliases ?? [])]);
-        const synonym = SYNONYMS[arg.name];
-        const guess = synonym && names.includes(synonym) ? synonym : closest(arg.name, names);
-        if (guess) suggested.add(guess);
-        this.report(
-          error("E202", `${def.name}() has no parameter '${arg.name}'`, arg.nameSpan ?? arg.span, guess ? `did you mean '${guess}'?` : names.length ? `its parameters are: ${names.join(", ")}` : `${def.name}() takes no arguments`),
-        );
-        ok = false;
-        continue;
-      }
-      if (bound.has(p.name)) {
-        this.report(error("E205", `${def.name}() got '${p.name}' twice`, arg.nameSpan ?? arg.span, p.aliases?.length ? `'${p.aliases.join("', '")}' is another name for '${p.name}'` : "remove one of them"));
-        ok = false;
-        continue;
-      }
-      bound.set(p.name, { expr: arg.value, span: arg.span });
+  /** Runs each call's own `validate` hook over the finished tree, outermost call first. */
+  private validateCalls(node: CallValue, isRoot: boolean): void {
+    const def = lookup(node.name);
+    let skipNested = false;
+    if (def && def.category !== "schedule" && def.category !== "predicate" && def.validate) {
+      def.validate(node, {
+        isRoot,
+        report: this.reportTo,
+        skipNestedCalls: () => {
+          skipNested = true;
+        },
+      });
     }
-    for (const p of def.params) {
-      if (p.varargs || bound.has(p.name) || p.default !== undefined || suggested.has(p.name)) continue;
-      this.report(error("E206", `${def.name}() is missing the required argument '${p.name}'`, c.span, signatureHint(def)));
-      ok = false;
-    }
-    const args: Args = {};
-    const explicit: string[] = [];
-    for (const p of def.params) {
-      if (p.varargs) {
-        const items = varItems.map((e, i) => this.value(e, p.kind, `${path}[${i}]`));
-        if (items.some((x) => x === undefined)) ok = false;
-        else args[p.name] = { k: "list", items: items as Value[], span: c.span };
-        if (varItems.length) explicit.push(p.name);
-        continue;
-      }
-      const b = bound.get(p.name);
-      if (!b) {
-        if (p.default !== undefined) args[p.name] = fromDefault(p.default, c.span);
-        continue;
-      }
-      const childPath = p.kind.t === "transform" || (p.kind.t === "optional" && p.kind.of.t === "transform") ? `${path}.${p.name}` : path;
-      const v = this.value(b.expr, p.kind, childPath);
-      if (!v) {
-        ok = false;
-        continue;
-      }
-      args[p.name] = v;
-      explicit.push(p.name);
-    }
-    if (!ok) return undefined;
-    for (const p of def.params) {
-      if (!p.check || !explicit.includes(p.name)) continue;
-      const problem = p.check(args[p.name], args);
-      if (problem) {
-        this.report(error("E302", `${def.name}(): ${problem}`, args[p.name].span, `got ${describeValue(args[p.name])}`));
-        ok = false;
-      }
-    }
-    return ok ? { args, explicit } : undefined;
+    if (skipNested) return;
+    for (const v of Object.values(node.args)) this.validateNested(v);
   }
 
-  // ---------------------------------------------------------------- kinds
-
-  private conform(v: Value, kind: Kind, span: Span, path: string): Value | undefined {
-    const fail = (code = "E301", extra?: string): undefined => {
-      this.report(error(code, `expected ${kindSummary(kind)}, found ${valueSummary(v)}`, span, extra ?? hintFor(kind)));
-      return undefined;
-    };
-    switch (kind.t) {
-      case "number":
-        return v.k === "number" ? v : fail();
-      case "int":
-        if (v.k !== "number") return fail();
-        return Number.isInteger(v.v) ? v : fail("E303", "write a whole number, e.g. 1000");
-      case "bool":
-        return v.k === "bool" ? v : fail();
-      case "string":
-        return v.k === "string" ? v : fail();
-      case "enum":
-        if (v.k !== "string") return fail();
-        if (kind.values.includes(v.v)) return v;
-        this.report(error("E304", `"${v.v}" is not one of ${kind.values.map((x) => `"${x}"`).join(", ")}`, span, didYouMean(v.v, kind.values) ?? "pick one of the listed values"));
-        return undefined;
-      case "schedule":
-        return v.k === "number" || (v.k === "call" && v.category === "schedule") ? v : fail();
-      case "transform":
-        return v.k === "call" && (v.category === "alias" || v.category === "transform" || v.category === "combinator") ? v : fail();
-      case "predicate":
-        return v.k === "call" && v.category === "predicate" ? v : fail();
-      case "list":
-        return v.k === "list" ? v : fail();
-      case "map":
-        return v.k === "map" ? v : fail();
-      case "optional":
-        return v.k === "none" ? v : this.conform(v, kind.of, span, path);
-      case "mask": {
-        const items = v.k === "string" ? [v] : v.k === "list" ? v.items : undefined;
-        if (!items || items.length === 0 || items.some((i) => i.k !== "string" || i.v.replace(/^!/, "") === "")) return fail("E301", 'write a glob such as "*.bias", or a list like ["*", "!*.bias"]');
-        return v;
-      }
-      case "dtype":
-        if (v.k === "none") return v;
-        if (v.k === "string" && (v.v === "float32" || v.v === "f32")) return v;
-        this.report(error("E307", `unsupported dtype ${v.k === "string" ? `"${v.v}"` : valueSummary(v)}`, span, 'optc keeps all state in float32: use None or "float32"'));
-        return undefined;
-    }
-  }
-
-  // ---------------------------------------------------------------- SAM
-
-  private checkSamPlacement(node: CallValue, isRoot: boolean): void {
-    if (node.name === "sam") {
-      if (!isRoot) {
-        this.report(error("E306", "sam must be the outermost optimizer", node.span, "put other transforms inside its optimizer or adv_optimizer, e.g. sam(chain(clip_by_global_norm(1.0), sgd(0.1)), ...)"));
-        return;
-      }
-      const k = node.args.sync_period;
-      const opaque = node.args.opaque_mode;
-      if (k?.k === "number" && k.v === 1 && opaque?.k === "bool" && !opaque.v) {
-        this.report(
-          warning("W402", "sam with sync_period=1 in transparent mode runs the plain outer optimizer", k.span, "optax's current code diverges here (it re-bases on the previous params); optc follows the paper"),
-        );
-      }
-      const axis = node.args.batch_axis_name;
-      if (axis?.k === "string" && opaque?.k === "bool" && !opaque.v) {
-        this.report(warning("W403", "batch_axis_name is ignored in transparent mode", axis.span, "set opaque_mode=true to all-reduce the adversarial gradients"));
-      }
-    }
-    for (const v of Object.values(node.args)) this.visitChildren(v);
-  }
-
-  private visitChildren(v: Value): void {
-    if (v.k === "call") this.checkSamPlacement(v, false);
-    else if (v.k === "list") v.items.forEach((i) => this.visitChildren(i));
+  private validateNested(v: Value): void {
+    if (v.k === "call") this.validateCalls(v, false);
+    else if (v.k === "list") v.items.forEach((i) => this.validateNested(i));
   }
 }
-
-function fromDefault(d: DefaultValue, span: Span): Value {
-  if (d === null) return { k: "none", span };
-  if (typeof d === "number") return { k: "number", v: d, isInt: Number.isInteger(d), span };
-  if (typeof d === "boolean") return { k: "bool", v: d, span };
-  if (typeof d === "string") return { k: "string", v: d, span };
-  return { k: "list", items: d.map((x) => fromDefault(x, span)), span };
-}
-
-function describeValue(v: Value): string {
-  return v.k === "number" ? String(v.v) : valueSummary(v);
-}
-
-function hintFor(kind: Kind): string {
-  switch (kind.t) {
-    case "transform":
-      return "pass an optimizer such as sgd(0.1) or a transform such as normalize()";
-    case "schedule":
-      return "pass a number such as 1e-3 or a schedule such as cosine_decay_schedule(1e-3, 10000)";
-    case "bool":
-      return "write true or false";
-    default:
-      return `pass ${kindSummary(kind)}`;
-  }
-}
-
-export function signatureHint(def: Def): string {
-  return `signature: ${signature(def)}`;
-}
-
-export function signature(def: Def): string {
-  const parts: string[] = [];
-  let starred = false;
-  for (const p of def.params) {
-    if (p.varargs) {
-      parts.push(`*${p.name}`);
-      starred = true;
-      continue;
-    }
-    if (p.kwOnly && !starred) {
-      parts.push("*");
-      starred = true;
-    }
-    parts.push(p.default === undefined ? p.name : `${p.name}=${formatDefault(p.default, p.kind)}`);
-  }
-  return `${def.name}(${parts.join(", ")})`;
-}
-
-/** Python-style default: ints as `0`, floats as `0.0` / `1e-08`-free `1e-8`. */
-export function formatDefault(d: DefaultValue, kind?: Kind): string {
-  if (d === null) return "None";
-  if (typeof d === "boolean") return d ? "True" : "False";
-  if (typeof d === "string") return JSON.stringify(d);
-  if (Array.isArray(d)) return `[${d.map((x) => formatDefault(x)).join(", ")}]`;
-  const isInt = kind?.t === "int" || (kind?.t === "optional" && kind.of.t === "int");
-  const s = String(d);
-  return !isInt && /^-?\d+$/.test(s) ? `${s}.0` : s;
-}
-
-export type { ParamSpec };

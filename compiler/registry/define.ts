@@ -1,10 +1,26 @@
 /** Helpers for the definition files: parameter specs with optax's names, defaults and ranges. */
-import type { Args, DefBase, DefaultValue, Kind, ParamSpec, Value } from "../check/types.js";
+import type { Diagnostic } from "../../dsl/diagnostic.js";
+import type { Args, CallValue, DefBase, DefaultValue, Kind, ParamSpec, Value } from "../check/types.js";
 import type { ScheduleLowerer, TransformLowerer } from "../lower/context.js";
+
+/** What a definition's `validate` is told about the call it checks, and how it reports. */
+export interface ValidateContext {
+  /** The call is the whole optimizer (the config's body), not an argument of another call. */
+  isRoot: boolean;
+  report(diagnostic: Diagnostic): void;
+  /** Validate none of the calls inside this one's arguments (their problems would repeat this one's). */
+  skipNestedCalls(): void;
+}
 
 export interface TransformDef extends DefBase {
   category: "alias" | "transform" | "combinator";
   lower: TransformLowerer;
+  /**
+   * Rules only this name has, beyond its parameters' kinds and ranges (e.g. where it may stand in
+   * the tree). The checker calls it once the optimizer tree has bound and kind-checked without
+   * errors, for each call of this name in that tree, outermost first, arguments in parameter order.
+   */
+  validate?(call: CallValue, context: ValidateContext): void;
 }
 export interface ScheduleDef extends DefBase {
   category: "schedule";

@@ -1,6 +1,6 @@
 /** Every name the spec lists resolves, with optax's argument names, order, defaults and `*` markers. */
 import { describe, expect, it } from "vitest";
-import { signature } from "../../compiler/check/check.js";
+import { signature } from "../../compiler/check/signature.js";
 import { lookup } from "../../compiler/registry/index.js";
 import { compileSource } from "../../compiler/pipeline.js";
 import { OPTC_VERSION } from "../../compiler/version.js";
