@@ -1,9 +1,9 @@
 /** optc: compile an optimizer config string into a runnable optimizer. */
 import { OptcError } from "./compiler/diagnostics.js";
 import { error } from "./dsl/diagnostic.js";
-import { interpExecutor } from "./compiler/ir/reference.js";
+import { interpExecutor } from "./reference.js";
 import { compileSource } from "./compiler/pipeline.js";
-import { TARGETS, type CompiledStep, type Target } from "./format/artifact.js";
+import { isTarget, TARGETS, type CompiledStep, type Target } from "./format/artifact.js";
 import { GpuRun, type GpuInitOptions } from "./runtime/backends/webgpu/run.js";
 import { GpuJsRun, type GpuJsInitOptions } from "./runtime/backends/gpujs/run.js";
 import type { TensorInit } from "./runtime/tensors.js";
@@ -30,8 +30,8 @@ export interface GpuJsOptimizer {
 /** Compiles a config to its artifact; throws OptcError (with rendered diagnostics) on a bad config. */
 export function compileArtifact(source: string, options: CompileOptions = {}): CompiledStep {
   const target = options.target ?? "js";
-  if (!TARGETS.includes(target)) {
-    throw new OptcError([error("E401", `unknown target '${String(options.target)}'`, undefined, 'targets: "js", "webgpu", "gpujs"')], source);
+  if (!isTarget(target)) {
+    throw new OptcError([error("E401", `unknown target '${String(options.target)}'`, undefined, `targets: ${TARGETS.map((t) => JSON.stringify(t)).join(", ")}`)], source);
   }
   const c = compileSource(source, target);
   if (!c.artifact) throw new OptcError(c.diagnostics, source);
@@ -45,12 +45,7 @@ export function compileArtifact(source: string, options: CompileOptions = {}): C
 export function compileReference(source: string): Optimizer {
   const c = compileSource(source);
   if (!c.artifact || !c.lowered) throw new OptcError(c.diagnostics, source);
-  const executor = interpExecutor(c.lowered.phases);
-  const opt = load(c.artifact, evalKernels);
-  const init = opt.initSync.bind(opt);
-  opt.initSync = (params, options = {}) => init(params, { ...options, executor });
-  opt.init = async (params, options = {}) => init(params, { ...options, executor });
-  return opt;
+  return load(c.artifact, evalKernels, { executor: interpExecutor(c.lowered.phases) });
 }
 
 /** compile("adamw(1e-3)") → an Optimizer; `await opt.init(params)` gives a stateful run. */

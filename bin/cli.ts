@@ -25,7 +25,7 @@ const FILE: Record<string, OptionSpec> = { file: { value: true, short: "f" }, he
 const COMMANDS: Record<string, Command> = {
   check: { options: FILE, load: () => import("./commands/check.js") },
   fmt: { options: { ...FILE, write: { short: "w" }, check: {} }, load: () => import("./commands/fmt.js") },
-  explain: { options: { ...FILE, target: { value: true }, "no-code": {} }, load: () => import("./commands/explain.js") },
+  explain: { options: { ...FILE, target: { value: true }, "no-code": {}, stage: { value: true } }, load: () => import("./commands/explain.js") },
   trace: {
     options: { ...FILE, problem: { value: true }, x0: { value: true }, target: { value: true }, steps: { value: true }, every: { value: true }, backend: { value: true } },
     load: () => import("./commands/trace.js"),

@@ -55,10 +55,13 @@ export function describeState(l: LoweredConfig): string[] {
 export function describePlan(p: PhasePlan): string[] {
   const lines = [`phase ${p.name}: ${p.passes.length} pass${p.passes.length === 1 ? "" : "es"}, ${p.bytesPerElement} bytes per parameter per step`];
   p.passes.forEach((pass, i) => {
-    const k = pass.kernel;
-    const reds = k.reductions.map((r) => `${r.scope === "global" ? "global" : "per-tensor"} sum${r.mask !== undefined ? " (masked)" : ""}`);
-    lines.push(`  pass ${i}: reads ${pass.reads.join(", ") || "-"}${pass.readsBack.length ? `; reads back ${pass.readsBack.join(", ")}` : ""}; writes ${pass.writes.join(", ") || "-"}${reds.length ? `; reduces ${reds.join(", ")}` : ""}`);
-    lines.push(`          ${k.ops.length} ops, ${k.uniformCount} uniforms, ${k.segvalCount} per-tensor values, ${4 * (pass.reads.length + pass.readsBack.length + pass.writes.length)} B/param`);
+    pass.kernels.forEach((kp, j) => {
+      const k = kp.kernel;
+      const reds = k.reductions.map((r) => `${r.scope === "global" ? "global" : "per-tensor"} sum${r.mask !== undefined ? " (masked)" : ""}`);
+      const what = pass.kernels.length === 1 ? `pass ${i}` : `pass ${i} kernel ${j}`;
+      lines.push(`  ${what}: reads ${kp.reads.join(", ") || "-"}${kp.readsBack.length ? `; reads back ${kp.readsBack.join(", ")}` : ""}; writes ${kp.writes.join(", ") || "-"}${reds.length ? `; reduces ${reds.join(", ")}` : ""}`);
+      lines.push(`          ${k.ops.length} ops, ${k.uniformCount} uniforms, ${k.segvalCount} per-tensor values, ${4 * (kp.reads.length + kp.readsBack.length + kp.writes.length)} B/param`);
+    });
   });
   for (const g of p.guards) lines.push(`  guard ${g.code} before pass ${g.level}: ${g.message}`);
   return lines;

@@ -1,12 +1,7 @@
-/** link: plans + rendered kernels + layout → the CompiledStep artifact. */
-import { GRADIENT_ARENAS } from "../format/arena_names.js";
-import { ARTIFACT_VERSION, type CompiledStep, type PassArtifact, type PhaseArtifact, type Target } from "../format/artifact.js";
-import type { Kernel } from "../format/kernel.js";
-import { renderWgsl } from "../targets/wgsl/render.js";
-import { renderJs } from "../targets/js/render.js";
-import { renderGpuJs } from "../targets/gpujs/render.js";
-import type { PhasePlan } from "./fuse/plan.js";
+/** link: rendered plans + state layout + protocol → the CompiledStep artifact (assembly only). */
+import { ARTIFACT_VERSION, LAYOUT_VERSION, type CompiledStep, type KernelArtifact, type PhaseArtifact, type Target } from "../format/artifact.js";
 import type { LoweredConfig } from "./lower/lower.js";
+import type { RenderedKernel, RenderedPhase } from "./render.js";
 import { OPTC_VERSION } from "./version.js";
 
 /** FNV-1a, 64-bit, as hex: a stable fingerprint of config and layout. */
@@ -20,49 +15,35 @@ export function fingerprint(text: string): string {
   return h.toString(16).padStart(16, "0");
 }
 
-/** A kernel counting the non-finite elements of one arena (GPU targets validate gradients with it). */
-function validationKernel(arena: string): Kernel {
-  return {
-    name: `validate.${arena}`,
-    bindings: [{ name: arena, read: true, write: false }],
-    uniformCount: 0,
-    segvalCount: 0,
-    ops: [{ op: "load", arena: 0 }, { op: "isfinite", a: 0 }, { op: "const", value: 1 }, { op: "sub", a: 2, b: 1 }],
-    stores: [],
-    reductions: [{ value: 3, scope: "global" }],
-  };
+function kernelArtifact(k: RenderedKernel): KernelArtifact {
+  return { kernel: k.kernel, uniforms: k.uniforms, segvals: k.segvals, reductions: k.reductions, code: k.code };
 }
 
-function render(kernel: Kernel, target: Target): PassArtifact["code"] {
-  if (target === "js") return { js: renderJs(kernel) };
-  if (target === "gpujs") return { gpujs: renderGpuJs(kernel) };
-  return kernel.reductions.length > 0 ? { wgsl: renderWgsl(kernel), wgslSubgroups: renderWgsl(kernel, { subgroups: true }) } : { wgsl: renderWgsl(kernel) };
+export interface LinkInputs {
+  config: string;
+  target: Target;
+  lowered: LoweredConfig;
+  phases: RenderedPhase[];
+  /** GPU targets: the rendered validation kernel per gradient arena. */
+  validation?: Record<string, RenderedKernel>;
+  warnings: string[];
 }
 
-export function link(config: string, lowered: LoweredConfig, plans: PhasePlan[], warnings: string[], target: Target = "js"): CompiledStep {
+export function link({ config, target, lowered, phases: rendered, validation, warnings }: LinkInputs): CompiledStep {
   const phases: Record<string, PhaseArtifact> = {};
-  for (const p of plans) {
+  for (const p of rendered) {
     phases[p.name] = {
       name: p.name,
       host: p.host,
       reductions: p.reductions,
-      passes: p.passes.map((pass) => ({
-        kernel: pass.kernel,
-        uniforms: pass.uniforms,
-        segvals: pass.segvals,
-        reductions: pass.reductions,
-        code: render(pass.kernel, target),
-      })),
+      passes: p.passes.map((pass) => ({ kernels: pass.kernels.map(kernelArtifact) })),
       guards: p.guards,
       counterStores: p.counterStores,
       bytesPerElement: p.bytesPerElement,
     };
   }
   const { layout } = lowered;
-  const print = JSON.stringify({ version: ARTIFACT_VERSION, config, arenas: layout.arenas, counters: layout.counters, masks: layout.masks });
-  const gradientArenas = GRADIENT_ARENAS.filter((g) => layout.arenas.some((a) => a.name === g));
-  const validation =
-    target === "js" ? undefined : Object.fromEntries(gradientArenas.map((g) => [g, { kernel: validationKernel(g), uniforms: [], segvals: [], reductions: [0], code: render(validationKernel(g), target) }]));
+  const identity = JSON.stringify({ version: LAYOUT_VERSION, config, arenas: layout.arenas, counters: layout.counters, masks: layout.masks });
   return {
     version: ARTIFACT_VERSION,
     optcVersion: OPTC_VERSION,
@@ -73,9 +54,9 @@ export function link(config: string, lowered: LoweredConfig, plans: PhasePlan[],
     masks: layout.masks,
     protocol: lowered.protocol,
     phases,
-    fingerprint: fingerprint(print),
+    fingerprint: fingerprint(identity),
     handlesNonFinite: lowered.handlesNonFinite,
-    ...(validation ? { validation } : {}),
+    ...(validation ? { validation: Object.fromEntries(Object.entries(validation).map(([arena, k]) => [arena, kernelArtifact(k)])) } : {}),
     warnings,
   };
 }

@@ -7,3 +7,14 @@ export const WORKGROUP_SIZE = 64;
 /** Elements each invocation handles, strided by the workgroup size. */
 export const ELEMENTS_PER_THREAD = 4;
 export const ELEMENTS_PER_WORKGROUP = WORKGROUP_SIZE * ELEMENTS_PER_THREAD;
+
+/**
+ * The uniform block of every shader: a header of four u32 (workgroups of this dispatch, its
+ * x size, segments, the stride between reductions' partials), then the kernel's uniforms as
+ * vec4<f32>s (at least one).
+ */
+export const UNIFORM_HEADER = ["workgroups", "groups_x", "segments", "partial_stride"] as const;
+
+export function uniformBlockBytes(uniformCount: number): number {
+  return 4 * UNIFORM_HEADER.length + 16 * Math.max(1, Math.ceil(uniformCount / 4));
+}

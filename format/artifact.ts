@@ -4,12 +4,29 @@
  */
 import type { Kernel } from "./kernel.js";
 import type { GpuJsProgram } from "./abi_gpujs.js";
+import { GRADS } from "./arena_names.js";
 import type { AluOp } from "./ops.js";
 
-export const ARTIFACT_VERSION = 1;
+/** 2: a pass holds one or more kernels (KernelArtifact). */
+export const ARTIFACT_VERSION = 2;
+/**
+ * The version of the state layout rules (arena order and contents): part of the fingerprint that
+ * snapshots carry, so it changes only when a snapshot could no longer be read, not with the
+ * artifact's shape.
+ */
+export const LAYOUT_VERSION = 1;
 
 export type Target = "js" | "webgpu" | "gpujs";
 export const TARGETS: readonly Target[] = ["js", "webgpu", "gpujs"];
+
+/** Arenas that hold gradients, checked for NaN/Inf before a phase reads them: the caller's, and a cycle's. */
+export function gradientArenas(protocol: Protocol): string[] {
+  return protocol.step.kind === "cycle" && protocol.step.evaluations > 0 ? [GRADS, protocol.step.gradients] : [GRADS];
+}
+
+export function isTarget(name: unknown): name is Target {
+  return (TARGETS as readonly unknown[]).includes(name);
+}
 
 /** A host-program value: a leaf (literal, counter, reduction result, mask flag) or ALU math. */
 export type HostOp = { op: "const"; value: number } | { op: "counter"; counter: string } | { op: "reduce"; reduction: number } | { op: "maskflag"; mask: number } | AluOp;
@@ -54,7 +71,19 @@ export interface Guard {
   hint: string;
 }
 
-export interface PassArtifact {
+/**
+ * Rendered code per target. wgslSubgroups: the same kernel reducing with subgroupAdd, used when
+ * the device has `subgroups`. gpujs: the kernel's gpu.js program.
+ */
+export interface KernelCode {
+  js?: string;
+  wgsl?: string;
+  wgslSubgroups?: string;
+  gpujs?: GpuJsProgram;
+}
+
+/** One kernel of a pass, with the host values it is fed and the reductions it produces. */
+export interface KernelArtifact {
   kernel: Kernel;
   /** Host node ids feeding the kernel's uniforms, in uniform index order. */
   uniforms: number[];
@@ -62,11 +91,16 @@ export interface PassArtifact {
   segvals: number[];
   /** Phase reduction index produced by each kernel reduction, in kernel order. */
   reductions: number[];
-  /**
-   * Rendered code per target. wgslSubgroups: the same kernel reducing with subgroupAdd, used
-   * when the device has `subgroups`. gpujs: the kernel's gpu.js programs.
-   */
-  code: { js?: string; wgsl?: string; wgslSubgroups?: string; gpujs?: GpuJsProgram[] };
+  code: KernelCode;
+}
+
+/**
+ * One memory pass: the host program up to its level runs first, then its kernels. A target
+ * whose kernels all read the pass's inputs (gpu.js: immutable textures) may get several kernels
+ * per pass, split by the fuser within the target's caps; every other target gets one.
+ */
+export interface PassArtifact {
+  kernels: KernelArtifact[];
 }
 
 export interface PhaseArtifact {
@@ -80,9 +114,56 @@ export interface PhaseArtifact {
   bytesPerElement: number;
 }
 
-export type Protocol =
-  | { kind: "plain" }
-  | { kind: "sam"; syncPeriod: number; opaque: boolean; resetState: boolean; allReduce: boolean; advArenas: string[]; advCounters: string[] };
+/**
+ * How the runtime runs a step(), as data the compiler writes (the runtime has no code for any
+ * particular transform): which phase a step runs, which phases complete an outer update, and,
+ * for a transform that evaluates gradients itself (opaque SAM), the cycle of phases and
+ * gradient evaluations one step is.
+ */
+export interface Protocol {
+  /** Who wrote it, for explain and tools ("plain", "sam"); the runtime never reads it. */
+  owner: string;
+  step: FixedPhase | CountedPhase | PhaseCycle;
+  /** Phases that complete an outer (optimizer) update: run.outerCount counts them. */
+  outerPhases: string[];
+  /** While `counter` is not 0 the caller's params are a perturbed point; the true ones are in `trueParams`. */
+  perturbed?: { counter: string; trueParams: string };
+  /** Gradients the caller's gradFn returns go through init's allReduce (batch_axis_name). */
+  allReduce: boolean;
+  /** One line for explain: what the transform's options are. */
+  summary: string;
+}
+
+export interface FixedPhase {
+  kind: "fixed";
+  phase: string;
+}
+
+/** The phase whose [from, to] range holds the counter's value (SAM: steps_since_sync). */
+export interface CountedPhase {
+  kind: "counted";
+  counter: string;
+  ranges: { from: number; to: number; phase: string }[];
+}
+
+/**
+ * One step runs `first`, then `evaluations` times: the caller's gradFn at `perturbedParams`,
+ * its result written into `gradients`, then `middle` (the last evaluation goes to `last`
+ * instead). With no evaluations a step is `last` alone. A step that fails part way restores
+ * the `restoreArenas` and every counter, so params and state are as they were.
+ */
+export interface PhaseCycle {
+  kind: "cycle";
+  /** What run.phase reports. */
+  name: string;
+  first: string;
+  middle: string;
+  last: string;
+  evaluations: number;
+  perturbedParams: string;
+  gradients: string;
+  restoreArenas: string[];
+}
 
 export interface CompiledStep {
   version: number;
@@ -100,7 +181,7 @@ export interface CompiledStep {
   /** The config checks non-finite values itself (apply_if_finite, MultiSteps skip): no pre-step validation. */
   handlesNonFinite: boolean;
   /** GPU targets: one kernel per gradient arena that counts its non-finite elements. */
-  validation?: Record<string, PassArtifact>;
+  validation?: Record<string, KernelArtifact>;
   /** Warnings the checker gave, so `compile()` users can see them. */
   warnings: string[];
 }

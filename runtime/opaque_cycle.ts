@@ -1,68 +1,66 @@
 /**
- * SAM's opaque mode, one whole cycle per step(), for every backend: the first adversarial
- * phase, then sync_period - 1 gradient evaluations at the perturbed params (the caller's
- * gradFn, maybe async, maybe all-reduced), each followed by an adversarial phase except the
- * last, then the outer update. A failure anywhere restores the adversarial state and the
- * counters, so params and state are exactly as before the step.
+ * A step that is a cycle of phases with the caller's gradient evaluations between them (format's
+ * PhaseCycle; SAM's opaque mode), for every backend: the first phase, then each evaluation of
+ * the caller's gradFn (maybe async, maybe all-reduced) at the perturbed params, each followed by
+ * the middle phase except the last, which is followed by the last phase. A failure anywhere
+ * restores the cycle's arenas and every counter, so params and state are exactly as before.
  */
-import type { Protocol } from "../format/artifact.js";
+import type { PhaseCycle } from "../format/artifact.js";
 import { fail, OptcRuntimeError } from "./errors.js";
 import { copyNamed, type TensorLayout } from "./tensors.js";
 
 export type Tensors = Record<string, Float32Array>;
 export type GradResult = Record<string, ArrayLike<number>> | void;
-/** Opaque SAM: gradient at the perturbed params `params` for adversarial step i; fill `out` or return grads. */
+/** The gradient at the perturbed params `params` for evaluation i; fill `out` or return grads. */
 export type GradFn = (params: Tensors, i: number, out: Tensors) => GradResult | Promise<GradResult>;
 /** batch_axis_name: averages (or sums) gradients across replicas, in place. */
 export type AllReduce = (grads: Tensors) => void | Promise<void>;
 
-export interface OpaqueBackend {
+/** What a run lends the cycle. */
+export interface CycleIo {
   layout: TensorLayout;
   counters: Map<string, number>;
   runPhase(name: string): void | Promise<void>;
-  /** Saves the adversarial arenas; restore() puts them back, release() frees the copy. */
-  saveAdversarial(arenas: string[]): { restore(): void; release(): void };
-  /** The perturbed params gradFn evaluates at (views). */
-  perturbed(): Tensors | Promise<Tensors>;
-  /** Where gradFn writes its gradient: a flat buffer and named views of it. */
-  advGrads(): { buffer: Float32Array; views: Tensors };
-  /** Hands the written gradient to the kernels (a no-op when advGrads() is the arena itself). */
-  commitAdvGrads(buffer: Float32Array): void;
+  /** Saves arenas; restore() puts them back, release() frees the copy. */
+  saveArenas(arenas: string[]): { restore(): void; release(): void };
+  /** An arena as named tensors gradFn may read (views, or a copy read back from a device). */
+  viewArena(name: string): Tensors | Promise<Tensors>;
+  /** Where gradFn writes: a flat buffer and named views of it (the arena itself on the CPU). */
+  gradientBuffer(name: string): { buffer: Float32Array; views: Tensors };
+  /** Hands the written gradient to the kernels (a no-op when the buffer is the arena itself). */
+  commitGradients(name: string, buffer: Float32Array): void;
 }
 
-export async function opaqueCycle(proto: Protocol, backend: OpaqueBackend, gradFn: GradFn | undefined, allReduce: AllReduce | undefined): Promise<void> {
-  if (proto.kind !== "sam") throw new Error("internal: opaque cycle without sam");
+export async function runCycle(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | undefined, allReduce: AllReduce | undefined): Promise<void> {
   if (typeof gradFn !== "function") {
-    fail("R204", "sam(..., opaque_mode=true) needs a gradient function: step({ gradFn })", "gradFn(params, i) returns the gradient at the perturbed params (it may be async)");
+    fail("R204", "this optimizer evaluates gradients itself (sam(..., opaque_mode=true)): step({ gradFn })", "gradFn(params, i) returns the gradient at the perturbed params (it may be async)");
   }
-  const k = proto.syncPeriod;
-  if (k === 1) {
-    await backend.runPhase("opaque_outer");
+  if (cycle.evaluations === 0) {
+    await io.runPhase(cycle.last);
     return;
   }
-  const saved = backend.saveAdversarial(proto.advArenas);
-  const counters = new Map(backend.counters);
+  const saved = io.saveArenas(cycle.restoreArenas);
+  const counters = new Map(io.counters);
   try {
-    await backend.runPhase("opaque_adversarial_first");
-    for (let i = 0; i <= k - 2; i++) {
-      const perturbed = await backend.perturbed();
-      const { buffer, views } = backend.advGrads();
+    await io.runPhase(cycle.first);
+    for (let i = 0; i < cycle.evaluations; i++) {
+      const params = await io.viewArena(cycle.perturbedParams);
+      const { buffer, views } = io.gradientBuffer(cycle.gradients);
       let result: GradResult;
       try {
-        result = await gradFn(perturbed, i, views);
+        result = await gradFn(params, i, views);
       } catch (e) {
         throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
       }
-      if (result !== undefined && result !== null) copyNamed(buffer, backend.layout, result, `gradFn's result (adversarial step ${i})`);
-      if (proto.allReduce && allReduce) await allReduce(views);
-      backend.commitAdvGrads(buffer);
-      if (i < k - 2) await backend.runPhase("opaque_adversarial");
+      if (result !== undefined && result !== null) copyNamed(buffer, io.layout, result, `gradFn's result (adversarial step ${i})`);
+      if (allReduce) await allReduce(views);
+      io.commitGradients(cycle.gradients, buffer);
+      await io.runPhase(i < cycle.evaluations - 1 ? cycle.middle : cycle.last);
     }
-    await backend.runPhase("opaque_outer");
   } catch (e) {
     saved.restore();
-    backend.counters.clear();
-    for (const [c, v] of counters) backend.counters.set(c, v);
+    io.counters.clear();
+    for (const [c, v] of counters) io.counters.set(c, v);
     throw e;
   } finally {
     saved.release();

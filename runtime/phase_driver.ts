@@ -1,16 +1,28 @@
 /**
- * The host side of one phase on a GPU backend: evaluates the host program level by level,
- * checks guards before the pass they precede, runs each pass through the backend's dispatch,
- * folds its per-tensor reduction sums (float64) as the kernel format defines, and returns the
- * counters the phase stores. Shared by the WebGPU and gpu.js runs.
+ * The host side of one phase, for every backend: evaluates the host program level by level,
+ * checks each guard before the pass it precedes (so a refused step stores nothing), hands each
+ * kernel to the backend, folds the reductions it returns as the kernel format defines, and
+ * returns the counter values the phase stores. It is written once, as a generator that yields
+ * kernel calls: the JS backend drives it synchronously, the GPU backends with await.
  */
-import type { PassArtifact, PhaseArtifact } from "../format/artifact.js";
+import type { KernelArtifact, PhaseArtifact } from "../format/artifact.js";
+import { truthy } from "../format/ops.js";
 import { fail } from "./errors.js";
 import { evalHost, type HostInputs, type HostValue } from "./host.js";
-import { truthy } from "../format/ops.js";
 
-/** Runs one pass; returns, per kernel reduction, its per-tensor sums (or undefined when none). */
-export type Dispatch = (pass: PassArtifact, uniforms: number[], segvals: HostValue[]) => Promise<Float64Array[] | undefined>;
+export interface KernelCall {
+  /** The pass (memory level) the kernel belongs to: kernels of one pass read the same inputs. */
+  pass: number;
+  kernel: KernelArtifact;
+  uniforms: number[];
+  segvals: HostValue[];
+}
+
+/**
+ * A kernel's reductions, in kernel order: per-tensor sums, or for a global reduction the sum
+ * the backend already folded over tensors (the JS loops do it in the defined order).
+ */
+export type KernelSums = (Float64Array | number)[];
 
 export interface PhaseInputs {
   counters: Map<string, number>;
@@ -18,8 +30,8 @@ export interface PhaseInputs {
   segments: number;
 }
 
-/** Runs the phase's passes; returns the counter values to store once the backend commits. */
-export async function drivePhase(art: PhaseArtifact, inp: PhaseInputs, dispatch: Dispatch): Promise<[string, number][]> {
+/** The phase as a sequence of kernel calls; returns the counters to store once the backend commits. */
+export function* phaseCalls(art: PhaseArtifact, inp: PhaseInputs): Generator<KernelCall, [string, number][], KernelSums> {
   const vals: HostValue[] = [];
   const reductions: HostValue[] = [];
   const inputs: HostInputs = {
@@ -34,21 +46,33 @@ export async function drivePhase(art: PhaseArtifact, inp: PhaseInputs, dispatch:
   for (let level = 0; level < art.passes.length; level++) {
     evalHost(art.host, vals, inputs, level, level);
     checkGuards(level, level);
-    const pass = art.passes[level];
-    const sums = await dispatch(
-      pass,
-      pass.uniforms.map((h) => vals[h] as number),
-      pass.segvals.map((h) => vals[h]),
-    );
-    pass.reductions.forEach((r, j) => {
-      const red = pass.kernel.reductions[j];
-      if (red.scope === "segment") reductions[r] = sums![j];
-      else reductions[r] = foldSegments(sums![j], red.mask === undefined ? undefined : vals[pass.segvals[red.mask]]);
-    });
+    for (const kernel of art.passes[level].kernels) {
+      const sums = yield { pass: level, kernel, uniforms: kernel.uniforms.map((h) => vals[h] as number), segvals: kernel.segvals.map((h) => vals[h]) };
+      kernel.reductions.forEach((r, j) => {
+        const red = kernel.kernel.reductions[j];
+        const got = sums[j];
+        if (red.scope === "segment" || typeof got === "number") reductions[r] = got;
+        else reductions[r] = foldSegments(got, red.mask === undefined ? undefined : vals[kernel.segvals[red.mask]]);
+      });
+    }
   }
   evalHost(art.host, vals, inputs, art.passes.length, Infinity);
   checkGuards(art.passes.length, Infinity);
   return art.counterStores.map((s) => [s.counter, vals[s.value] as number]);
+}
+
+export function drivePhaseSync(art: PhaseArtifact, inp: PhaseInputs, dispatch: (call: KernelCall) => KernelSums): [string, number][] {
+  const calls = phaseCalls(art, inp);
+  let next = calls.next();
+  while (!next.done) next = calls.next(dispatch(next.value));
+  return next.value;
+}
+
+export async function drivePhase(art: PhaseArtifact, inp: PhaseInputs, dispatch: (call: KernelCall) => Promise<KernelSums>): Promise<[string, number][]> {
+  const calls = phaseCalls(art, inp);
+  let next = calls.next();
+  while (!next.done) next = calls.next(await dispatch(next.value));
+  return next.value;
 }
 
 /** A global reduction: tensor sums folded left to right from 0, skipping tensors the mask excludes. */

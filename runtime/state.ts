@@ -1,5 +1,7 @@
-/** State snapshots: a versioned plain object, and a compact binary form of it. */
+/** State snapshots: a versioned plain object, a compact binary form of it, and the checks that refuse what is not a run's own. */
+import type { CompiledStep } from "../format/artifact.js";
 import { fail } from "./errors.js";
+import type { TensorLayout } from "./tensors.js";
 
 export const STATE_FORMAT = "optc-state";
 export const STATE_VERSION = 1;
@@ -58,4 +60,41 @@ export function decodeState(bytes: Uint8Array): StateSnapshot {
     at += 4 * n;
   }
   return { ...header, arenas };
+}
+
+/** Arenas a snapshot holds: the params and every state slot (not grads, not scratch). */
+export function savedArenas(artifact: CompiledStep): string[] {
+  return artifact.arenas.filter((a) => a.role === "params" || a.role === "state").map((a) => a.name);
+}
+
+/** Decodes and checks a snapshot against this run; refuses other configs, layouts, versions. */
+export function checkedSnapshot(snapshot: StateSnapshot | Uint8Array, artifact: CompiledStep, layout: TensorLayout): StateSnapshot {
+  const s = snapshot instanceof Uint8Array ? decodeState(snapshot) : snapshot;
+  if (!s || s.format !== STATE_FORMAT) fail("R301", "this is not an optc state snapshot", "pass what saveState() returned");
+  if (s.version !== STATE_VERSION) fail("R302", `snapshot version ${s.version} is not supported (this runtime reads ${STATE_VERSION})`, "save the state again with this optc version");
+  if (s.fingerprint !== artifact.fingerprint) {
+    fail("R303", `the snapshot is from another config or layout:\n  snapshot: ${s.config}\n  this run: ${artifact.config}`, "load it into an optimizer compiled from the same config");
+  }
+  const mine = JSON.stringify(layout.tensors.map((t) => ({ name: t.name, shape: t.shape })));
+  if (JSON.stringify(s.tensors) !== mine) fail("R304", "the snapshot's tensors differ from this run's (names or shapes)", "init() with the same tensors that were saved");
+  for (const name of savedArenas(artifact)) {
+    const data = s.arenas[name];
+    if (!data || data.length !== layout.total) fail("R305", `the snapshot lacks state slot '${name}' or has the wrong size`, "the snapshot is incomplete");
+  }
+  return s;
+}
+
+/** A snapshot of a run, given its saved arenas' contents. */
+export function makeSnapshot(artifact: CompiledStep, layout: TensorLayout, arenas: Record<string, Float32Array>, counters: Map<string, number>, count: number, outerCount: number): StateSnapshot {
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    fingerprint: artifact.fingerprint,
+    config: artifact.config,
+    tensors: layout.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
+    count,
+    outerCount,
+    counters: Object.fromEntries(counters),
+    arenas,
+  };
 }

@@ -1,4 +1,5 @@
 /** The user's tensors: validation and their place in the flat arenas (sorted by name, as optax flattens dicts). */
+import type { ArenaDecl } from "../format/artifact.js";
 import { fail } from "./errors.js";
 
 export type TensorInit = { shape: readonly number[]; data?: ArrayLike<number> } | Float32Array | readonly number[];
@@ -73,4 +74,27 @@ export function copyNamed(arena: Float32Array, layout: TensorLayout, values: Rec
     if (v.length !== t.size) fail("R106", `${what}: tensor '${t.name}' has ${v.length} values, expected ${t.size} (shape [${t.shape.join(", ")}])`, "check the tensor's shape");
   }
   for (const t of layout.tensors) arena.set(values[t.name], t.offset);
+}
+
+/** The tensors laid out and their initial values packed into one params arena. */
+export function packParams(params: Record<string, TensorInit>): { layout: TensorLayout; values: Float32Array } {
+  const { layout, data } = layoutTensors(params);
+  const values = new Float32Array(layout.total);
+  for (const t of layout.tensors) {
+    const d = data.get(t.name);
+    if (d) values.set(d, t.offset);
+  }
+  return { layout, values };
+}
+
+/** An arena's initial contents: a copy of the initial params, or its fill value. */
+export function initialArena(decl: ArenaDecl, params: Float32Array): Float32Array {
+  return "copy" in decl.init ? params.slice() : new Float32Array(params.length).fill(decl.init.fill);
+}
+
+/** Per-segment values packed for a GPU kernel: value j of segment s at j * segments + s (a scalar fills its row). */
+export function packSegvals(segvals: readonly (number | Float64Array)[], segments: number): Float32Array {
+  const out = new Float32Array(Math.max(1, segvals.length * segments));
+  segvals.forEach((v, j) => (typeof v === "number" ? out.fill(v, j * segments, (j + 1) * segments) : out.set(v, j * segments)));
+  return out;
 }

@@ -38,6 +38,23 @@ export function wgslFloat(x: number): string {
   return f < 0 ? `(${lit})` : lit;
 }
 
+/**
+ * A gpu.js (GLSL) float literal: always with a decimal point, so gpu.js types it as a float.
+ */
+export function glFloat(x: number): string {
+  // Past float32's range a GLSL literal is an error; the GPU would hold ±Inf anyway.
+  if (!Number.isFinite(Math.fround(x))) {
+    // GLSL has no literal for these: build them from float32 overflow at run time.
+    const inf = "(3.4028234663852886e38 * 2.0)";
+    if (Number.isNaN(x)) return `(${inf} - ${inf})`;
+    return x > 0 ? inf : `(-${inf})`;
+  }
+  const s = jsNumber(x).replace(/^\((.*)\)$/, "$1");
+  const body = s.replace(/^-/, "");
+  const withPoint = /\./.test(body) ? body : body.replace(/^(\d+)/, "$1.0");
+  return s.startsWith("-") ? `(-${withPoint})` : withPoint;
+}
+
 /** A comment-safe rendering of an internal name (paths are registry names, params and indices). */
 export function commentSafe(name: string): string {
   return name.replace(/[^A-Za-z0-9_.[\]]/g, "?");

@@ -54,7 +54,7 @@ export async function startTrajectory(source: string, backend: Backend, problem:
   const target = backend === "webgpu" || backend === "gpujs" ? backend : "js";
   const artifact = compileArtifact(source, { target });
   const stepper = await openStepper(source, artifact, backend, problem, x0, options);
-  const sam = artifact.protocol.kind === "sam";
+  const sam = artifact.protocol.owner !== "plain";
   async function* rows(): AsyncGenerator<TrajectoryRow> {
     try {
       for (let step = 1; step <= steps; step++) {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { compileToModule, type ModuleTarget } from "../../compiler/codegen/ts_module.js";
+import { compileToModule } from "../../compiler/codegen/ts_module.js";
+import { isTarget, TARGETS } from "../../format/artifact.js";
 import { UsageError, type Parsed } from "../args.js";
 import { printDiagnostics, readSource } from "../io.js";
 
@@ -16,8 +17,8 @@ compile(config).init(params). Output is deterministic. Without --out it prints t
 
 export function run(p: Parsed): number {
   const src = readSource(p);
-  const target = (typeof p.options.target === "string" ? p.options.target : "js") as ModuleTarget;
-  if (!["js", "webgpu", "gpujs"].includes(target)) throw new UsageError(`unknown target '${target}' (targets: js, webgpu, gpujs)`);
+  const target = typeof p.options.target === "string" ? p.options.target : "js";
+  if (!isTarget(target)) throw new UsageError(`unknown target '${target}' (targets: ${TARGETS.join(", ")})`);
   const r = compileToModule(src.text, {
     target,
     name: typeof p.options.name === "string" ? p.options.name : undefined,

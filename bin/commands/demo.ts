@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compile } from "../../index.js";
 import type { CompiledStep } from "../../format/artifact.js";
+import { stepsPerOuterUpdate } from "../../runtime/protocol.js";
 import type { TensorInit } from "../../runtime/tensors.js";
 import { nodeGpuDevice } from "../../tools/node_device.js";
 import { UsageError, type Parsed } from "../args.js";
@@ -112,8 +113,7 @@ export async function run(p: Parsed): Promise<number> {
   for (const backend of backends) {
     for (const cfg of configs) {
       const run = await trainer(cfg, backend, initParams(hidden, rng(seed)), device);
-      const proto = run.artifact.protocol;
-      const callsPerBatch = proto.kind === "sam" && !proto.opaque ? proto.syncPeriod : 1;
+      const callsPerBatch = stepsPerOuterUpdate(run.artifact.protocol);
       const order = Int32Array.from({ length: train.n }, (_, i) => i);
       const shuffle = rng(seed + 1);
       const s = scratch(hidden, batch);

@@ -1,37 +1,39 @@
 import { describePlan, describeState, describeTree } from "../../compiler/describe.js";
-import { compileSource } from "../../compiler/pipeline.js";
+import { compileSource, STAGES, type Stage } from "../../compiler/pipeline.js";
+import { describeCode } from "../../compiler/render.js";
+import { isTarget, TARGETS } from "../../format/artifact.js";
 import { UsageError, type Parsed } from "../args.js";
-import type { GpuJsProgram } from "../../format/abi_gpujs.js";
 import { printDiagnostics, readSource } from "../io.js";
 
 export const help = `optc explain '<config>' | -f file.opt [--target js|webgpu|gpujs] [--no-code]
+                 [--stage ${STAGES.join("|")}]
 
 Shows every stage: the typed tree, the state layout, each phase's passes with what they
 read and write, bytes moved per parameter per step, and the generated kernels (JS loops,
-WGSL compute shaders with --target webgpu, gpu.js kernel functions with --target gpujs).`;
-
-function gpuJsText(programs: GpuJsProgram[]): string {
-  return programs.map((p) => `// ${p.kind} program, settings ${JSON.stringify(p.settings)}\n${p.source}`).join("\n");
-}
+WGSL compute shaders with --target webgpu, gpu.js kernel functions with --target gpujs).
+--stage prints one stage's text form alone: ast (the parsed config, canonical layout),
+typed (the checked tree), ir (each phase's step IR), plan (passes and bytes, for the
+target's caps), kernels (the generated code).`;
 
 export function run(p: Parsed): number {
   const src = readSource(p);
   const target = typeof p.options.target === "string" ? p.options.target : "js";
-  if (target !== "js" && target !== "webgpu" && target !== "gpujs") throw new UsageError(`unknown target '${target}' (targets: js, webgpu, gpujs)`);
-  const c = compileSource(src.text, target);
+  if (!isTarget(target)) throw new UsageError(`unknown target '${target}' (targets: ${TARGETS.join(", ")})`);
+  const stage = p.options.stage;
+  if (stage !== undefined && !(typeof stage === "string" && (STAGES as readonly string[]).includes(stage))) throw new UsageError(`unknown stage '${String(stage)}' (stages: ${STAGES.join(", ")})`);
+  const dumps = new Map<Stage, string>();
+  const c = compileSource(src.text, { target, dump: (s, text) => dumps.set(s, text) });
   printDiagnostics(c.diagnostics, src);
-  if (!c.artifact || !c.lowered || !c.plans || !c.tree) return 1;
+  if (!c.artifact || !c.lowered || !c.plans || !c.tree || !c.rendered) return 1;
+  if (stage !== undefined) {
+    process.stdout.write(`${dumps.get(stage as Stage)}\n`);
+    return 0;
+  }
   const out: string[] = [`config: ${c.canonical}`, "", "typed tree:", ...describeTree(c.tree, "  "), "", "state:", ...describeState(c.lowered), ""];
   const proto = c.artifact.protocol;
-  if (proto.kind === "sam") {
-    out.push(`protocol: sam, sync_period=${proto.syncPeriod}, ${proto.opaque ? "opaque" : "transparent"}, reset_state=${proto.resetState}; the runtime picks each step's phase on the host`, "");
-  }
+  if (proto.owner !== "plain") out.push(`protocol: ${proto.summary}`, "");
   for (const plan of c.plans) out.push(...describePlan(plan), "");
-  if (!p.options["no-code"]) {
-    for (const [name, phase] of Object.entries(c.artifact.phases)) {
-      phase.passes.forEach((pass, i) => out.push(`--- ${name} pass ${i} (${target}) ---`, pass.code.js ?? pass.code.wgsl ?? gpuJsText(pass.code.gpujs ?? []), ""));
-    }
-  }
+  if (!p.options["no-code"]) out.push(...describeCode(c.rendered));
   process.stdout.write(out.join("\n"));
   return 0;
 }

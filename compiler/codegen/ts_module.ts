@@ -4,14 +4,15 @@
  * typed constant, and the export a typed factory returning the same Run as compile().init().
  */
 import { error, type Diagnostic } from "../../dsl/diagnostic.js";
-import type { CompiledStep } from "../../format/artifact.js";
+import { isTarget, TARGETS, type CompiledStep, type Target } from "../../format/artifact.js";
 import { describePlan } from "../describe.js";
 import { compileSource } from "../pipeline.js";
 import { OPTC_VERSION } from "../version.js";
 import { jsString, toSource } from "./to_source.js";
 import { loadTsMorph, type TsMorphModule } from "./ts_morph.js";
 
-export type ModuleTarget = "js" | "webgpu" | "gpujs";
+/** The targets a module can be written for: every target. */
+export type ModuleTarget = Target;
 
 export interface ModuleOptions {
   target?: ModuleTarget;
@@ -33,8 +34,8 @@ const NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 export function compileToModule(source: string, options: ModuleOptions = {}): ModuleResult {
   const target = options.target ?? "js";
   const name = options.name ?? "createOptimizer";
-  if (target !== "js" && target !== "webgpu" && target !== "gpujs") {
-    return { diagnostics: [error("E401", `unknown target '${String(target)}'`, undefined, "use --target js, webgpu or gpujs")] };
+  if (!isTarget(target)) {
+    return { diagnostics: [error("E401", `unknown target '${String(target)}'`, undefined, `targets: ${TARGETS.join(", ")}`)] };
   }
   if (!NAME.test(name)) {
     return { diagnostics: [error("E402", `'${name}' is not a valid function name`, undefined, "use letters, digits, _ or $, not starting with a digit")] };
@@ -63,7 +64,7 @@ function render({ Project, IndentationText, QuoteKind, VariableDeclarationKind, 
   // The artifact without source text: kernels are the functions below.
   const stripped: CompiledStep = {
     ...artifact,
-    phases: Object.fromEntries(Object.entries(artifact.phases).map(([k, p]) => [k, { ...p, passes: p.passes.map((pass) => ({ ...pass, code: {} })) }])),
+    phases: Object.fromEntries(Object.entries(artifact.phases).map(([k, p]) => [k, { ...p, passes: p.passes.map((pass) => ({ kernels: pass.kernels.map((kernel) => ({ ...kernel, code: {} })) })) }])),
   };
   file.addVariableStatement({
     isExported: true,
@@ -71,7 +72,7 @@ function render({ Project, IndentationText, QuoteKind, VariableDeclarationKind, 
     docs: ["The compiled optimizer: state layout, host program and kernel plan."],
     declarations: [{ name: "artifact", type: "CompiledStep", initializer: toSource(stripped) }],
   });
-  const kernels = Object.values(artifact.phases).flatMap((p) => p.passes.map((pass) => `  ${jsString(pass.kernel.name)}: ((): KernelFactory => {\n${(pass.code.js ?? "").split("\n").map((l) => `    ${l}`).join("\n")}\n  })(),`));
+  const kernels = Object.values(artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels.map((k) => `  ${jsString(k.kernel.name)}: ((): KernelFactory => {\n${(k.code.js ?? "").split("\n").map((l) => `    ${l}`).join("\n")}\n  })(),`)));
   file.addVariableStatement({
     declarationKind: VariableDeclarationKind.Const,
     docs: ["One factory per pass: binds a loop to the run's arenas (a closure over its buffers)."],

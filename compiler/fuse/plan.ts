@@ -6,13 +6,19 @@
  * value read the arena back (recompute, don't materialise). When a later pass still needs an
  * arena's old value, that arena's store moves to the later pass. Guards (host checks that can
  * refuse a step) are evaluated before any store, so a refused step changes nothing.
+ *
+ * A pass is one kernel unless the target's caps say otherwise: with at most `maxOutputs`
+ * outputs per kernel, or reductions that cannot share a kernel with stores (gpu.js), the pass
+ * becomes several kernels over the same inputs, each computing only what it needs; the bytes
+ * moved count every kernel's reads and writes, so they are true per target.
  */
 import type { Guard, HostNode, HostOp } from "../../format/artifact.js";
 import type { Kernel, KernelBinding, KernelOp, KernelReduction, KernelStore } from "../../format/kernel.js";
+import type { RendererCaps } from "../../targets/target.js";
 import { mapAlu } from "../../format/ops.js";
 import { operands, type IrNode, type StepProgram } from "../ir/node.js";
 
-export interface PassPlan {
+export interface KernelPlan {
   kernel: Kernel;
   /** Host node indices (into PhasePlan.host) feeding the kernel's uniforms / segvals. */
   uniforms: number[];
@@ -25,6 +31,10 @@ export interface PassPlan {
   writes: string[];
 }
 
+export interface PassPlan {
+  kernels: KernelPlan[];
+}
+
 export interface PhasePlan {
   name: string;
   host: HostNode[];
@@ -35,7 +45,7 @@ export interface PhasePlan {
   bytesPerElement: number;
 }
 
-export function fuse(prog: StepProgram): PhasePlan {
+export function fuse(prog: StepProgram, caps: RendererCaps): PhasePlan {
   const { nodes } = prog;
   const level = computeLevels(prog);
   const reductionPass = prog.reductions.map((r) => Math.max(level[r.value], r.mask === undefined ? 0 : level[r.mask]));
@@ -74,8 +84,12 @@ export function fuse(prog: StepProgram): PhasePlan {
     host.push({ ...toHostOp(n, hostIndex), rank: n.rank, level: level[id] } as HostNode);
   });
 
-  const passes = contents.map((c, pass) => buildKernel(prog, `${prog.name}.pass${pass}`, c, hostIndex));
-  const bytesPerElement = passes.reduce((sum, p) => sum + 4 * (p.reads.length + p.readsBack.length + p.writes.length), 0);
+  const passes = contents.map((c, pass): PassPlan => {
+    const parts = splitForCaps(c, caps, `${prog.name}.pass${pass}`);
+    const kernels = parts.map((part, j) => buildKernel(prog, parts.length === 1 ? `${prog.name}.pass${pass}` : `${prog.name}.pass${pass}.${j}`, collectFrom(prog, pass, part.stores, part.reductions, storePass, valueStoredIn), hostIndex));
+    return { kernels };
+  });
+  const bytesPerElement = passes.reduce((sum, p) => sum + p.kernels.reduce((s, k) => s + 4 * (k.reads.length + k.readsBack.length + k.writes.length), 0), 0);
   return {
     name: prog.name,
     host,
@@ -114,6 +128,31 @@ interface PassContents {
 }
 
 function collectPass(prog: StepProgram, pass: number, storePass: Map<string, number>, reductionPass: number[], valueStoredIn: Map<number, string>): PassContents {
+  const stores = prog.stores.filter((s) => storePass.get(s.arena) === pass);
+  const reductions = prog.reductions.map((_, i) => i).filter((i) => reductionPass[i] === pass);
+  return collectFrom(prog, pass, stores, reductions, storePass, valueStoredIn);
+}
+
+/** The outputs of one kernel of a pass, split as the target's caps require. */
+function splitForCaps(c: PassContents, caps: RendererCaps, pass: string): { stores: PassContents["stores"]; reductions: number[] }[] {
+  const chunks = <T>(items: T[]): T[][] => {
+    const out: T[][] = [];
+    for (let i = 0; i < items.length; i += caps.maxOutputs) out.push(items.slice(i, i + caps.maxOutputs));
+    return out;
+  };
+  let parts: { stores: PassContents["stores"]; reductions: number[] }[];
+  if (caps.reduceWithStores) {
+    const outputs = [...c.stores.map((s) => ({ store: s })), ...c.reductions.map((r) => ({ reduction: r }))];
+    parts = chunks(outputs).map((group) => ({ stores: group.flatMap((o) => ("store" in o ? [o.store] : [])), reductions: group.flatMap((o) => ("reduction" in o ? [o.reduction] : [])) }));
+  } else {
+    parts = [...chunks(c.stores).map((stores) => ({ stores, reductions: [] })), ...chunks(c.reductions).map((reductions) => ({ stores: [], reductions }))];
+  }
+  if (parts.length > 1 && !caps.kernelsReadPassInputs) throw new Error(`internal: ${pass} would need ${parts.length} kernels on a target whose kernels write in place`);
+  return parts;
+}
+
+/** What computing the given stores and reductions of a pass needs: the element nodes, read-backs and host values. */
+function collectFrom(prog: StepProgram, pass: number, stores: PassContents["stores"], reductions: number[], storePass: Map<string, number>, valueStoredIn: Map<number, string>): PassContents {
   const { nodes } = prog;
   const compute = new Set<number>();
   const readBack = new Map<number, string>();
@@ -135,8 +174,6 @@ function collectPass(prog: StepProgram, pass: number, storePass: Map<string, num
     compute.add(id);
     operands(n).forEach(visit);
   };
-  const stores = prog.stores.filter((s) => storePass.get(s.arena) === pass);
-  const reductions = prog.reductions.map((_, i) => i).filter((i) => reductionPass[i] === pass);
   for (const s of stores) visit(s.value);
   for (const r of reductions) {
     visit(prog.reductions[r].value);
@@ -168,7 +205,7 @@ function toHostOp(n: IrNode, hostIndex: Map<number, number>): HostOp {
   }
 }
 
-function buildKernel(prog: StepProgram, name: string, c: PassContents, hostIndex: Map<number, number>): PassPlan {
+function buildKernel(prog: StepProgram, name: string, c: PassContents, hostIndex: Map<number, number>): KernelPlan {
   const { nodes } = prog;
   const bindings: KernelBinding[] = [];
   const bindingOf = (arena: string, mode: "read" | "write"): number => {

@@ -34,7 +34,9 @@ export class Builder {
   }
 
   private intern(n: NodeOp): Id {
-    const key = JSON.stringify(n);
+    // JSON writes NaN and ±Infinity as null and -0 as 0, which would merge distinct constants
+    // (NaN with Infinity; +0 with -0): constants are keyed by the number's exact spelling.
+    const key = n.op === "const" ? `const ${Object.is(n.value, -0) ? "-0" : String(n.value)}` : JSON.stringify(n);
     const hit = this.memo.get(key);
     if (hit !== undefined) return hit;
     const id = this.nodes.length;

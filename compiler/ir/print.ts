@@ -67,9 +67,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
  */
 export function printLowered(lowered: LoweredConfig): string {
   const { layout, protocol, phases } = lowered;
-  const { kind, ...rest } = protocol;
-  const proto = Object.keys(rest).length === 0 ? kind : `${kind} ${JSON.stringify(rest)}`;
-  const lines = [`lowered: protocol ${proto}, ${plural(phases.length, "phase")} (${phases.map((p) => p.name).join(", ")})${lowered.handlesNonFinite ? ", handles non-finite" : ""}`];
+  const lines = [`lowered: protocol ${protocol.owner} (${protocol.summary}), ${plural(phases.length, "phase")} (${phases.map((p) => p.name).join(", ")})${lowered.handlesNonFinite ? ", handles non-finite" : ""}`];
   for (const a of layout.arenas) lines.push(`  arena ${a.name}: ${a.role}, ${"copy" in a.init ? `copy ${a.init.copy}` : `fill ${irNumber(a.init.fill)}`}`);
   for (const c of layout.counters) lines.push(`  counter ${c.name}: init ${irNumber(c.init)}`);
   layout.masks.forEach((m, i) => lines.push(`  mask m${i}: ${m.owner} ${JSON.stringify(m.patterns)}`));

@@ -2,8 +2,10 @@
  * The API every transform definition lowers through: state slots (which take care of
  * masks and gates), counters, schedules, norms and nested transforms.
  */
+import type { Protocol } from "../../format/artifact.js";
 import type { Args, CallValue, Value } from "../check/types.js";
 import type { Builder, Id } from "../ir/builder.js";
+import type { StepProgram } from "../ir/node.js";
 import type { Layout } from "./layout.js";
 
 export const INT32_MAX = 2147483647;
@@ -27,6 +29,18 @@ export interface DefLookup {
 }
 export type TransformLowerer = (l: Lowering, args: ArgReader, g: Id) => Id;
 export type ScheduleLowerer = (b: Builder, args: ArgReader, count: Id, l: Lowering) => Id;
+
+/**
+ * A transform that, at the root, is the whole step (SAM): it writes its own phases, and the
+ * protocol (data in the artifact) by which the runtime picks them.
+ */
+export type PhaseLowerer = (call: CallValue, ctx: PhaseContext) => { phases: StepProgram[]; protocol: Protocol };
+
+export interface PhaseContext {
+  layout: Layout;
+  /** The update of the user's transform `t` for gradients `g` at `params`, in builder `b`; `owned` records its state. */
+  lowerChild(b: Builder, t: CallValue, g: Id, params: Id, owned?: Ownership[]): Id;
+}
 
 /** Records which arenas and counters a subtree owns (SAM resets the adversarial ones). */
 export interface Ownership {

@@ -1,12 +1,11 @@
-/** lower(typed tree) → one StepProgram per phase, plus the state layout they share. */
+/** lower(typed tree) → one StepProgram per phase, the state layout they share, and the step protocol. */
 import type { Protocol } from "../../format/artifact.js";
 import type { CallValue, Value } from "../check/types.js";
 import { Builder } from "../ir/builder.js";
 import type { StepProgram } from "../ir/node.js";
-import { scheduleDef, transformDef } from "../registry/index.js";
-import { ArgReader, Lowering, type DefLookup } from "./context.js";
+import { lookup, scheduleDef, transformDef } from "../registry/index.js";
+import { ArgReader, Lowering, type DefLookup, type PhaseContext } from "./context.js";
 import { GRADS, Layout, PARAMS } from "./layout.js";
-import { lowerSam } from "./sam.js";
 
 export interface LoweredConfig {
   layout: Layout;
@@ -16,29 +15,37 @@ export interface LoweredConfig {
   handlesNonFinite: boolean;
 }
 
-export const defs: DefLookup = {
-  transform: (name) => transformDef(name).lower,
+const defs: DefLookup = {
+  transform: (name) => {
+    const lowerer = transformDef(name).lower;
+    if (!lowerer) throw new Error(`internal: ${name} has no update (it owns the whole step)`);
+    return lowerer;
+  },
   schedule: (name) => scheduleDef(name).lower,
 };
 
 /** Lowers `t` as the transform at the root of a fresh Lowering, given grads and params nodes. */
-export function lowerTransform(b: Builder, layout: Layout, t: CallValue, g: number, params: number, owned: Lowering["owned"] = []): number {
+function lowerTransform(b: Builder, layout: Layout, t: CallValue, g: number, params: number, owned: Lowering["owned"] = []): number {
   const l = new Lowering(b, layout, defs, t.path, params, undefined, undefined, owned);
-  return transformDef(t.name).lower(l, new ArgReader(t.args), g);
+  return defs.transform(t.name)(l, new ArgReader(t.args), g);
 }
 
 export function lower(tree: CallValue): LoweredConfig {
   const layout = new Layout();
-  const handlesNonFinite = mentions(tree, (c) => c.name === "apply_if_finite" || (c.name === "MultiSteps" && c.args.should_skip_update_fn?.k === "call"));
-  if (tree.name === "sam") {
-    const { phases, protocol } = lowerSam(tree, layout);
-    return { layout, phases, protocol, handlesNonFinite };
+  const handlesNonFinite = mentions(tree, (c) => {
+    const def = lookup(c.name);
+    return def !== undefined && "checksNonFinite" in def && def.checksNonFinite?.(c) === true;
+  });
+  const ownsStep = transformDef(tree.name).lowerPhases;
+  if (ownsStep) {
+    const ctx: PhaseContext = { layout, lowerChild: (b, t, g, params, owned) => lowerTransform(b, layout, t, g, params, owned) };
+    return { layout, ...ownsStep(tree, ctx), handlesNonFinite };
   }
   const b = new Builder("step");
   const p = b.load(PARAMS);
   const u = lowerTransform(b, layout, tree, b.load(GRADS), p);
   b.store(PARAMS, b.f32(b.add(p, u)));
-  return { layout, phases: [b.program()], protocol: { kind: "plain" }, handlesNonFinite };
+  return { layout, phases: [b.program()], protocol: { owner: "plain", step: { kind: "fixed", phase: "step" }, outerPhases: ["step"], allReduce: false, summary: "plain: one phase per step" }, handlesNonFinite };
 }
 
 function mentions(v: Value, pred: (c: CallValue) => boolean): boolean {

@@ -1,7 +1,7 @@
 /** Helpers for the definition files: parameter specs with optax's names, defaults and ranges. */
 import type { Diagnostic } from "../../dsl/diagnostic.js";
 import type { Args, CallValue, DefBase, DefaultValue, Kind, ParamSpec, Value } from "../check/types.js";
-import type { ScheduleLowerer, TransformLowerer } from "../lower/context.js";
+import type { PhaseLowerer, ScheduleLowerer, TransformLowerer } from "../lower/context.js";
 
 /** What a definition's `validate` is told about the call it checks, and how it reports. */
 export interface ValidateContext {
@@ -14,7 +14,12 @@ export interface ValidateContext {
 
 export interface TransformDef extends DefBase {
   category: "alias" | "transform" | "combinator";
-  lower: TransformLowerer;
+  /** The update: how the transform maps gradients (every transform but those that own the step). */
+  lower?: TransformLowerer;
+  /** A transform that is the whole step at the root (SAM): its phases and protocol. */
+  lowerPhases?: PhaseLowerer;
+  /** Whether this call refuses or skips non-finite gradients itself, so the runtime's NaN check must not. */
+  checksNonFinite?(call: CallValue): boolean;
   /**
    * Rules only this name has, beyond its parameters' kinds and ranges (e.g. where it may stand in
    * the tree). The checker calls it once the optimizer tree has bound and kind-checked without

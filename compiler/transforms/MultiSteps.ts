@@ -18,6 +18,8 @@ export const def: TransformDef = {
     param.raw("should_skip_update_fn", { t: "optional", of: { t: "predicate" } }, null),
     param.dtype("accumulator_dtype"),
   ],
+  // A skip predicate (skip_not_finite) decides about non-finite gradients itself.
+  checksNonFinite: (call) => call.args.should_skip_update_fn?.k === "call",
   lower: (l, a, g) => {
     const b = l.b;
     const skip = a.isNone("should_skip_update_fn") ? undefined : b.unary("not", l.allFinite(g));

@@ -1,5 +1,6 @@
 import { param, type TransformDef } from "../registry/define.js";
-import { lowerDecay, maskArg } from "./add_decayed_weights.js";
+import { lowerDecay } from "./add_decayed_weights.js";
+import { maskArg } from "./masked.js";
 import { beliefParams, lowerBeliefCore } from "./scale_by_belief.js";
 import { lowerLearningRate } from "./scale_by_learning_rate.js";
 

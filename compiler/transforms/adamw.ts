@@ -1,7 +1,8 @@
 import type { ArgReader, Lowering } from "../lower/context.js";
 import type { Id } from "../ir/builder.js";
 import { param, type TransformDef } from "../registry/define.js";
-import { lowerDecay, maskArg } from "./add_decayed_weights.js";
+import { lowerDecay } from "./add_decayed_weights.js";
+import { maskArg } from "./masked.js";
 import { adamParams, lowerAdamCore } from "./scale_by_adam.js";
 import { lowerLearningRate } from "./scale_by_learning_rate.js";
 

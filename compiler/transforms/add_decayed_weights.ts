@@ -2,7 +2,7 @@ import type { Value } from "../check/types.js";
 import type { Id } from "../ir/builder.js";
 import type { Lowering } from "../lower/context.js";
 import { param, type TransformDef } from "../registry/define.js";
-import { lowerMasked } from "./masked.js";
+import { lowerMasked, maskArg } from "./masked.js";
 
 /** u = g + λ·p; a schedule λ uses its own count; mask limits it to some tensors. */
 export function lowerDecay(l: Lowering, weightDecay: Value, mask: string[] | undefined, g: Id): Id {
@@ -18,12 +18,6 @@ export function lowerDecay(l: Lowering, weightDecay: Value, mask: string[] | und
     return b.add(x, b.mul(lambda, li.params));
   };
   return mask === undefined ? inner(l, g) : lowerMasked(l, mask, inner, g);
-}
-
-export function maskArg(v: Value): string[] | undefined {
-  if (v.k === "string") return [v.v];
-  if (v.k === "list") return v.items.map((i) => (i.k === "string" ? i.v : ""));
-  return undefined;
 }
 
 export const def: TransformDef = {

@@ -6,6 +6,7 @@ export const def: TransformDef = {
   module: "optax",
   doc: "Skips (zero update, state kept) steps whose updates contain NaN or Inf; after more than max_consecutive_errors in a row optax applies them anyway, optc stops with an error instead.",
   params: [param.transform("inner"), param.int("max_consecutive_errors", undefined, { check: checks.nonNegative("max_consecutive_errors") })],
+  checksNonFinite: () => true,
   lower: (l, a, g) => {
     const b = l.b;
     const ok = l.allFinite(g);

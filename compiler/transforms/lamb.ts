@@ -1,5 +1,6 @@
 import { checks, param, type TransformDef } from "../registry/define.js";
-import { lowerDecay, maskArg } from "./add_decayed_weights.js";
+import { lowerDecay } from "./add_decayed_weights.js";
+import { maskArg } from "./masked.js";
 import { lowerAdamCore } from "./scale_by_adam.js";
 import { lowerLearningRate } from "./scale_by_learning_rate.js";
 import { lowerTrustRatio } from "./scale_by_trust_ratio.js";

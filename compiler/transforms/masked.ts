@@ -1,7 +1,7 @@
 import type { Id } from "../ir/builder.js";
 import type { Lowering } from "../lower/context.js";
 import { param, type TransformDef } from "../registry/define.js";
-import { maskArg } from "./add_decayed_weights.js";
+import type { Value } from "../check/types.js";
 
 /**
  * The inner transform applies to tensors whose name matches the mask; the others pass
@@ -13,6 +13,18 @@ export function lowerMasked(l: Lowering, patterns: string[], inner: (l: Lowering
   const mask = l.mask === undefined ? flag : b.binary("and", l.mask, flag);
   const u = inner(l.with({ mask }), g);
   return b.select(flag, u, g);
+}
+
+/** A mask argument's glob patterns (a string or a list of strings, as the checker allows), or undefined for None. */
+export function maskArg(v: Value): string[] | undefined {
+  if (v.k === "string") return [v.v];
+  if (v.k === "list") {
+    return v.items.map((i) => {
+      if (i.k !== "string") throw new Error("internal: a mask list holds a non-string (the checker allows none)");
+      return i.v;
+    });
+  }
+  return undefined;
 }
 
 export const def: TransformDef = {

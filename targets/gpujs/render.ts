@@ -3,153 +3,66 @@
  * JavaScript subset, with explicit settings), run over 2-D textures that hold a page of every
  * arena (runtime/backends/gpujs/layout.ts).
  *
- * - "store" programs write one value per element: the kernel's stores, at most
- *   MAX_OUTPUTS per program (WebGL2 guarantees 4 draw buffers), the first as the return
- *   value and the rest through createKernelMap. A kernel with more stores becomes several
- *   programs over the same inputs; textures are immutable, so each reads the old values.
- * - "partial" programs sum the kernel's reductions over chunks of CHUNK elements of one
- *   tensor (WebGL has no shared memory), recomputing the reduced value from the same inputs
+ * The fuser plans around this target's caps (below), so each kernel is one program:
+ * - a "store" program writes one value per element: the kernel's stores, at most MAX_OUTPUTS
+ *   (WebGL2 guarantees 4 draw buffers), the first as the return value and the rest through
+ *   createKernelMap. A pass with more stores has several kernels over the same inputs;
+ *   textures are immutable, so each reads the values from before the pass.
+ * - a "partial" program sums the kernel's reductions over chunks of CHUNK elements of one
+ *   tensor (WebGL has no shared memory), recomputing the reduced value from the pass's inputs
  *   instead of writing it to a texture first. The host adds the chunk sums in float64 per
  *   tensor, then folds tensors as the kernel format defines.
  *
  * Math is float32 on the GPU (float64 in gpu.js's cpu mode); stores round to float32.
  * Booleans are 1.0/0.0; NaN tests are written as comparisons, which WebGL2 evaluates per IEEE.
  */
-import type { BinaryOp, UnaryOp } from "../../format/ops.js";
+import { CHUNK, MAX_OUTPUTS, TEXTURE_ARGUMENT, type GpuJsArgument, type GpuJsProgram } from "../../format/abi_gpujs.js";
 import type { Kernel, KernelOp } from "../../format/kernel.js";
-import { commentSafe, jsNumber } from "../print_number.js";
-import {
-  CHUNK,
-  MAX_OUTPUTS,
-  TEXTURE_ARGUMENT,
-  type GpuJsArgument,
-  type GpuJsProgram,
-} from "../../format/abi_gpujs.js";
+import { bindingComments, boolToNumber, CODE_FOR_OP, JS_SYNTAX, renderValues, type Dialect } from "../c_like.js";
+import { commentSafe, glFloat } from "../print_number.js";
+import type { Renderer } from "../target.js";
 
-/** Float literals always carry a decimal point, so gpu.js types them as floats. */
-export function glFloat(x: number): string {
-  // Past float32's range a GLSL literal is an error; the GPU would hold ±Inf anyway.
-  if (!Number.isFinite(Math.fround(x))) {
-    // GLSL has no literal for these: build them from float32 overflow at run time.
-    const inf = "(3.4028234663852886e38 * 2.0)";
-    if (Number.isNaN(x)) return `(${inf} - ${inf})`;
-    return x > 0 ? inf : `(-${inf})`;
-  }
-  const s = jsNumber(x).replace(/^\((.*)\)$/, "$1");
-  const body = s.replace(/^-/, "");
-  const withPoint = /\./.test(body) ? body : body.replace(/^(\d+)/, "$1.0");
-  return s.startsWith("-") ? `(-${withPoint})` : withPoint;
-}
-
-const truthy = (x: string) => `Math.abs(${x}) > 0.0`;
-const asFloat = (cond: string) => `(${cond} ? 1.0 : 0.0)`;
 /** float32's largest finite value: |x| <= MAX is false for NaN and ±Inf. */
 const F32_MAX = "3.4028234663852886e38";
-
-function unary(op: UnaryOp, a: string): string {
-  switch (op) {
-    case "neg":
-      return `(-${a})`;
-    case "abs":
-      return `Math.abs(${a})`;
-    case "sqrt":
-      return `Math.sqrt(${a})`;
-    case "cos":
-      return `Math.cos(${a})`;
-    case "floor":
-      return `Math.floor(${a})`;
-    case "sign":
-      return `Math.sign(${a})`;
-    case "tanh":
-      // GLSL's tanh overflows to NaN for large |x|; tanh rounds to ±1 in float32 past 9.
-      return `(Math.abs(${a}) > 9.0 ? Math.sign(${a}) : Math.tanh(${a}))`;
-    case "not":
-      return `(${truthy(a)} ? 0.0 : 1.0)`;
-    case "isfinite":
-      return asFloat(`Math.abs(${a}) <= ${F32_MAX}`);
-    case "f32":
-      return a;
-    case "exp":
-      return `Math.exp(${a})`;
-    case "log":
-      return `Math.log(${a})`;
-  }
-}
-
-function binary(op: BinaryOp, a: string, b: string): string {
-  switch (op) {
-    case "add":
-      return `(${a} + ${b})`;
-    case "sub":
-      return `(${a} - ${b})`;
-    case "mul":
-      return `(${a} * ${b})`;
-    case "div":
-      return `(${a} / ${b})`;
-    case "pow":
-      return `Math.pow(${a}, ${b})`;
-    case "min":
-      return `Math.min(${a}, ${b})`;
-    case "max":
-      return `Math.max(${a}, ${b})`;
-    case "lt":
-      return asFloat(`${a} < ${b}`);
-    case "le":
-      return asFloat(`${a} <= ${b}`);
-    case "gt":
-      return asFloat(`${a} > ${b}`);
-    case "ge":
-      return asFloat(`${a} >= ${b}`);
-    case "eq":
-      return asFloat(`${a} == ${b}`);
-    case "ne":
-      return asFloat(`${a} != ${b}`);
-    case "and":
-      return asFloat(`${truthy(a)} && ${truthy(b)}`);
-    case "or":
-      return asFloat(`${truthy(a)} || ${truthy(b)}`);
-  }
-}
-
 const isZero = (op: KernelOp) => op.op === "const" && op.value === 0;
 
-/** The per-element statements; returns the expression naming each op's value. */
+const GPUJS: Dialect = {
+  ...JS_SYNTAX,
+  literal: glFloat,
+  one: "1.0",
+  zero: "0.0",
+  // A comparison, which WebGL2 evaluates per IEEE: false for 0 and NaN.
+  truthy: (x) => `Math.abs(${x}) > 0.0`,
+  // GLSL's equality operators (gpu.js translates == and != only).
+  eq: "==",
+  ne: "!=",
+  overrides: {
+    // Every GPU value is already float32 (gpu.js's cpu mode computes in float64).
+    f32: ([a]) => a,
+    isfinite: ([a], { d }) => boolToNumber(d, `Math.abs(${a}) <= ${F32_MAX}`),
+    // GLSL's tanh overflows to NaN for large |x|; tanh rounds to ±1 in float32 past 9.
+    tanh: ([a]) => `(Math.abs(${a}) > 9.0 ? Math.sign(${a}) : Math.tanh(${a}))`,
+    mul: (args, ctx) => {
+      const { op, kernel } = ctx;
+      if (op.op !== "mul") throw new Error("internal: mul override");
+      const zeroB = isZero(kernel.ops[op.b]);
+      if (!zeroB && !isZero(kernel.ops[op.a])) return CODE_FOR_OP.mul(args, ctx);
+      // x * 0 is how the IR tests finiteness (0, or NaN for NaN/Inf); GLSL compilers may fold
+      // it to 0, so keep the non-finite value itself instead.
+      const x = zeroB ? args[0] : args[1];
+      return `(Math.abs(${x}) <= ${F32_MAX} ? 0.0 : ${x})`;
+    },
+  },
+};
+
+/** The per-element statements, reading arenas at texel (x, y); returns each op's value. */
 function elementBody(k: Kernel, lines: string[], indent: string): string[] {
-  const name: string[] = [];
-  k.ops.forEach((op, i) => {
-    let expr: string;
-    switch (op.op) {
-      case "const":
-        name[i] = glFloat(op.value);
-        return;
-      case "uniform":
-        name[i] = `u${op.index}`;
-        return;
-      case "f32":
-        // Every GPU value is already float32 (gpu.js's cpu mode computes in float64).
-        name[i] = name[op.a];
-        return;
-      case "segval":
-        expr = `sv[${op.index}.0 * this.constants.nseg + s]`;
-        break;
-      case "load":
-        expr = `a${op.arena}[y][x]`;
-        break;
-      case "select":
-        expr = `(${truthy(name[op.c])} ? ${name[op.a]} : ${name[op.b]})`;
-        break;
-      default:
-        if (op.op === "mul" && (isZero(k.ops[op.b]) || isZero(k.ops[op.a]))) {
-          // x * 0 is how the IR tests finiteness (0, or NaN for NaN/Inf); GLSL compilers
-          // may fold it to 0, so keep the non-finite value itself instead.
-          const x = isZero(k.ops[op.b]) ? name[op.a] : name[op.b];
-          expr = `(Math.abs(${x}) <= ${F32_MAX} ? 0.0 : ${x})`;
-        } else expr = "b" in op ? binary(op.op, name[op.a], name[op.b]) : unary(op.op, name[op.a]);
-    }
-    lines.push(`${indent}const t${i} = ${expr};`);
-    name[i] = `t${i}`;
-  });
-  return name;
+  const leaves = {
+    load: (arena: number) => ({ expr: `a${arena}[y][x]` }),
+    uniform: (i: number) => ({ inline: `u${i}` }),
+    segval: (i: number) => ({ expr: `sv[${i}.0 * this.constants.nseg + s]` }),
+  };
+  return renderValues(k, GPUJS, leaves, (i) => `t${i}`, lines, indent);
 }
 
 /** Arguments every program of the kernel takes, in order: read arenas, then per-kind extras. */
@@ -173,9 +86,7 @@ function argumentTypes(args: GpuJsArgument[]): Record<string, string> {
 
 /** The opening line and comments naming the kernel and its bindings (gpu.js wants `function` first). */
 function header(k: Kernel, what: string, args: GpuJsArgument[]): string[] {
-  const L = [`function (${args.map((a) => a.name).join(", ")}) {`, `  // kernel ${commentSafe(k.name)}: ${what}`];
-  k.bindings.forEach((b, i) => L.push(`  // a${i}: ${commentSafe(b.name)}${b.read ? " read" : ""}${b.write ? " write" : ""}`));
-  return L;
+  return [`function (${args.map((a) => a.name).join(", ")}) {`, `  // kernel ${commentSafe(k.name)}: ${what}`, ...bindingComments(k, "  ")];
 }
 
 function mapFunctions(count: number): Record<string, string> {
@@ -224,14 +135,16 @@ function partialProgram(k: Kernel, reductions: number[]): GpuJsProgram {
   };
 }
 
-function groups<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** The gpu.js program of one kernel: a store program, or a partial-sum program when it only reduces. */
+export function renderGpuJs(k: Kernel): GpuJsProgram {
+  if (k.stores.length > 0 && k.reductions.length > 0) throw new Error(`internal: kernel ${k.name} both stores and reduces (the gpujs caps forbid it)`);
+  const outputs = k.stores.length || k.reductions.length;
+  if (outputs > MAX_OUTPUTS) throw new Error(`internal: kernel ${k.name} has ${outputs} outputs, more than gpu.js's ${MAX_OUTPUTS}`);
+  return k.stores.length > 0 ? storeProgram(k, k.stores) : partialProgram(k, k.reductions.map((_, j) => j));
 }
 
-/** The gpu.js programs of one kernel: store programs, then partial-sum programs. */
-export function renderGpuJs(k: Kernel): GpuJsProgram[] {
-  const reductionIndices = k.reductions.map((_, j) => j);
-  return [...groups(k.stores, MAX_OUTPUTS).map((g) => storeProgram(k, g)), ...groups(reductionIndices, MAX_OUTPUTS).map((g) => partialProgram(k, g))];
-}
+export const gpujsRenderer: Renderer = {
+  target: "gpujs",
+  caps: { maxOutputs: MAX_OUTPUTS, reduceWithStores: false, kernelsReadPassInputs: true },
+  render: (kernel) => ({ gpujs: renderGpuJs(kernel) }),
+};

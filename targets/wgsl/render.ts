@@ -6,79 +6,30 @@
  * (float64) in workgroup order, then folds tensors in order, as the kernel format defines.
  * Math is float32, so results match the interpreter within a few ulps per step.
  */
-import type { BinaryOp, UnaryOp } from "../../format/ops.js";
+import { BINDINGS, ELEMENTS_PER_THREAD, UNIFORM_HEADER, WORKGROUP_SIZE } from "../../format/abi_webgpu.js";
 import type { Kernel } from "../../format/kernel.js";
+import { bindingComments, boolToNumber, renderValues, type Dialect } from "../c_like.js";
 import { commentSafe, wgslFloat } from "../print_number.js";
-import { BINDINGS, ELEMENTS_PER_THREAD, WORKGROUP_SIZE } from "../../format/abi_webgpu.js";
+import type { Renderer } from "../target.js";
 
-const BINDING = BINDINGS;
-const ARENA_BINDING_BASE = BINDINGS.arenaBase;
-
-const b2f = (c: string) => `select(0.0f, 1.0f, ${c})`;
-
-function unary(op: UnaryOp, a: string): string {
-  switch (op) {
-    case "neg":
-      return `(-${a})`;
-    case "abs":
-      return `abs(${a})`;
-    case "sqrt":
-      return `sqrt(${a})`;
-    case "cos":
-      return `cos(${a})`;
-    case "floor":
-      return `floor(${a})`;
-    case "sign":
-      return `sign(${a})`;
-    case "tanh":
-      return `tanh(${a})`;
-    case "not":
-      return b2f(`!truthy(${a})`);
-    case "isfinite":
-      return b2f(`is_finite(${a})`);
-    case "f32":
-      return a;
-    case "exp":
-      return `exp(${a})`;
-    case "log":
-      return `log(${a})`;
-  }
-}
-
-function binary(op: BinaryOp, a: string, b: string): string {
-  switch (op) {
-    case "add":
-      return `(${a} + ${b})`;
-    case "sub":
-      return `(${a} - ${b})`;
-    case "mul":
-      return `(${a} * ${b})`;
-    case "div":
-      return `(${a} / ${b})`;
-    case "pow":
-      return `pow(${a}, ${b})`;
-    case "min":
-      return `min(${a}, ${b})`;
-    case "max":
-      return `max(${a}, ${b})`;
-    case "lt":
-      return b2f(`${a} < ${b}`);
-    case "le":
-      return b2f(`${a} <= ${b}`);
-    case "gt":
-      return b2f(`${a} > ${b}`);
-    case "ge":
-      return b2f(`${a} >= ${b}`);
-    case "eq":
-      return b2f(`${a} == ${b}`);
-    case "ne":
-      return b2f(`${a} != ${b}`);
-    case "and":
-      return b2f(`truthy(${a}) && truthy(${b})`);
-    case "or":
-      return b2f(`truthy(${a}) || truthy(${b})`);
-  }
-}
+const WGSL: Dialect = {
+  literal: (x) => `(${wgslFloat(x)})`,
+  one: "1.0f",
+  zero: "0.0f",
+  call: (fn, args) => `${fn}(${args.join(", ")})`,
+  cond: (c, a, b) => `select(${b}, ${a}, ${c})`,
+  // truthy() and is_finite() are bit tests defined in every shader (below): WGSL's float
+  // comparisons need not follow IEEE for NaN.
+  truthy: (x) => `truthy(${x})`,
+  eq: "==",
+  ne: "!=",
+  declare: (name, expr) => `let ${name} = ${expr};`,
+  overrides: {
+    // Every WGSL value is already float32.
+    f32: ([a]) => a,
+    isfinite: ([a], { d }) => boolToNumber(d, `is_finite(${a})`),
+  },
+};
 
 export interface WgslOptions {
   /**
@@ -93,14 +44,13 @@ export function renderWgsl(k: Kernel, options: WgslOptions = {}): string {
   const L: string[] = [];
   if (useSubgroups) L.push("enable subgroups;");
   const uVec4 = Math.max(1, Math.ceil(k.uniformCount / 4));
-  L.push(`// kernel ${commentSafe(k.name)}`);
-  k.bindings.forEach((b, i) => L.push(`// a${i}: ${commentSafe(b.name)}${b.read ? " read" : ""}${b.write ? " write" : ""}`));
-  L.push(`struct Uniforms {`, `  workgroups: u32,`, `  groups_x: u32,`, `  segments: u32,`, `  partial_stride: u32,`, `  u: array<vec4<f32>, ${uVec4}>,`, `}`);
-  L.push(`@group(0) @binding(${BINDING.uniforms}) var<uniform> P: Uniforms;`);
-  L.push(`@group(0) @binding(${BINDING.workgroups}) var<storage, read> WG: array<vec4<u32>>;`);
-  if (k.segvalCount > 0) L.push(`@group(0) @binding(${BINDING.segvals}) var<storage, read> SV: array<f32>;`);
-  if (k.reductions.length > 0) L.push(`@group(0) @binding(${BINDING.partials}) var<storage, read_write> PARTIALS: array<f32>;`);
-  k.bindings.forEach((b, i) => L.push(`@group(0) @binding(${ARENA_BINDING_BASE + i}) var<storage, ${b.write ? "read_write" : "read"}> a${i}: array<f32>;`));
+  L.push(`// kernel ${commentSafe(k.name)}`, ...bindingComments(k));
+  L.push(`struct Uniforms {`, ...UNIFORM_HEADER.map((field) => `  ${field}: u32,`), `  u: array<vec4<f32>, ${uVec4}>,`, `}`);
+  L.push(`@group(0) @binding(${BINDINGS.uniforms}) var<uniform> P: Uniforms;`);
+  L.push(`@group(0) @binding(${BINDINGS.workgroups}) var<storage, read> WG: array<vec4<u32>>;`);
+  if (k.segvalCount > 0) L.push(`@group(0) @binding(${BINDINGS.segvals}) var<storage, read> SV: array<f32>;`);
+  if (k.reductions.length > 0) L.push(`@group(0) @binding(${BINDINGS.partials}) var<storage, read_write> PARTIALS: array<f32>;`);
+  k.bindings.forEach((b, i) => L.push(`@group(0) @binding(${BINDINGS.arenaBase + i}) var<storage, ${b.write ? "read_write" : "read"}> a${i}: array<f32>;`));
   k.reductions.forEach((_, j) => L.push(`var<workgroup> red${j}: array<f32, ${WORKGROUP_SIZE}>;`));
   L.push(
     `fn truthy(x: f32) -> bool { let m = bitcast<u32>(x) & 0x7fffffffu; return m != 0u && m <= 0x7f800000u; }`,
@@ -120,31 +70,12 @@ export function renderWgsl(k: Kernel, options: WgslOptions = {}): string {
   L.push(`  for (var e = 0u; e < ${ELEMENTS_PER_THREAD}u; e = e + 1u) {`);
   L.push(`    let i = info.y + lid + e * ${WORKGROUP_SIZE}u;`);
   L.push(`    if (i < info.z) {`);
-  const name: string[] = [];
-  k.ops.forEach((op, n) => {
-    let expr: string;
-    switch (op.op) {
-      case "const":
-        name[n] = `(${wgslFloat(op.value)})`;
-        return;
-      case "uniform":
-        name[n] = `P.u[${op.index >> 2}][${op.index & 3}]`;
-        return;
-      case "segval":
-        expr = `SV[${op.index}u * P.segments + s]`;
-        break;
-      case "load":
-        expr = `a${op.arena}[i]`;
-        break;
-      case "select":
-        expr = `select(${name[op.b]}, ${name[op.a]}, truthy(${name[op.c]}))`;
-        break;
-      default:
-        expr = "b" in op ? binary(op.op, name[op.a], name[op.b]) : unary(op.op, name[op.a]);
-    }
-    L.push(`      let t${n} = ${expr};`);
-    name[n] = `t${n}`;
-  });
+  const leaves = {
+    load: (arena: number) => ({ expr: `a${arena}[i]` }),
+    uniform: (u: number) => ({ inline: `P.u[${u >> 2}][${u & 3}]` }),
+    segval: (v: number) => ({ expr: `SV[${v}u * P.segments + s]` }),
+  };
+  const name = renderValues(k, WGSL, leaves, (n) => `t${n}`, L, "      ");
   for (const st of k.stores) L.push(`      a${st.arena}[i] = ${name[st.value]};`);
   k.reductions.forEach((r, j) => L.push(`      r${j} = r${j} + ${name[r.value]};`));
   L.push(`    }`);
@@ -175,3 +106,9 @@ export function renderWgsl(k: Kernel, options: WgslOptions = {}): string {
   L.push(`}`);
   return L.join("\n");
 }
+
+export const wgslRenderer: Renderer = {
+  target: "webgpu",
+  caps: { maxOutputs: Infinity, reduceWithStores: true, kernelsReadPassInputs: false },
+  render: (kernel) => (kernel.reductions.length > 0 ? { wgsl: renderWgsl(kernel), wgslSubgroups: renderWgsl(kernel, { subgroups: true }) } : { wgsl: renderWgsl(kernel) }),
+};

@@ -68,7 +68,7 @@ describe.skipIf(unavailable !== undefined)("gpu.js kernels in WebGL2 match the r
   it("a pass with 6 outputs (more than WebGL2's 4 draw buffers) becomes two kernels and still matches", async () => {
     const config = "chain(scale_by_rms(), scale_by_adam(), trace(0.9), ema(0.9), scale(-0.01))";
     const artifact = gpujs(config);
-    expect(artifact.phases.step.passes[0].code.gpujs!.map((p) => p.outputs.length)).toEqual([4, 2]);
+    expect(artifact.phases.step.passes[0].kernels.map((k) => k.code.gpujs!.outputs.length)).toEqual([4, 2]);
     const r = await page!.trajectory({ artifact, model: bigModel(), steps: 5, grad: "wavy", maxTextureSize: 8 });
     expect(r.kernelType).toBe("WebGL2Kernel");
     expectWithinUlps(r.params, await trajectory(makeRun(config, bigModel(), "interp"), 5, wavyGrad));

@@ -117,7 +117,7 @@ describe("subgroup reductions", () => {
     for (const name of reducing) {
       const config = CATALOG_CONFIGS[name];
       const compiled = compile(config, { target: "webgpu" });
-      expect(Object.values(compiled.artifact.phases).some((p) => p.passes.some((pass) => pass.code.wgslSubgroups?.includes("subgroupAdd")))).toBe(true);
+      expect(Object.values(compiled.artifact.phases).some((p) => p.passes.some((pass) => pass.kernels.some((k) => k.code.wgslSubgroups?.includes("subgroupAdd"))))).toBe(true);
       const gpu = await gpuTrajectory(await compiled.init(tensors(bigModel()), { device: sub, chunkElements: 64 }), 5, wavyGrad);
       expectWithinUlps(gpu, await trajectory(makeRun(config, bigModel(), "interp"), 5, wavyGrad));
     }

@@ -131,12 +131,13 @@ function scheduleValues(schedule: string, counts: number[]): number[] {
   const phase = c.artifact!.phases.step;
   const countNode = phase.host.findIndex((n) => n.op === "counter");
   // The update is s(count)·g; read s as the uniform multiplying g.
-  const uniform = phase.passes[0].uniforms[0];
+  const kernel = phase.passes[0].kernels[0];
+  const uniform = kernel.uniforms[0];
   return counts.map((count) => {
     const vals: (number | Float64Array)[] = [];
     evalHost(phase.host, vals, { counter: () => count, reduction: () => 0, maskflags: () => new Float64Array(0), segments: 1 }, 0, Infinity);
     void countNode;
-    return uniform === undefined ? (phase.passes[0].kernel.ops.find((o) => o.op === "const") as { value: number }).value : (vals[uniform] as number);
+    return uniform === undefined ? (kernel.kernel.ops.find((o) => o.op === "const") as { value: number }).value : (vals[uniform] as number);
   });
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/pipeline.js";
 import { spliceReference } from "../../compiler/docs.js";
 import { jsNumber, shortestFloat32, wgslFloat } from "../../targets/print_number.js";
-import { glFloat } from "../../targets/gpujs/render.js";
+import { glFloat } from "../../targets/print_number.js";
 import { CATALOG_CONFIGS } from "../helpers/catalog.js";
 
 const HOSTILE = [
@@ -21,7 +21,7 @@ const ALLOWED = new Set(["return", "function", "build", "arenas", "seg", "sv", "
 function codeOf(config: string): string[] {
   const c = compileSource(config);
   if (!c.artifact) throw new Error(c.diagnostics.map((d) => d.message).join("\n"));
-  return Object.values(c.artifact.phases).flatMap((p) => p.passes.map((pass) => pass.code.js!));
+  return Object.values(c.artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels.map((k) => k.code.js!)));
 }
 
 function checkCode(code: string): void {
@@ -67,8 +67,8 @@ const GPUJS_ALLOWED = new Set(["function", "const", "let", "for", "if", "return"
 function gpuJsCode(config: string): string[] {
   const c = compileSource(config, "gpujs");
   if (!c.artifact) throw new Error(c.diagnostics.map((d) => d.message).join("\n"));
-  const passes = [...Object.values(c.artifact.phases).flatMap((p) => p.passes), ...Object.values(c.artifact.validation ?? {})];
-  return passes.flatMap((pass) => pass.code.gpujs!.flatMap((program) => [program.source, ...Object.values(program.map)]));
+  const kernels = [...Object.values(c.artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels)), ...Object.values(c.artifact.validation ?? {})];
+  return kernels.flatMap((k) => [k.code.gpujs!.source, ...Object.values(k.code.gpujs!.map)]);
 }
 
 function checkGpuJsCode(code: string): void {

@@ -34,14 +34,14 @@ describe("pass counts", () => {
     const c = compileSource("chain(lion(1e-3), clip_by_global_norm(1.0))");
     const passes = c.plans![0].passes;
     expect(passes.length).toBe(2);
-    expect(passes[0].writes).toEqual([]);
-    expect(passes[1].writes.sort()).toEqual(["chain[0].lion.mu", "params"]);
+    expect(passes[0].kernels[0].writes).toEqual([]);
+    expect(passes[1].kernels[0].writes.sort()).toEqual(["chain[0].lion.mu", "params"]);
   });
 
   it("lamb reads its moments back in pass 1 instead of recomputing them from old state", () => {
     const passes = compileSource("lamb(1e-3)").plans![0].passes;
-    expect(passes[0].writes.sort()).toEqual(["lamb.mu", "lamb.nu"]);
-    expect(passes[1].readsBack.sort()).toEqual(["lamb.mu", "lamb.nu"]);
-    expect(passes[1].reads).not.toContain("grads");
+    expect(passes[0].kernels[0].writes.sort()).toEqual(["lamb.mu", "lamb.nu"]);
+    expect(passes[1].kernels[0].readsBack.sort()).toEqual(["lamb.mu", "lamb.nu"]);
+    expect(passes[1].kernels[0].reads).not.toContain("grads");
   });
 });

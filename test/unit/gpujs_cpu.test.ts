@@ -52,7 +52,7 @@ describe("gpu.js cpu mode matches the reference interpreter", () => {
   it("a pass with 6 outputs is split into kernels of at most 4 and still matches", async () => {
     const config = "chain(scale_by_rms(), scale_by_adam(), trace(0.9), ema(0.9), scale(-0.01))";
     const run = await compile(config, { target: "gpujs" }).init(model(), { gpu: cpu(), maxTextureSize: 3 });
-    expect(run.artifact.phases.step.passes[0].code.gpujs!.map((p) => p.outputs.length)).toEqual([4, 2]);
+    expect(run.artifact.phases.step.passes[0].kernels.map((k) => k.code.gpujs!.outputs.length)).toEqual([4, 2]);
     expectWithinUlps(await gpujsTrajectory(run, 5, wavyGrad), await trajectory(makeRun(config, model(), "interp"), 5, wavyGrad));
   });
   it("gives the spec's §9.8(a) SAM rows in both modes", async () => {

@@ -282,13 +282,37 @@ describe("printProgram", () => {
     const l = lowered("sam(sgd(0.01), chain(normalize(), sgd(0.1)), sync=3)");
     const text = printLowered(l);
     expect(text.split("\n")[0]).toBe(
-      'lowered: protocol sam {"syncPeriod":3,"opaque":false,"resetState":true,"allReduce":false,"advArenas":[],"advCounters":[]}, 3 phases (adversarial_first, adversarial, outer)',
+      "lowered: protocol sam (sam, sync_period=3, transparent, reset_state=true; the runtime picks each step's phase on the host), 3 phases (adversarial_first, adversarial, outer)",
     );
     expect(text).toContain("  arena sam.cache: state, copy params\n");
     expect(text).toContain("  counter sam.steps_since_sync: init 0\n");
     for (const p of l.phases) expect(text).toContain(`\n${printProgram(p)}`);
     expect(printLowered(lowered("sgd(0.1)"))).toBe(
-      "lowered: protocol plain, 1 phase (step)\n  arena params: params, copy params\n  arena grads: grads, fill 0\n\n" + printProgram(lowered("sgd(0.1)").phases[0]),
+      "lowered: protocol plain (plain: one phase per step), 1 phase (step)\n  arena params: params, copy params\n  arena grads: grads, fill 0\n\n" + printProgram(lowered("sgd(0.1)").phases[0]),
     );
+  });
+});
+
+describe("constants stay distinct in the builder's hash-consing", () => {
+  // Found by the IR verifier's author: nodes were keyed by JSON.stringify, which writes NaN and
+  // ±Infinity as null and -0 as 0, so distinct constants became one node.
+  it("NaN, Infinity, -Infinity, 0 and -0 are five nodes", () => {
+    const b = new Builder("consts");
+    const ids = [Number.NaN, Infinity, -Infinity, 0, -0].map((v) => b.const(v));
+    expect(new Set(ids).size).toBe(5);
+    const values = ids.map((id) => (b.program().nodes[id] as { value: number }).value);
+    expect(Object.is(values[4], -0)).toBe(true);
+    expect(Number.isNaN(values[0])).toBe(true);
+  });
+  it("folding keeps them apart: inf - inf is NaN, not 0", () => {
+    const b = new Builder("fold");
+    const inf = b.binary("div", b.const(1), b.const(0));
+    const folded = b.binary("sub", inf, b.binary("div", b.const(1), b.const(0)));
+    expect(Number.isNaN((b.program().nodes[folded] as { value: number }).value)).toBe(true);
+  });
+  it("scale(-0.0) after adam multiplies by -0, not by adam's +0", () => {
+    const c = compileSource("chain(adam(0.01), scale(-0.0))");
+    const consts = c.lowered!.phases[0].nodes.filter((n) => n.op === "const").map((n) => (n as { value: number }).value);
+    expect(consts.some((v) => Object.is(v, -0))).toBe(true);
   });
 });

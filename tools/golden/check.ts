@@ -7,7 +7,7 @@
  * max(1, |recorded|). The tolerance is the documented one: js and interp exact (bit for bit),
  * webgpu and gpujs 4 ulps per optimizer phase, accumulated over the steps taken.
  */
-import type { CompiledStep } from "../../format/artifact.js";
+import { phasesPerStep } from "../../runtime/protocol.js";
 import { OptcError } from "../../compiler/diagnostics.js";
 import { OptcRuntimeError } from "../../runtime/errors.js";
 import { OPTC_VERSION } from "../../compiler/version.js";
@@ -105,10 +105,6 @@ export async function recordGolden(config: string, options: RecordOptions = {}):
   return sealGolden({ format: GOLDEN_FORMAT, version: GOLDEN_VERSION, optc: OPTC_VERSION, config: artifact.config, backends, problem, steps, trajectory });
 }
 
-/** One optimizer step of opaque SAM runs a whole cycle: sync_period phases, each allowed its ulps. */
-function phasesPerStep(artifact: CompiledStep): number {
-  return artifact.protocol.kind === "sam" && artifact.protocol.opaque ? artifact.protocol.syncPeriod : 1;
-}
 
 function compare(got: Float32Array, want: readonly number[]): { ulps: number; differs: boolean; worstIndex: number } {
   let ulps = 0;
@@ -130,7 +126,8 @@ async function checkBackend(golden: GoldenFile, backend: Backend, options: Traje
   const steps: StepResult[] = [];
   try {
     const { artifact, rows } = await startTrajectory(golden.config, backend, problemOf(golden.problem), golden.problem.x0, golden.steps, options);
-    const perStep = TOLERANCE_ULPS[backend] * phasesPerStep(artifact);
+    // One step of opaque SAM runs a whole cycle: sync_period phases, each allowed its ulps.
+    const perStep = TOLERANCE_ULPS[backend] * phasesPerStep(artifact.protocol);
     for await (const r of rows) {
       const want = golden.trajectory[r.step - 1];
       const c = compare(r.params, want.params);

@@ -1,30 +1,35 @@
 /** The JS backend: each kernel is a factory that binds a closure to the arenas (the fast "bound" shape). */
-import type { PassArtifact } from "../../../format/artifact.js";
+import type { KernelArtifact } from "../../../format/artifact.js";
 
-export type KernelFactory = (arenas: Float32Array[], seg: Int32Array, sv: Float64Array[], U: Float64Array, R: Float64Array, RS: Float64Array[]) => () => void;
+/**
+ * What a rendered JS kernel is (targets/js/render.ts): given the arenas by binding, the segment
+ * (tensor) offsets, per-segment values, uniforms and the outputs for global and per-segment
+ * reductions, it returns the loop, bound to them.
+ */
+export type KernelFactory = (arenas: Float32Array[], seg: Int32Array, segvals: Float64Array[], uniforms: Float64Array, globalSums: Float64Array, segmentSums: Float64Array[]) => () => void;
 
-export interface BoundPass {
+export interface BoundKernel {
   run: () => void;
-  U: Float64Array;
-  R: Float64Array;
-  RS: Float64Array[];
-  sv: Float64Array[];
+  uniforms: Float64Array;
+  globalSums: Float64Array;
+  segmentSums: Float64Array[];
+  segvals: Float64Array[];
 }
 
-export function bindPass(pass: PassArtifact, arenaOf: (name: string) => Float32Array, seg: Int32Array, factory: KernelFactory): BoundPass {
+export function bindKernel(k: KernelArtifact, arenaOf: (name: string) => Float32Array, seg: Int32Array, factory: KernelFactory): BoundKernel {
   const nseg = seg.length - 1;
-  const k = pass.kernel;
-  const U = new Float64Array(Math.max(1, k.uniformCount));
-  const R = new Float64Array(Math.max(1, k.reductions.length));
-  const RS = k.reductions.map((r) => (r.scope === "segment" ? new Float64Array(nseg) : new Float64Array(0)));
-  const sv = Array.from({ length: k.segvalCount }, () => new Float64Array(nseg));
+  const { kernel } = k;
+  const uniforms = new Float64Array(Math.max(1, kernel.uniformCount));
+  const globalSums = new Float64Array(Math.max(1, kernel.reductions.length));
+  const segmentSums = kernel.reductions.map((r) => (r.scope === "segment" ? new Float64Array(nseg) : new Float64Array(0)));
+  const segvals = Array.from({ length: kernel.segvalCount }, () => new Float64Array(nseg));
   const run = factory(
-    k.bindings.map((b) => arenaOf(b.name)),
+    kernel.bindings.map((b) => arenaOf(b.name)),
     seg,
-    sv,
-    U,
-    R,
-    RS,
+    segvals,
+    uniforms,
+    globalSums,
+    segmentSums,
   );
-  return { run, U, R, RS, sv };
+  return { run, uniforms, globalSums, segmentSums, segvals };
 }

@@ -5,13 +5,13 @@
  * its per-workgroup partials back before the next pass's uniforms are known.
  */
 /// <reference types="@webgpu/types" />
-import type { CompiledStep, PassArtifact } from "../../../format/artifact.js";
+import { BINDINGS, UNIFORM_HEADER, uniformBlockBytes } from "../../../format/abi_webgpu.js";
+import type { CompiledStep, KernelArtifact } from "../../../format/artifact.js";
 import { DeviceRun, type DeviceStepOptions } from "../../device_run.js";
 import { fail } from "../../errors.js";
-import type { HostValue } from "../../host.js";
 import type { AllReduce } from "../../opaque_cycle.js";
-import { layoutTensors, type TensorInit } from "../../tensors.js";
-import { BINDINGS } from "../../../format/abi_webgpu.js";
+import type { KernelCall, KernelSums } from "../../phase_driver.js";
+import { initialArena, packParams, packSegvals, type TensorInit } from "../../tensors.js";
 import { dispatchSize, planChunks, type Chunk } from "./layout.js";
 
 export type { Tensors } from "../../opaque_cycle.js";
@@ -37,8 +37,8 @@ export type GpuStepOptions = DeviceStepOptions;
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
-interface BoundPass {
-  art: PassArtifact;
+interface BoundKernel {
+  art: KernelArtifact;
   pipeline: GPUComputePipeline;
   chunks: { chunk: Chunk; uniforms: GPUBuffer; bindGroup: GPUBindGroup }[];
   segvals?: GPUBuffer;
@@ -49,18 +49,18 @@ interface BoundPass {
 export class GpuRun extends DeviceRun {
   private readonly device: GPUDevice;
   private readonly arenas = new Map<string, GPUBuffer>();
-  private readonly passes = new Map<PassArtifact, BoundPass>();
+  private readonly kernels = new Map<KernelArtifact, BoundKernel>();
   private readonly chunkPlan: ReturnType<typeof planChunks>;
   private lost: string | undefined;
 
   private constructor(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuInitOptions) {
     const device = options?.device;
     if (!device || typeof device.createBuffer !== "function") fail("R403", "the webgpu target needs init(params, { device }) with a GPUDevice", "get one from navigator.gpu (browsers) or the webgpu package's create([]) (Node)");
-    const { layout, data } = layoutTensors(params);
+    const { layout, values } = packParams(params);
     super(artifact, layout, options.allReduce, options.validate ?? true);
     this.device = device;
     const limits = device.limits;
-    const maxBindings = Math.max(...Object.values(artifact.phases).flatMap((p) => p.passes.map((pass) => pass.kernel.bindings.length + 2 + (pass.kernel.reductions.length ? 1 : 0))));
+    const maxBindings = Math.max(...Object.values(artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels.map(({ kernel }) => kernel.bindings.length + 2 + (kernel.reductions.length ? 1 : 0)))));
     if (maxBindings > limits.maxStorageBuffersPerShaderStage) {
       fail("R402", `a kernel of this config needs ${maxBindings} storage buffers, the device allows ${limits.maxStorageBuffersPerShaderStage}`, "request a device with a higher maxStorageBuffersPerShaderStage, or simplify the config");
     }
@@ -69,14 +69,9 @@ export class GpuRun extends DeviceRun {
     if (bytes > limits.maxBufferSize) fail("R402", `the model needs ${bytes} bytes per buffer, the device allows ${limits.maxBufferSize}`, "request a device with a larger maxBufferSize");
     const maxChunk = Math.floor(limits.maxStorageBufferBindingSize / 4);
     this.chunkPlan = planChunks(layout.seg, layout.total, Math.min(options.chunkElements ?? maxChunk, maxChunk));
-    const p0 = new Float32Array(layout.total);
-    for (const t of layout.tensors) {
-      const d = data.get(t.name);
-      if (d) p0.set(d, t.offset);
-    }
     for (const a of artifact.arenas) {
       const buf = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: a.name });
-      device.queue.writeBuffer(buf, 0, "copy" in a.init || a.role === "params" ? p0 : new Float32Array(layout.total).fill(a.init.fill));
+      device.queue.writeBuffer(buf, 0, (a.role === "params" ? values : initialArena(a, values)) as Float32Array<ArrayBuffer>);
       this.arenas.set(a.name, buf);
     }
     void device.lost.then((info) => {
@@ -88,8 +83,8 @@ export class GpuRun extends DeviceRun {
     if (artifact.target !== "webgpu") fail("R110", `this optimizer was compiled for ${artifact.target}, not webgpu`, "compile(config, { target: 'webgpu' })");
     const run = new GpuRun(artifact, params, options);
     run.device.pushErrorScope("validation");
-    for (const phase of Object.values(artifact.phases)) for (const pass of phase.passes) run.bind(pass);
-    for (const pass of Object.values(artifact.validation ?? {})) run.bind(pass);
+    for (const phase of Object.values(artifact.phases)) for (const pass of phase.passes) pass.kernels.forEach((k) => run.bind(k));
+    for (const k of Object.values(artifact.validation ?? {})) run.bind(k);
     const err = await run.device.popErrorScope();
     if (err) fail("R404", `the device rejected a kernel: ${err.message}`, "please report this with the config");
     return run;
@@ -101,7 +96,7 @@ export class GpuRun extends DeviceRun {
     return b;
   }
 
-  private bind(art: PassArtifact): void {
+  private bind(art: KernelArtifact): void {
     const { device } = this;
     // Subgroup reductions when the caller's device has the feature; the tree otherwise.
     const code = device.features.has("subgroups") && art.code.wgslSubgroups ? art.code.wgslSubgroups : art.code.wgsl;
@@ -120,7 +115,7 @@ export class GpuRun extends DeviceRun {
     const partialBytes = 4 * Math.max(1, k.reductions.length * W);
     const partials = k.reductions.length ? device.createBuffer({ size: partialBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC }) : undefined;
     const readback = partials ? device.createBuffer({ size: partialBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : undefined;
-    const uniformBytes = 16 + 16 * Math.max(1, Math.ceil(k.uniformCount / 4));
+    const uniformBytes = uniformBlockBytes(k.uniformCount);
     const chunks = this.chunkPlan.chunks
       .filter((c) => c.workgroups > 0)
       .map((chunk) => {
@@ -136,30 +131,24 @@ export class GpuRun extends DeviceRun {
         k.bindings.forEach((b, i) => entries.push({ binding: BINDINGS.arenaBase + i, resource: { buffer: this.buffer(b.name), offset: chunk.start * 4, size: Math.max(4, chunk.length * 4) } }));
         return { chunk, uniforms, bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }) };
       });
-    this.passes.set(art, { art, pipeline, chunks, segvals, partials, readback });
+    this.kernels.set(art, { art, pipeline, chunks, segvals, partials, readback });
   }
 
-  /** Runs one pass; returns its reductions as per-segment sums (float64), or undefined. */
-  protected async dispatch(art: PassArtifact, uniforms: ArrayLike<number>, segvals: HostValue[]): Promise<Float64Array[] | undefined> {
+  /** Runs one kernel; returns its reductions as per-segment sums (float64). */
+  protected async dispatch({ kernel: art, uniforms, segvals }: KernelCall): Promise<KernelSums> {
     if (this.lost) fail("R401", `the GPU device was lost: ${this.lost}`, "create a new device and a new run, then loadState() a saved snapshot");
-    const bp = this.passes.get(art)!;
+    const bp = this.kernels.get(art)!;
     const { device } = this;
     const k = art.kernel;
     const nseg = this.layout.tensors.length;
-    if (bp.segvals) {
-      const sv = new Float32Array(k.segvalCount * nseg);
-      segvals.forEach((v, j) => {
-        if (typeof v === "number") sv.fill(v, j * nseg, (j + 1) * nseg);
-        else sv.set(v, j * nseg);
-      });
-      device.queue.writeBuffer(bp.segvals, 0, sv);
-    }
+    if (bp.segvals) device.queue.writeBuffer(bp.segvals, 0, packSegvals(segvals, nseg) as Float32Array<ArrayBuffer>);
     const enc = device.createCommandEncoder();
     for (const { chunk, uniforms: ub, bindGroup } of bp.chunks) {
       const [x, y] = dispatchSize(chunk.workgroups);
-      const data = new ArrayBuffer(16 + 16 * Math.max(1, Math.ceil(k.uniformCount / 4)));
-      new Uint32Array(data, 0, 4).set([chunk.workgroups, x, nseg, this.chunkPlan.workgroups]);
-      new Float32Array(data, 16).set(Array.from(uniforms));
+      const data = new ArrayBuffer(uniformBlockBytes(k.uniformCount));
+      const header: Record<(typeof UNIFORM_HEADER)[number], number> = { workgroups: chunk.workgroups, groups_x: x, segments: nseg, partial_stride: this.chunkPlan.workgroups };
+      new Uint32Array(data, 0, UNIFORM_HEADER.length).set(UNIFORM_HEADER.map((f) => header[f]));
+      new Float32Array(data, 4 * UNIFORM_HEADER.length).set(uniforms);
       device.queue.writeBuffer(ub, 0, data);
       const pass = enc.beginComputePass();
       pass.setPipeline(bp.pipeline);
@@ -169,7 +158,7 @@ export class GpuRun extends DeviceRun {
     }
     if (!bp.partials || !bp.readback) {
       device.queue.submit([enc.finish()]);
-      return undefined;
+      return [];
     }
     enc.copyBufferToBuffer(bp.partials, 0, bp.readback, 0, bp.readback.size);
     device.queue.submit([enc.finish()]);
@@ -216,7 +205,7 @@ export class GpuRun extends DeviceRun {
     return this.arenas.has(name);
   }
 
-  protected saveAdversarial(arenas: string[]): { restore(): void; release(): void } {
+  protected saveArenas(arenas: string[]): { restore(): void; release(): void } {
     const { device } = this;
     const copyBuffers = (pairs: (readonly [GPUBuffer, GPUBuffer])[]) => {
       const enc = device.createCommandEncoder();
@@ -231,7 +220,7 @@ export class GpuRun extends DeviceRun {
   /** Frees every GPU buffer of this run (the device stays the caller's). */
   destroy(): void {
     for (const b of this.arenas.values()) b.destroy();
-    for (const bp of this.passes.values()) {
+    for (const bp of this.kernels.values()) {
       bp.segvals?.destroy();
       bp.partials?.destroy();
       bp.readback?.destroy();

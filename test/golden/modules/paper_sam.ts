@@ -14,7 +14,7 @@ import { load, prebuiltKernels, type CompiledStep, type InitOptions, type Kernel
 
 /** The compiled optimizer: state layout, host program and kernel plan. */
 export const artifact: CompiledStep = {
-  version: 1,
+  version: 2,
   optcVersion: "0.1.0",
   config: "sam(sgd(0.01), chain(normalize(), sgd(0.1)), sync_period=2)",
   target: "js",
@@ -43,13 +43,21 @@ export const artifact: CompiledStep = {
   ],
   masks: [],
   protocol: {
-    kind: "sam",
-    syncPeriod: 2,
-    opaque: false,
-    resetState: true,
+    owner: "sam",
+    step: {
+      kind: "counted",
+      counter: "sam.steps_since_sync",
+      ranges: [
+        { from: 0, to: 0, phase: "adversarial_first" },
+        { from: 1, to: 1, phase: "outer" },
+      ],
+    },
+    outerPhases: [
+      "outer",
+    ],
+    perturbed: { counter: "sam.steps_since_sync", trueParams: "sam.cache" },
     allReduce: false,
-    advArenas: [],
-    advCounters: [],
+    summary: "sam, sync_period=2, transparent, reset_state=true; the runtime picks each step's phase on the host",
   },
   phases: {
     adversarial_first: {
@@ -74,58 +82,66 @@ export const artifact: CompiledStep = {
       ],
       passes: [
         {
-          kernel: {
-            name: "adversarial_first.pass0",
-            bindings: [
-              { name: "grads", read: true, write: false },
-            ],
-            uniformCount: 0,
-            segvalCount: 0,
-            ops: [
-              { op: "load", arena: 0 },
-              { op: "mul", a: 0, b: 0 },
-            ],
-            stores: [],
-            reductions: [
-              { value: 1, scope: "global" },
-            ],
-          },
-          uniforms: [],
-          segvals: [],
-          reductions: [0],
-          code: {},
+          kernels: [
+            {
+              kernel: {
+                name: "adversarial_first.pass0",
+                bindings: [
+                  { name: "grads", read: true, write: false },
+                ],
+                uniformCount: 0,
+                segvalCount: 0,
+                ops: [
+                  { op: "load", arena: 0 },
+                  { op: "mul", a: 0, b: 0 },
+                ],
+                stores: [],
+                reductions: [
+                  { value: 1, scope: "global" },
+                ],
+              },
+              uniforms: [],
+              segvals: [],
+              reductions: [0],
+              code: {},
+            },
+          ],
         },
         {
-          kernel: {
-            name: "adversarial_first.pass1",
-            bindings: [
-              { name: "params", read: true, write: true },
-              { name: "grads", read: true, write: false },
-              { name: "sam.cache", read: false, write: true },
-            ],
-            uniformCount: 1,
-            segvalCount: 0,
-            ops: [
-              { op: "uniform", index: 0 },
-              { op: "const", value: (-0.1) },
-              { op: "load", arena: 0 },
-              { op: "load", arena: 1 },
-              { op: "mul", a: 3, b: 0 },
-              { op: "mul", a: 1, b: 4 },
-              { op: "neg", a: 5 },
-              { op: "add", a: 2, b: 6 },
-              { op: "f32", a: 7 },
-            ],
-            stores: [
-              { arena: 2, value: 2 },
-              { arena: 0, value: 8 },
-            ],
-            reductions: [],
-          },
-          uniforms: [6],
-          segvals: [],
-          reductions: [],
-          code: {},
+          kernels: [
+            {
+              kernel: {
+                name: "adversarial_first.pass1",
+                bindings: [
+                  { name: "params", read: true, write: true },
+                  { name: "grads", read: true, write: false },
+                  { name: "sam.cache", read: false, write: true },
+                ],
+                uniformCount: 1,
+                segvalCount: 0,
+                ops: [
+                  { op: "uniform", index: 0 },
+                  { op: "const", value: (-0.1) },
+                  { op: "load", arena: 0 },
+                  { op: "load", arena: 1 },
+                  { op: "mul", a: 3, b: 0 },
+                  { op: "mul", a: 1, b: 4 },
+                  { op: "neg", a: 5 },
+                  { op: "add", a: 2, b: 6 },
+                  { op: "f32", a: 7 },
+                ],
+                stores: [
+                  { arena: 2, value: 2 },
+                  { arena: 0, value: 8 },
+                ],
+                reductions: [],
+              },
+              uniforms: [6],
+              segvals: [],
+              reductions: [],
+              code: {},
+            },
+          ],
         },
       ],
       guards: [
@@ -157,35 +173,39 @@ export const artifact: CompiledStep = {
       reductions: [],
       passes: [
         {
-          kernel: {
-            name: "outer.pass0",
-            bindings: [
-              { name: "params", read: true, write: true },
-              { name: "sam.cache", read: true, write: false },
-              { name: "grads", read: true, write: false },
-            ],
-            uniformCount: 0,
-            segvalCount: 0,
-            ops: [
-              { op: "const", value: (-0.01) },
-              { op: "load", arena: 0 },
-              { op: "load", arena: 1 },
-              { op: "load", arena: 2 },
-              { op: "mul", a: 0, b: 3 },
-              { op: "sub", a: 2, b: 1 },
-              { op: "add", a: 5, b: 4 },
-              { op: "add", a: 1, b: 6 },
-              { op: "f32", a: 7 },
-            ],
-            stores: [
-              { arena: 0, value: 8 },
-            ],
-            reductions: [],
-          },
-          uniforms: [],
-          segvals: [],
-          reductions: [],
-          code: {},
+          kernels: [
+            {
+              kernel: {
+                name: "outer.pass0",
+                bindings: [
+                  { name: "params", read: true, write: true },
+                  { name: "sam.cache", read: true, write: false },
+                  { name: "grads", read: true, write: false },
+                ],
+                uniformCount: 0,
+                segvalCount: 0,
+                ops: [
+                  { op: "const", value: (-0.01) },
+                  { op: "load", arena: 0 },
+                  { op: "load", arena: 1 },
+                  { op: "load", arena: 2 },
+                  { op: "mul", a: 0, b: 3 },
+                  { op: "sub", a: 2, b: 1 },
+                  { op: "add", a: 5, b: 4 },
+                  { op: "add", a: 1, b: 6 },
+                  { op: "f32", a: 7 },
+                ],
+                stores: [
+                  { arena: 0, value: 8 },
+                ],
+                reductions: [],
+              },
+              uniforms: [],
+              segvals: [],
+              reductions: [],
+              code: {},
+            },
+          ],
         },
       ],
       guards: [],
@@ -207,7 +227,6 @@ const kernels: Record<string, KernelFactory> = {
     return function build(arenas, seg, sv, U, R, RS) {
       const a0 = arenas[0];
       const nseg = seg.length - 1;
-      const n = seg[nseg];
       return function run() {
         let g0 = 0;
         for (let s = 0; s < nseg; s++) {

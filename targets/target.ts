@@ -1,0 +1,28 @@
+/**
+ * A renderer: a target's name, what its kernels can do (the fuser plans around these, so no
+ * renderer re-plans), and how it prints one kernel.
+ */
+import type { KernelCode, Target } from "../format/artifact.js";
+import type { Kernel } from "../format/kernel.js";
+
+export interface RendererCaps {
+  /** Values one kernel may write: its stores, or, in a kernel of their own, its reductions. */
+  maxOutputs: number;
+  /**
+   * Whether one kernel may both store and reduce (CPU loops, GPU shared memory). Otherwise each
+   * reduction goes into a kernel of its own that recomputes the reduced value from the pass's
+   * inputs (WebGL has no shared memory or atomics).
+   */
+  reduceWithStores: boolean;
+  /**
+   * Whether every kernel of a pass reads the arenas as they were before the pass (immutable
+   * textures). Only such a target may get a pass split into several kernels.
+   */
+  kernelsReadPassInputs: boolean;
+}
+
+export interface Renderer {
+  target: Target;
+  caps: RendererCaps;
+  render(kernel: Kernel): KernelCode;
+}
