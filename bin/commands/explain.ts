@@ -1,6 +1,7 @@
 import { describePlan, describeState, describeTree } from "../../compiler/describe.js";
 import { compileSource, STAGES, type Stage } from "../../compiler/pipeline.js";
 import { describeCode } from "../../compiler/render.js";
+import { stageText } from "../../compiler/stages.js";
 import { isTarget, TARGETS } from "../../format/artifact.js";
 import { UsageError, type Parsed } from "../args.js";
 import { printDiagnostics, readSource } from "../io.js";
@@ -22,7 +23,7 @@ export function run(p: Parsed): number {
   const stage = p.options.stage;
   if (stage !== undefined && !(typeof stage === "string" && (STAGES as readonly string[]).includes(stage))) throw new UsageError(`unknown stage '${String(stage)}' (stages: ${STAGES.join(", ")})`);
   const dumps = new Map<Stage, string>();
-  const c = compileSource(src.text, { target, dump: (s, text) => dumps.set(s, text) });
+  const c = compileSource(src.text, { target, dump: (s, output) => dumps.set(s, stageText(s, output)) });
   printDiagnostics(c.diagnostics, src);
   if (!c.artifact || !c.lowered || !c.plans || !c.tree || !c.rendered) return 1;
   if (stage !== undefined) {

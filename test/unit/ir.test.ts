@@ -5,7 +5,8 @@ import type { IrNode, StepProgram } from "../../compiler/ir/node.js";
 import { printLowered, printProgram } from "../../compiler/ir/print.js";
 import { assertValid, verifyLowered, verifyProgram } from "../../compiler/ir/verify.js";
 import type { LoweredConfig } from "../../compiler/lower/lower.js";
-import { compileSource } from "../../compiler/pipeline.js";
+import { compileSource, setLoweredCheck } from "../../compiler/pipeline.js";
+import { verifyEveryLowering } from "../helpers/setup.js";
 import { CATALOG_CONFIGS } from "../helpers/catalog.js";
 
 function lowered(config: string): LoweredConfig {
@@ -314,5 +315,24 @@ describe("constants stay distinct in the builder's hash-consing", () => {
     const c = compileSource("chain(adam(0.01), scale(-0.0))");
     const consts = c.lowered!.phases[0].nodes.filter((n) => n.op === "const").map((n) => (n as { value: number }).value);
     expect(consts.some((v) => Object.is(v, -0))).toBe(true);
+  });
+});
+
+describe("the suite verifies every compilation", () => {
+  it("the IR verifier runs between lower and fuse of every compileSource in the tests", () => {
+    const seen: string[] = [];
+    setLoweredCheck((lowered) => {
+      seen.push(lowered.phases.map((p) => p.name).join(","));
+      verifyEveryLowering(lowered);
+    });
+    try {
+      compileSource("sam(sgd(0.1), chain(normalize(), sgd(0.05)), sync=3)");
+    } finally {
+      setLoweredCheck(verifyEveryLowering);
+    }
+    expect(seen).toEqual(["adversarial_first,adversarial,outer"]);
+    const broken = lowered("adam(1e-3)");
+    broken.phases[0].stores.push({ ...broken.phases[0].stores[0] });
+    expect(() => verifyEveryLowering(broken)).toThrow(/internal: invalid IR: phase step: .*stored/);
   });
 });
