@@ -12,7 +12,7 @@
  * becomes several kernels over the same inputs, each computing only what it needs; the bytes
  * moved count every kernel's reads and writes, so they are true per target.
  */
-import type { Guard, HostNode, HostOp } from "../../format/artifact.js";
+import type { HostNode, HostOp, PhaseArtifact } from "../../format/artifact.js";
 import type { Kernel, KernelBinding, KernelOp, KernelReduction, KernelStore } from "../../format/kernel.js";
 import type { RendererCaps } from "../../targets/target.js";
 import { mapAlu } from "../../format/ops.js";
@@ -35,14 +35,9 @@ export interface PassPlan {
   kernels: KernelPlan[];
 }
 
-export interface PhasePlan {
-  name: string;
-  host: HostNode[];
-  reductions: { scope: "global" | "segment" }[];
+/** A phase as the artifact holds it, before its kernels are rendered (render adds their code). */
+export interface PhasePlan extends Omit<PhaseArtifact, "passes"> {
   passes: PassPlan[];
-  guards: Guard[];
-  counterStores: { counter: string; value: number }[];
-  bytesPerElement: number;
 }
 
 export function fuse(prog: StepProgram, caps: RendererCaps): PhasePlan {
