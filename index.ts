@@ -28,7 +28,16 @@ export interface GpuJsOptimizer {
 }
 
 /** Compiles a config to its artifact; throws OptcError (with rendered diagnostics) on a bad config. */
+/** E100 unless the config is text (a JS caller may pass anything). */
+function requireText(source: unknown): asserts source is string {
+  if (typeof source !== "string") {
+    throw new OptcError([error("E100", `the config must be a string, got ${source === null ? "null" : typeof source}`, undefined, 'pass the optimizer as text, e.g. compile("adamw(1e-3)")')], "");
+  }
+}
+
 export function compileArtifact(source: string, options: CompileOptions = {}): CompiledStep {
+  requireText(source);
+  if (options === null || typeof options !== "object") throw new OptcError([error("E401", "compile()'s options must be an object", undefined, 'e.g. compile(config, { target: "webgpu" })')], source);
   const target = options.target ?? "js";
   if (!isTarget(target)) {
     throw new OptcError([error("E401", `unknown target '${String(options.target)}'`, undefined, `targets: ${TARGETS.map((t) => JSON.stringify(t)).join(", ")}`)], source);
@@ -43,6 +52,7 @@ export function compileArtifact(source: string, options: CompileOptions = {}): C
  * instead of the generated kernels: slow, and the definition the kernels are tested against.
  */
 export function compileReference(source: string): Optimizer {
+  requireText(source);
   const c = compileSource(source);
   if (!c.artifact || !c.lowered) throw new OptcError(c.diagnostics, source);
   return load(c.artifact, evalKernels, { executor: interpExecutor(c.lowered.phases) });

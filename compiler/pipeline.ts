@@ -14,7 +14,7 @@
 import type { Program } from "../dsl/ast.js";
 import { hasErrors, type Diagnostic } from "../dsl/diagnostic.js";
 import { parse } from "../dsl/parse.js";
-import type { CompiledStep, Target } from "../format/artifact.js";
+import { checkedInputs, type CompiledStep, type Target } from "../format/artifact.js";
 import { RENDERERS } from "../targets/index.js";
 import { canonical } from "./check/canonical.js";
 import { check } from "./check/check.js";
@@ -91,11 +91,12 @@ export function compileSource(source: string, targetOrOptions: Target | CompileO
   const lowered = lower(c.tree);
   checkLowered?.(lowered);
   dump("ir", lowered);
-  const plans = lowered.phases.map((phase) => fuse(phase, renderer.caps));
+  const inputs = checkedInputs(lowered.protocol, lowered.handlesNonFinite);
+  const plans = lowered.phases.map((phase) => fuse(phase, renderer.caps, inputs));
   dump("plan", plans);
   const rendered = render(plans, renderer);
   dump("kernels", rendered);
-  const validation = target === "js" ? undefined : Object.fromEntries(Object.entries(validationPlans(lowered.protocol)).map(([arena, k]) => [arena, renderKernel(k, renderer)]));
+  const validation = target === "js" ? undefined : Object.fromEntries(Object.entries(validationPlans(lowered.layout.arenas.map((a) => a.name))).map(([arena, k]) => [arena, renderKernel(k, renderer)]));
   const warnings = c.diagnostics.filter((d) => d.severity === "warning").map((d) => renderDiagnostic(d, source));
   const artifact = link({ config: c.canonical, target, lowered, phases: rendered, validation, warnings });
   return { ...c, lowered, plans, rendered, artifact };

@@ -4,7 +4,7 @@
  */
 import type { Kernel } from "./kernel.js";
 import type { GpuJsProgram } from "./abi_gpujs.js";
-import { GRADS } from "./arena_names.js";
+import { GRADS, PARAMS } from "./arena_names.js";
 import type { AluOp } from "./ops.js";
 
 /** 2: a pass holds one or more kernels (KernelArtifact). */
@@ -22,6 +22,16 @@ export const TARGETS: readonly Target[] = ["js", "webgpu", "gpujs"];
 /** Arenas that hold gradients, checked for NaN/Inf before a phase reads them: the caller's, and a cycle's. */
 export function gradientArenas(protocol: Protocol): string[] {
   return protocol.step.kind === "cycle" && protocol.step.evaluations > 0 ? [GRADS, protocol.step.gradients] : [GRADS];
+}
+
+/** The step's inputs a guarded run refuses when non-finite: params, and the gradients unless the config handles them itself. */
+export function checkedInputs(protocol: Protocol, handlesNonFinite: boolean): string[] {
+  return [PARAMS, ...(handlesNonFinite ? [] : gradientArenas(protocol))];
+}
+
+/** The key of a kernel's guarded JS form in a build-time module's table of kernels. */
+export function guardedKernelKey(kernelName: string): string {
+  return `${kernelName} (guarded)`;
 }
 
 export function isTarget(name: unknown): name is Target {
@@ -77,6 +87,8 @@ export interface Guard {
  */
 export interface KernelCode {
   js?: string;
+  /** The JS kernel with the finiteness guard and backups (format/kernel.ts). */
+  jsGuarded?: string;
   wgsl?: string;
   wgslSubgroups?: string;
   gpujs?: GpuJsProgram;
@@ -180,7 +192,7 @@ export interface CompiledStep {
   fingerprint: string;
   /** The config checks non-finite values itself (apply_if_finite, MultiSteps skip): no pre-step validation. */
   handlesNonFinite: boolean;
-  /** GPU targets: one kernel per gradient arena that counts its non-finite elements. */
+  /** GPU targets: one kernel per arena that counts its non-finite elements (inputs before a phase, outputs after). */
   validation?: Record<string, KernelArtifact>;
   /** Warnings the checker gave, so `compile()` users can see them. */
   warnings: string[];

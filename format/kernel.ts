@@ -13,6 +13,9 @@
  *   len mod 4 elements, which goes to accumulator 0), combined as (a0 + a1) + (a2 + a3);
  *   a global reduction then folds the segment sums left to right from 0, skipping segments
  *   whose mask segval is false.
+ * - a guarded run (the default) refuses a step that loads a non-finite value from a
+ *   `checkFinite` binding or would store a non-finite float32 anywhere: nothing it stored
+ *   survives (renderers write each overwritten value to a backup first).
  */
 import type { AluOp } from "./ops.js";
 
@@ -24,6 +27,11 @@ export interface KernelBinding {
   name: string;
   read: boolean;
   write: boolean;
+  /**
+   * An input of the step (params, gradients): a guarded kernel refuses a non-finite value
+   * loaded from it. (Its stored values are always checked: every state value stays finite.)
+   */
+  checkFinite?: boolean;
 }
 
 export interface KernelStore {

@@ -6,8 +6,9 @@
  * written and how a kernel runs.
  */
 import { GRADS, PARAMS } from "../format/arena_names.js";
-import type { CompiledStep, PhaseArtifact } from "../format/artifact.js";
+import { checkedInputs, type CompiledStep, type PhaseArtifact } from "../format/artifact.js";
 import { fail } from "./errors.js";
+import { firstNonFinite, nonFiniteError } from "./finite.js";
 import type { AllReduce, CycleIo, Tensors } from "./opaque_cycle.js";
 import { drivePhase, type KernelCall, type KernelSums } from "./phase_driver.js";
 import { BaseRun, type StepOptions } from "./run_base.js";
@@ -32,8 +33,6 @@ export abstract class DeviceRun extends BaseRun {
   protected commit(): void {}
   /** Drops the outputs of a phase that was refused part way. */
   protected abstract abandon(): void;
-  /** Saves arenas for a cycle of phases; restore() puts them back, release() frees the copy. */
-  protected abstract saveArenas(arenas: string[]): { restore(): void; release(): void };
 
   /**
    * Runs one phase atomically: guards run before the pass they precede, and a backend either
@@ -43,7 +42,15 @@ export abstract class DeviceRun extends BaseRun {
   protected async runPhase(name: string): Promise<void> {
     const art: PhaseArtifact | undefined = this.artifact.phases[name];
     if (!art) throw new Error(`internal: no phase ${name}`);
-    if (this.validate && !this.artifact.handlesNonFinite) await this.checkFinite(art);
+    const kernels = art.passes.flatMap((p) => p.kernels);
+    const written = [...new Set(kernels.flatMap(({ kernel }) => kernel.stores.map((s) => kernel.bindings[s.arena].name)))];
+    if (this.validate) {
+      const read = new Set(kernels.flatMap(({ kernel }) => kernel.bindings.filter((b) => b.read).map((b) => b.name)));
+      const inputs = checkedInputs(this.artifact.protocol, this.artifact.handlesNonFinite).filter((a) => read.has(a));
+      await this.refuseNonFinite(inputs, false);
+    }
+    // A backend that writes in place keeps copies of what the phase writes, to undo a refused one.
+    const backup = this.validate && this.writesInPlace ? this.saveArenas(written) : undefined;
     try {
       const inputs = { counters: this.counters, maskflags: this.maskflags, segments: this.layout.tensors.length };
       let pass = -1;
@@ -54,27 +61,37 @@ export abstract class DeviceRun extends BaseRun {
         }
         return this.dispatch(call);
       });
+      this.endPasses();
+      if (this.validate) await this.refuseNonFinite(written, true);
       this.commit();
       for (const [c, v] of next) this.counters.set(c, v);
     } catch (e) {
       this.abandon();
+      backup?.restore();
       throw e;
+    } finally {
+      backup?.release();
     }
   }
 
+  /** Whether a phase's kernels write the arenas themselves (WebGPU) rather than new textures committed at the end (gpu.js). */
+  protected abstract readonly writesInPlace: boolean;
+  /** The passes of the running phase are done (what the kernels wrote is what an arena now reads). */
+  protected endPasses(): void {}
+
   /**
-   * Refuses a phase whose gradient arenas hold NaN/Inf (R201): a small kernel counts them, and
-   * only when it finds some is the arena read back to name the first.
+   * Refuses a non-finite value in `arenas` (R201/R206 for inputs, R207 for what a phase wrote):
+   * a small kernel counts them, and only when it finds some is the arena read back to name the first.
    */
-  protected async checkFinite(art: PhaseArtifact): Promise<void> {
-    const read = new Set(art.passes.flatMap((p) => p.kernels.flatMap((k) => k.kernel.bindings.filter((b) => b.read).map((b) => b.name))));
-    for (const [arena, kernel] of Object.entries(this.artifact.validation ?? {})) {
-      if (!read.has(arena)) continue;
+  protected async refuseNonFinite(arenas: string[], stored: boolean): Promise<void> {
+    for (const arena of arenas) {
+      const kernel = this.artifact.validation?.[arena];
+      if (!kernel) continue;
       const [sums] = await this.dispatch({ pass: 0, kernel, uniforms: [], segvals: [] });
       if ((typeof sums === "number" ? sums : sums.reduce((a, b) => a + b, 0)) === 0) continue;
       const data = await this.readArena(arena);
-      const bad = data.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) this.refuseNonFinite(arena, data, bad);
+      const bad = firstNonFinite(data);
+      if (bad >= 0) throw nonFiniteError(arena, data[bad], bad, this.tensors, stored);
     }
   }
 
@@ -95,27 +112,37 @@ export abstract class DeviceRun extends BaseRun {
   }
 
   writeGrads(grads: Record<string, ArrayLike<number>>): void {
+    this.idle("writeGrads()");
+    this.stageGradients(grads);
+  }
+
+  /** Copies named gradients into the grads arena (the step's own path: the run is busy then). */
+  protected override stageGradients(grads: Record<string, ArrayLike<number>>): void {
     const staging = new Float32Array(this.layout.total);
     copyNamed(staging, this.layout, grads, "grads");
     this.writeArena(GRADS, staging);
   }
 
   async readParams(): Promise<Tensors> {
+    this.idle("readParams()");
     return viewsOf(await this.readArena(PARAMS), this.layout);
   }
 
   /** The unperturbed params: SAM's cache while perturbed, else the params. */
   async readTrueParams(): Promise<Tensors> {
+    this.idle("readTrueParams()");
     return viewsOf(await this.readArena(this.trueParamsArena() ?? PARAMS), this.layout);
   }
 
   /** A state arena as named tensors (e.g. "adam.mu"). */
   async state(slot: string): Promise<Tensors> {
+    this.idle("state()");
     if (!this.hasArena(slot)) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
     return viewsOf(await this.readArena(slot), this.layout);
   }
 
   async saveState(): Promise<StateSnapshot> {
+    this.idle("saveState()");
     const arenas: Record<string, Float32Array> = {};
     for (const name of savedArenas(this.artifact)) arenas[name] = await this.readArena(name);
     return this.snapshotOf(arenas);

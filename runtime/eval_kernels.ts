@@ -8,16 +8,17 @@
  */
 import type { KernelFactory } from "./backends/js/index.js";
 import { fail } from "./errors.js";
-import { finiteCheckPlain } from "./finite.js";
+import { finiteScanner } from "./finite.js";
 import type { KernelSource } from "./kernels.js";
 
 export const evalKernels: KernelSource = {
-  factory(name, code) {
-    if (code === undefined) fail("R110", `kernel ${name} has no JS code`, "compile with { target: 'js' }");
-    return new Function(code)() as KernelFactory;
+  factory({ kernel, code }, guarded) {
+    const source = guarded ? code.jsGuarded : code.js;
+    if (source === undefined) fail("R110", `kernel ${kernel.name} has no JS code`, "compile with { target: 'js' }");
+    return new Function(source)() as KernelFactory;
   },
-  finiteCheck(a) {
-    const factory = new Function(`return (${finiteCheckPlain.toString()})`)() as typeof finiteCheckPlain;
-    return factory(a);
+  finiteScan(a) {
+    const fresh = new Function(`return (${finiteScanner.toString()})`)() as typeof finiteScanner;
+    return fresh(a);
   },
 };

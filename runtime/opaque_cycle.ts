@@ -14,7 +14,7 @@ export type GradResult = Record<string, ArrayLike<number>> | void;
 /** The gradient at the perturbed params `params` for evaluation i; fill `out` or return grads. */
 export type GradFn = (params: Tensors, i: number, out: Tensors) => GradResult | Promise<GradResult>;
 /** batch_axis_name: averages (or sums) gradients across replicas, in place. */
-export type AllReduce = (grads: Tensors) => void | Promise<void>;
+export type AllReduce = (grads: Tensors) => void | Record<string, ArrayLike<number>> | Promise<void | Record<string, ArrayLike<number>>>;
 
 /** What a run lends the cycle. */
 export interface CycleIo {
@@ -31,7 +31,28 @@ export interface CycleIo {
   commitGradients(name: string, buffer: Float32Array): void;
 }
 
-export async function runCycle(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | undefined, allReduce: AllReduce | undefined): Promise<void> {
+/** What the cycle needs of an AbortSignal (run_base.ts's AbortSignalLike). */
+interface Abortable {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener?(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener?(type: "abort", listener: () => void): void;
+}
+
+const aborted = (signal: Abortable | undefined, where: string) =>
+  new OptcRuntimeError("R208", `the step was aborted ${where}${signal?.reason instanceof Error ? `: ${signal.reason.message}` : ""}`, "params, grads and state are unchanged");
+
+/** gradFn's result, or R208 as soon as the signal fires (a gradFn that never resolves cannot hold the run). */
+function untilAborted<T>(work: Promise<T>, signal: Abortable | undefined, where: string): Promise<T> {
+  if (!signal?.addEventListener) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted(signal, where));
+    signal.addEventListener!("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener?.("abort", onAbort));
+  });
+}
+
+export async function runCycle(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | undefined, allReduce: AllReduce | undefined, signal?: Abortable): Promise<void> {
   if (typeof gradFn !== "function") {
     fail("R204", "this optimizer evaluates gradients itself (sam(..., opaque_mode=true)): step({ gradFn })", "gradFn(params, i) returns the gradient at the perturbed params (it may be async)");
   }
@@ -44,16 +65,23 @@ export async function runCycle(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | 
   try {
     await io.runPhase(cycle.first);
     for (let i = 0; i < cycle.evaluations; i++) {
+      if (signal?.aborted) throw aborted(signal, `before gradient evaluation ${i}`);
       const params = await io.viewArena(cycle.perturbedParams);
       const { buffer, views } = io.gradientBuffer(cycle.gradients);
       let result: GradResult;
       try {
-        result = await gradFn(params, i, views);
+        result = await untilAborted(Promise.resolve().then(() => gradFn(params, i, views)), signal, `while gradFn ran (adversarial step ${i})`);
       } catch (e) {
+        if (e instanceof OptcRuntimeError && e.code === "R208") throw e;
         throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
       }
       if (result !== undefined && result !== null) copyNamed(buffer, io.layout, result, `gradFn's result (adversarial step ${i})`);
-      if (allReduce) await allReduce(views);
+      if (allReduce) {
+        // Reduce in place, or return the reduced tensors (the result is copied in like gradFn's).
+        const reduced = await untilAborted(Promise.resolve().then(() => allReduce(views)), signal, `while allReduce ran (adversarial step ${i})`);
+        if (reduced !== undefined && reduced !== null) copyNamed(buffer, io.layout, reduced, `allReduce's result (adversarial step ${i})`);
+      }
+      if (signal?.aborted) throw aborted(signal, `after gradient evaluation ${i}`);
       io.commitGradients(cycle.gradients, buffer);
       await io.runPhase(i < cycle.evaluations - 1 ? cycle.middle : cycle.last);
     }

@@ -10,7 +10,7 @@ import { fail } from "./errors.js";
 import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
 import type { KernelSource } from "./kernels.js";
 import type { AllReduce, CycleIo, Tensors } from "./opaque_cycle.js";
-import { BaseRun, type StepOptions } from "./run_base.js";
+import { BaseRun, checkedStepOptions, throwIfAborted, type StepOptions } from "./run_base.js";
 import { encodeState, savedArenas, type StateSnapshot } from "./state.js";
 import { copyNamed, initialArena, packParams, viewsOf, type TensorInit } from "./tensors.js";
 
@@ -23,6 +23,8 @@ export interface InitOptions {
   allReduce?: AllReduce;
   /** How phases run; default: the compiled JS kernels. */
   executor?: ExecutorFactory;
+  /** The most the run may allocate for its arenas (default 8 GiB): a larger model is R111 before anything is allocated. */
+  maxBytes?: number;
 }
 
 export class Optimizer {
@@ -63,7 +65,6 @@ export class Run extends BaseRun {
   readonly grads: Tensors;
   private readonly arenas = new Map<string, Float32Array>();
   private readonly executor: PhaseExecutor;
-  private readonly finiteChecks = new Map<string, () => number>();
   private readonly initialParams: Float32Array;
 
   constructor(
@@ -72,13 +73,15 @@ export class Run extends BaseRun {
     params: Record<string, TensorInit>,
     options: InitOptions,
   ) {
-    const { layout, values } = packParams(params);
+    const guarded = options.validate ?? true;
+    // A guarded run keeps a backup of every arena a step writes (all but the grads).
+    const { layout, values } = packParams(params, artifact.arenas.length * (guarded ? 2 : 1) - (guarded ? 1 : 0), options.maxBytes);
     super(artifact, layout, options.allReduce, options.validate ?? true);
     this.initialParams = values.slice();
     for (const a of artifact.arenas) this.arenas.set(a.name, a.role === "params" ? values : initialArena(a, values));
     this.params = viewsOf(values, layout);
     this.grads = viewsOf(this.arena(GRADS), layout);
-    const context: ExecutorContext = { artifact, arenas: this.arenas, counters: this.counters, maskflags: this.maskflags, seg: layout.seg, kernels };
+    const context: ExecutorContext = { artifact, layout, guarded, arenas: this.arenas, counters: this.counters, maskflags: this.maskflags, seg: layout.seg, kernels };
     this.executor = (options.executor ?? jsExecutor)(context);
   }
 
@@ -102,6 +105,11 @@ export class Run extends BaseRun {
   }
 
   writeGrads(grads: Record<string, ArrayLike<number>>): void {
+    this.idle("writeGrads()");
+    this.stageGradients(grads);
+  }
+
+  protected stageGradients(grads: Record<string, ArrayLike<number>>): void {
     copyNamed(this.arena(GRADS), this.layout, grads, "grads");
   }
 
@@ -111,16 +119,22 @@ export class Run extends BaseRun {
   }
 
   /** Synchronous step for CPU use (not for a step that evaluates gradients itself: opaque SAM). */
-  stepSync(options: Omit<StepOptions, "gradFn"> = {}): void {
+  stepSync(stepOptions?: Omit<StepOptions, "gradFn">): void {
+    const options = checkedStepOptions(stepOptions);
     if (this.artifact.protocol.step.kind === "cycle") fail("R204", "opaque SAM steps need step({ gradFn }) (async)", "use await run.step({ gradFn })");
     this.enter("stepSync()");
     try {
-      if (options.grads) this.writeGrads(options.grads);
-      this.stepOnePhase();
+      throwIfAborted(options.signal, "before it started");
+      this.withStagedGrads(options.grads, () => this.stepOnePhase());
       this.count++;
     } finally {
       this.leave();
     }
+  }
+
+  protected saveArenas(arenas: string[]): { restore(): void; release(): void } {
+    const copies = arenas.map((a) => [a, this.arena(a).slice()] as const);
+    return { restore: () => copies.forEach(([a, copy]) => this.arena(a).set(copy)), release: () => {} };
   }
 
   protected cycleIo(): CycleIo {
@@ -128,10 +142,7 @@ export class Run extends BaseRun {
       layout: this.layout,
       counters: this.counters,
       runPhase: (name) => this.runPhase(name),
-      saveArenas: (arenas) => {
-        const copies = arenas.map((a) => [a, this.arena(a).slice()] as const);
-        return { restore: () => copies.forEach(([a, copy]) => this.arena(a).set(copy)), release: () => {} };
-      },
+      saveArenas: (arenas) => this.saveArenas(arenas),
       viewArena: (name) => viewsOf(this.arena(name), this.layout),
       gradientBuffer: (name) => ({ buffer: this.arena(name), views: viewsOf(this.arena(name), this.layout) }),
       commitGradients: () => {},
@@ -139,14 +150,6 @@ export class Run extends BaseRun {
   }
 
   protected runPhase(name: string): void {
-    if (this.validate && !this.artifact.handlesNonFinite) {
-      for (const g of this.executor.gradientArenas(name)) {
-        let check = this.finiteChecks.get(g);
-        if (!check) this.finiteChecks.set(g, (check = this.kernels.finiteCheck(this.arena(g))));
-        const bad = check();
-        if (bad >= 0) this.refuseNonFinite(g, this.arena(g), bad);
-      }
-    }
     const done = this.executor.run(name);
     if (done) throw new Error("internal: an asynchronous executor needs the async step path");
   }
@@ -158,6 +161,7 @@ export class Run extends BaseRun {
   // ------------------------------------------------------------ snapshots
 
   saveState(): StateSnapshot {
+    this.idle("saveState()");
     return this.snapshotOf(Object.fromEntries(savedArenas(this.artifact).map((name) => [name, this.arena(name).slice()])));
   }
 
@@ -167,6 +171,7 @@ export class Run extends BaseRun {
 
   /** Resets every state slot, counter and the params to their initial values. */
   reset(): void {
+    this.idle("reset()");
     for (const a of this.artifact.arenas) this.arena(a.name).set(a.role === "params" ? this.initialParams : initialArena(a, this.initialParams));
     for (const c of this.artifact.counters) this.counters.set(c.name, c.init);
     this.count = 0;

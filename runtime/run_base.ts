@@ -10,8 +10,16 @@ import { fail } from "./errors.js";
 import { matchesMask } from "./glob.js";
 import { runCycle, type AllReduce, type CycleIo, type GradFn } from "./opaque_cycle.js";
 import { isOuterPhase, isPerturbed, nextPhase } from "./protocol.js";
-import { checkedSnapshot, makeSnapshot, savedArenas, type StateSnapshot } from "./state.js";
+import { checkedSnapshot, makeSnapshot, type StateSnapshot } from "./state.js";
 import type { TensorLayout } from "./tensors.js";
+
+/** What optc uses of an AbortSignal (structural, so no DOM or Node types are needed). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener?(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener?(type: "abort", listener: () => void): void;
+}
 
 export interface StepOptions {
   /** Copied into the grads arena first (names and sizes checked); or write the grads in place. */
@@ -19,6 +27,30 @@ export interface StepOptions {
   /** A step that evaluates gradients itself (opaque SAM): the gradient at the perturbed params. */
   gradFn?: GradFn;
   allReduce?: AllReduce;
+  /**
+   * Aborts the step (R208, params and state unchanged): checked before the step starts and,
+   * in a cycle, while gradFn runs and between its phases (AbortSignal.timeout(ms) bounds a
+   * gradFn that never resolves).
+   */
+  signal?: AbortSignalLike;
+}
+
+/** Refuses step options of the wrong shape (R112) before anything runs. */
+export function checkedStepOptions(options: unknown): StepOptions {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== "object") fail("R112", `step() takes an options object, got ${options === null ? "null" : typeof options}`, "call step() or step({ grads, gradFn, signal })");
+  const o = options as Record<string, unknown>;
+  for (const key of ["gradFn", "allReduce"] as const) {
+    if (o[key] !== undefined && typeof o[key] !== "function") fail("R112", `step({ ${key} }) must be a function, got ${o[key] === null ? "null" : typeof o[key]}`, key === "gradFn" ? "gradFn(params, i, out) returns (or writes into out) the gradient at params" : "allReduce(grads) reduces the gradients across replicas");
+  }
+  const signal = o.signal as AbortSignalLike | undefined;
+  if (signal !== undefined && (signal === null || typeof signal !== "object" || typeof signal.aborted !== "boolean")) fail("R112", "step({ signal }) must be an AbortSignal", "pass an AbortController's signal, or AbortSignal.timeout(ms)");
+  return o as StepOptions;
+}
+
+/** R208 when the signal has fired. */
+export function throwIfAborted(signal: AbortSignalLike | undefined, where: string): void {
+  if (signal?.aborted) fail("R208", `the step was aborted ${where}${signal.reason instanceof Error ? `: ${signal.reason.message}` : ""}`, "params, grads and state are unchanged");
 }
 
 export abstract class BaseRun {
@@ -41,6 +73,7 @@ export abstract class BaseRun {
     this.tensors = layout.tensors;
     for (const c of artifact.counters) this.counters.set(c.name, c.init);
     this.maskflags = artifact.masks.map((m) => Float64Array.from(layout.tensors, (t) => (matchesMask(t.name, m.patterns) ? 1 : 0)));
+    if (allReduce !== undefined && typeof allReduce !== "function") fail("R107", `init's allReduce must be a function, got ${allReduce === null ? "null" : typeof allReduce}`, "pass init(params, { allReduce: (grads) => { /* mean over replicas, in place */ } })");
     if (artifact.protocol.allReduce && !allReduce) {
       fail("R107", "this sam config sets batch_axis_name, so init() needs an allReduce callback", "pass init(params, { ..., allReduce: (grads) => { /* mean over replicas, in place */ } })");
     }
@@ -52,8 +85,10 @@ export abstract class BaseRun {
   protected abstract writeArena(name: string, data: Float32Array): void;
   /** What a cycle of phases needs from this backend (reading the perturbed params, writing gradients). */
   protected abstract cycleIo(): CycleIo;
-  /** Copies named gradients into the grads arena (names and sizes checked). */
+  /** Copies named gradients into the grads arena (names and sizes checked); refused while a step runs. */
   abstract writeGrads(grads: Record<string, ArrayLike<number>>): void;
+  /** The same copy, for step({ grads }) itself. */
+  protected abstract stageGradients(grads: Record<string, ArrayLike<number>>): void;
 
   /** The phase the next step() runs: "step" for plain optimizers; SAM: adversarial_first / adversarial / outer, or opaque_cycle. */
   get phase(): string {
@@ -75,23 +110,62 @@ export abstract class BaseRun {
     return this.perturbed ? this.artifact.protocol.perturbed?.trueParams : undefined;
   }
 
-  async step(options: StepOptions = {}): Promise<void> {
+  async step(stepOptions?: StepOptions): Promise<void> {
+    const options = checkedStepOptions(stepOptions);
     this.enter("step()");
     try {
-      if (options.grads) this.writeGrads(options.grads);
-      const step = this.artifact.protocol.step;
-      if (step.kind === "cycle") await this.runCycle(step, options);
-      else await this.stepOnePhase();
+      throwIfAborted(options.signal, "before it started");
+      await this.withStagedGrads(options.grads, async () => {
+        const step = this.artifact.protocol.step;
+        if (step.kind === "cycle") await this.runCycle(step, options);
+        else await this.stepOnePhase();
+      });
       this.count++;
     } finally {
       this.busy = false;
     }
   }
 
+  /** Saves arenas' contents; restore() puts them back, release() frees the copy. */
+  protected abstract saveArenas(arenas: string[]): { restore(): void; release(): void };
+
+  /**
+   * Runs `body` with `grads` copied into the grads arena; if the step fails, the grads arena gets
+   * its previous contents back (a refused step changes nothing, the caller's grads included).
+   */
+  protected withStagedGrads<T>(grads: StepOptions["grads"], body: () => T | Promise<T>): T | Promise<T> {
+    if (!grads) return body();
+    const saved = this.saveArenas([GRADS]);
+    const undo = (e: unknown) => {
+      saved.restore();
+      throw e;
+    };
+    try {
+      this.stageGradients(grads);
+      const r = body();
+      if (r instanceof Promise) return r.catch(undo).finally(() => saved.release());
+      saved.release();
+      return r;
+    } catch (e) {
+      saved.restore();
+      saved.release();
+      throw e;
+    }
+  }
+
   /** Claims the run for one step; a second concurrent step is R109. */
   protected enter(what: string): void {
-    if (this.busy) fail("R109", `${what} called while another step() is running`, "await each step before the next");
+    this.idle(what);
     this.busy = true;
+  }
+
+  /**
+   * A run is a small state machine: while a step is in flight (an opaque cycle awaiting gradFn,
+   * a GPU phase awaiting the device) nothing else may read or change its state, or it would see
+   * or make a torn state (R109). Await the step first.
+   */
+  protected idle(what: string): void {
+    if (this.busy) fail("R109", `${what} called while a step() is running`, "await the step first (one call at a time per run)");
   }
 
   protected leave(): void {
@@ -111,7 +185,7 @@ export abstract class BaseRun {
 
   private async runCycle(cycle: PhaseCycle, options: StepOptions): Promise<void> {
     const allReduce = this.artifact.protocol.allReduce ? (options.allReduce ?? this.allReduce) : undefined;
-    await runCycle(cycle, this.cycleIo(), options.gradFn, allReduce);
+    await runCycle(cycle, this.cycleIo(), options.gradFn, allReduce, options.signal);
     if (isOuterPhase(this.artifact.protocol, cycle.last)) this.outerCount++;
   }
 
@@ -120,20 +194,14 @@ export abstract class BaseRun {
     return makeSnapshot(this.artifact, this.layout, arenas, this.counters, this.count, this.outerCount);
   }
 
-  /** Restores a snapshot of this config and layout (checked first: a refused one changes nothing). */
+  /** Restores a snapshot of this config and layout (validated completely first: a refused one changes nothing). */
   loadState(snapshot: StateSnapshot | Uint8Array): void {
+    this.idle("loadState()");
     const s = checkedSnapshot(snapshot, this.artifact, this.layout);
-    for (const name of savedArenas(this.artifact)) this.writeArena(name, s.arenas[name]);
+    for (const [name, data] of Object.entries(s.arenas)) this.writeArena(name, data);
     this.counters.clear();
-    for (const c of this.artifact.counters) this.counters.set(c.name, s.counters[c.name] ?? c.init);
+    for (const [c, v] of s.counters) this.counters.set(c, v);
     this.count = s.count;
     this.outerCount = s.outerCount;
-  }
-
-  /** The R201 refusal, naming the first non-finite gradient element. */
-  protected refuseNonFinite(arena: string, data: Float32Array, index: number): never {
-    const t = this.tensors.find((x) => index >= x.offset && index < x.offset + x.size)!;
-    const what = arena === GRADS ? "the gradients" : "gradFn's gradients";
-    return fail("R201", `${what} contain ${String(data[index])} at ${t.name}[${index - t.offset}]`, "params and state are unchanged; wrap the optimizer in apply_if_finite(..., max_consecutive_errors=N) to skip such steps");
   }
 }

@@ -18,6 +18,9 @@ export interface TensorLayout {
   total: number;
 }
 
+/** Elements a model may have: kernels and segment tables index arenas with 32-bit integers. */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
 export function layoutTensors(params: Record<string, TensorInit>): { layout: TensorLayout; data: Map<string, ArrayLike<number> | undefined> } {
   if (params === null || typeof params !== "object") fail("R101", "init() needs an object of named tensors", "e.g. opt.init({ w: { shape: [784, 128], data: w0 } })");
   const names = Object.keys(params).sort();
@@ -38,12 +41,18 @@ export function layoutTensors(params: Record<string, TensorInit>): { layout: Ten
     } else {
       return fail("R102", `tensor '${name}' is neither { shape, data } nor an array`, "pass { shape: [rows, cols], data: Float32Array }");
     }
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) fail("R102", `tensor '${name}' has an invalid shape [${shape.join(", ")}]`, "dimensions are non-negative integers");
+    if (shape.some((d) => !Number.isInteger(d) || d < 0)) fail("R102", `tensor '${name}' has an invalid shape [${shape.map(String).join(", ")}]`, "dimensions are non-negative integers");
     const size = shape.reduce((a, b) => a * b, 1);
+    if (size > MAX_ELEMENTS || offset + size > MAX_ELEMENTS) {
+      fail("R111", `the model has more than ${MAX_ELEMENTS} parameters (tensor '${name}' has shape [${shape.join(", ")}])`, "optc's arenas are indexed by 32-bit integers; split the model across several optimizers");
+    }
+    if (values !== undefined && (values === null || typeof values !== "object" || typeof values.length !== "number")) fail("R103", `tensor '${name}''s data is not an array`, "pass a Float32Array or an array of numbers");
     if (values !== undefined && values.length !== size) fail("R103", `tensor '${name}' has shape [${shape.join(", ")}] (${size} values) but its data has ${values.length}`, "make the data length the product of the shape");
     if (values !== undefined) {
       for (let i = 0; i < values.length; i++) {
-        if (!Number.isFinite(values[i])) fail("R104", `tensor '${name}' has a non-finite initial value at index ${i}`, "initial params must be finite numbers");
+        // Params live in float32: 1e39 is finite as a double but Inf once stored.
+        const v = values[i];
+        if (typeof v !== "number" || !Number.isFinite(Math.fround(v))) fail("R104", `tensor '${name}' has an initial value ${typeof v === "number" ? String(v) : JSON.stringify(v) ?? typeof v} at index ${i} that is not a finite float32`, "initial params must be finite numbers within float32's range (|x| < 3.4e38)");
       }
     }
     tensors.push({ name, shape, offset, size });
@@ -71,14 +80,27 @@ export function copyNamed(arena: Float32Array, layout: TensorLayout, values: Rec
   for (const t of layout.tensors) {
     const v = values[t.name];
     if (v === undefined) fail("R105", `${what} is missing the tensor '${t.name}'`, `give every tensor: ${[...known].join(", ")}`);
+    if (v === null || typeof v !== "object" || typeof v.length !== "number") fail("R106", `${what}: tensor '${t.name}' is ${v === null ? "null" : typeof v}, not an array`, "pass a Float32Array (or an array of numbers) per tensor");
     if (v.length !== t.size) fail("R106", `${what}: tensor '${t.name}' has ${v.length} values, expected ${t.size} (shape [${t.shape.join(", ")}])`, "check the tensor's shape");
   }
   for (const t of layout.tensors) arena.set(values[t.name], t.offset);
 }
 
-/** The tensors laid out and their initial values packed into one params arena. */
-export function packParams(params: Record<string, TensorInit>): { layout: TensorLayout; values: Float32Array } {
+/** What a run may allocate for its arenas by default (init's maxBytes raises it). */
+export const DEFAULT_MAX_BYTES = 8 * 2 ** 30;
+
+/**
+ * The tensors laid out and their initial values packed into one params arena, after checking
+ * that `arenas` float32 arenas of the model fit in `maxBytes` (R111): a model too large for the
+ * machine is refused before anything is allocated.
+ */
+export function packParams(params: Record<string, TensorInit>, arenas: number, maxBytes = DEFAULT_MAX_BYTES): { layout: TensorLayout; values: Float32Array } {
   const { layout, data } = layoutTensors(params);
+  if (!(typeof maxBytes === "number" && maxBytes > 0)) fail("R111", `init's maxBytes must be a positive number of bytes, got ${String(maxBytes)}`, "leave it out for the default (8 GiB)");
+  const bytes = arenas * layout.total * 4;
+  if (bytes > maxBytes) {
+    fail("R111", `the run would allocate ${(bytes / 2 ** 30).toFixed(1)} GiB (${arenas} arenas of ${layout.total} float32), more than the ${(maxBytes / 2 ** 30).toFixed(1)} GiB allowed`, "pass init(params, { maxBytes }) to allow more, or split the model across optimizers");
+  }
   const values = new Float32Array(layout.total);
   for (const t of layout.tensors) {
     const d = data.get(t.name);

@@ -4,7 +4,7 @@
  * typed constant, and the export a typed factory returning the same Run as compile().init().
  */
 import { error, type Diagnostic } from "../../dsl/diagnostic.js";
-import { isTarget, TARGETS, type CompiledStep, type Target } from "../../format/artifact.js";
+import { guardedKernelKey, isTarget, TARGETS, type CompiledStep, type Target } from "../../format/artifact.js";
 import { describePlan } from "../describe.js";
 import { compileSource } from "../pipeline.js";
 import { OPTC_VERSION } from "../version.js";
@@ -72,7 +72,9 @@ function render({ Project, IndentationText, QuoteKind, VariableDeclarationKind, 
     docs: ["The compiled optimizer: state layout, host program and kernel plan."],
     declarations: [{ name: "artifact", type: "CompiledStep", initializer: toSource(stripped) }],
   });
-  const kernels = Object.values(artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels.map((k) => `  ${jsString(k.kernel.name)}: ((): KernelFactory => {\n${(k.code.js ?? "").split("\n").map((l) => `    ${l}`).join("\n")}\n  })(),`)));
+  // Each kernel twice: plain (init's validate: false) and guarded (the default: finiteness flag and backups).
+  const entry = (key: string, code: string | undefined) => `  ${jsString(key)}: ((): KernelFactory => {\n${(code ?? "").split("\n").map((l) => `    ${l}`).join("\n")}\n  })(),`;
+  const kernels = Object.values(artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels.flatMap((k) => [entry(k.kernel.name, k.code.js), entry(guardedKernelKey(k.kernel.name), k.code.jsGuarded)])));
   file.addVariableStatement({
     declarationKind: VariableDeclarationKind.Const,
     docs: ["One factory per pass: binds a loop to the run's arenas (a closure over its buffers)."],

@@ -40,7 +40,11 @@ export interface PhasePlan extends Omit<PhaseArtifact, "passes"> {
   passes: PassPlan[];
 }
 
-export function fuse(prog: StepProgram, caps: RendererCaps): PhasePlan {
+/**
+ * `inputs` are the arenas whose loaded values a guarded run checks for finiteness (params and
+ * gradients, unless the config handles non-finite gradients itself).
+ */
+export function fuse(prog: StepProgram, caps: RendererCaps, inputs: readonly string[] = []): PhasePlan {
   const { nodes } = prog;
   const level = computeLevels(prog);
   const reductionPass = prog.reductions.map((r) => Math.max(level[r.value], r.mask === undefined ? 0 : level[r.mask]));
@@ -81,7 +85,7 @@ export function fuse(prog: StepProgram, caps: RendererCaps): PhasePlan {
 
   const passes = contents.map((c, pass): PassPlan => {
     const parts = splitForCaps(c, caps, `${prog.name}.pass${pass}`);
-    const kernels = parts.map((part, j) => buildKernel(prog, parts.length === 1 ? `${prog.name}.pass${pass}` : `${prog.name}.pass${pass}.${j}`, collectFrom(prog, pass, part.stores, part.reductions, storePass, valueStoredIn), hostIndex));
+    const kernels = parts.map((part, j) => buildKernel(prog, parts.length === 1 ? `${prog.name}.pass${pass}` : `${prog.name}.pass${pass}.${j}`, collectFrom(prog, pass, part.stores, part.reductions, storePass, valueStoredIn), hostIndex, inputs));
     return { kernels };
   });
   const bytesPerElement = passes.reduce((sum, p) => sum + p.kernels.reduce((s, k) => s + 4 * (k.reads.length + k.readsBack.length + k.writes.length), 0), 0);
@@ -200,14 +204,14 @@ function toHostOp(n: IrNode, hostIndex: Map<number, number>): HostOp {
   }
 }
 
-function buildKernel(prog: StepProgram, name: string, c: PassContents, hostIndex: Map<number, number>): KernelPlan {
+function buildKernel(prog: StepProgram, name: string, c: PassContents, hostIndex: Map<number, number>, inputs: readonly string[]): KernelPlan {
   const { nodes } = prog;
   const bindings: KernelBinding[] = [];
   const bindingOf = (arena: string, mode: "read" | "write"): number => {
     let i = bindings.findIndex((b) => b.name === arena);
     if (i < 0) {
       i = bindings.length;
-      bindings.push({ name: arena, read: false, write: false });
+      bindings.push(inputs.includes(arena) ? { name: arena, read: false, write: false, checkFinite: true } : { name: arena, read: false, write: false });
     }
     bindings[i][mode] = true;
     return i;

@@ -1,5 +1,7 @@
-/** The kernels GPU runs use to refuse non-finite gradients before a phase (R201): one per gradient arena. */
-import { gradientArenas, type Protocol } from "../../format/artifact.js";
+/**
+ * The kernels GPU runs use to count non-finite values: before a phase in its inputs (params,
+ * gradients: R201, R206), after it in what it wrote (R207). One per arena.
+ */
 import type { KernelPlan } from "./plan.js";
 
 /** A kernel counting the non-finite elements of one arena: Σ (isfinite(x) - 1) is minus their count. */
@@ -23,7 +25,7 @@ function validationKernel(arena: string): KernelPlan {
   };
 }
 
-/** One validation kernel per gradient arena the config has. */
-export function validationPlans(protocol: Protocol): Record<string, KernelPlan> {
-  return Object.fromEntries(gradientArenas(protocol).map((g) => [g, validationKernel(g)]));
+/** One validation kernel per arena. */
+export function validationPlans(arenas: readonly string[]): Record<string, KernelPlan> {
+  return Object.fromEntries(arenas.map((a) => [a, validationKernel(a)]));
 }

@@ -38,7 +38,10 @@ export function segmentSum(v: Float64Array, lo: number, hi: number): number {
   return acc[0] + acc[1] + (acc[2] + acc[3]);
 }
 
-export function interpret(prog: StepProgram, st: InterpState): void {
+/** Called with every value the program would store (as float64) before any is stored; may throw to refuse the step. */
+export type BeforeStore = (stored: readonly (readonly [string, Float64Array])[]) => void;
+
+export function interpret(prog: StepProgram, st: InterpState, beforeStore?: BeforeStore): void {
   const nseg = st.seg.length - 1;
   const n = st.seg[nseg];
   const segOf = new Int32Array(n);
@@ -102,6 +105,7 @@ export function interpret(prog: StepProgram, st: InterpState): void {
     return [s.arena, typeof v === "number" ? new Float64Array(n).fill(v) : v] as const;
   });
   const counters = prog.counterStores.map((c) => [c.counter, vals[c.value] as number] as const);
+  beforeStore?.(stored);
   for (const [arena, v] of stored) st.arenas.get(arena)!.set(v);
   for (const [c, v] of counters) st.counters.set(c, v);
 }

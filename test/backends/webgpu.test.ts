@@ -194,3 +194,17 @@ describe("golden files of the spec's SAM rows hold on WebGPU", () => {
     });
   }
 });
+
+describe("WebGPU refuses non-finite results with state unchanged (the phase's writes are backed up on the device)", () => {
+  for (const [config, grads, code] of [["sgd(1e30)", [1e10, 0, 0], "R207"], ["adam(1e-3)", [1e21, 1, 1], "R207"], ["chain(clip_by_global_norm(1.0), adamw(1e-3))", [1, Number.NaN, 1], "R201"]] as const) {
+    it(`${config} with gradients [${grads.join(", ")}]: ${code}`, async () => {
+      if (!device) return;
+      const run = await compile(config, { target: "webgpu" }).init({ w: [0.5, -1, 2] }, { device });
+      await run.step({ grads: { w: [0.1, 0.2, 0.3] } });
+      const before = JSON.stringify(await run.saveState());
+      await expect(run.step({ grads: { w: [...grads] } })).rejects.toMatchObject({ code });
+      expect(JSON.stringify(await run.saveState())).toBe(before);
+      run.destroy();
+    });
+  }
+});

@@ -178,7 +178,7 @@ describe("snapshots", () => {
     expect(() => makeRun(cfg, { w: [0, 0, 0] }).loadState({ ...plainSnap, version: 99 })).toThrow(/R302/);
     expect(() => makeRun(cfg, { w: [0, 0, 0] }).loadState(new Uint8Array([1, 2, 3]))).toThrow(/R301/);
     const corrupt = binSnap.slice(0, binSnap.length - 4);
-    expect(() => makeRun(cfg, { w: [0, 0, 0] }).loadState(corrupt)).toThrow(/R301/);
+    expect(() => makeRun(cfg, { w: [0, 0, 0] }).loadState(corrupt)).toThrow(/R306/);
   });
 });
 

@@ -35,6 +35,8 @@ export interface GpuJsInitOptions {
   maxTextureSize?: number;
   /** Four floats per texel in WebGL textures (default true): a quarter of the readback. */
   optimizeFloatMemory?: boolean;
+  /** The most the run may allocate for its arenas (default 8 GiB): R111 before anything is allocated. */
+  maxBytes?: number;
 }
 
 export type GpuJsStepOptions = DeviceStepOptions;
@@ -50,6 +52,8 @@ export class GpuJsRun extends DeviceRun {
   private readonly programKernels = new Map<GpuJsProgram, GpuJsKernelFunction[]>();
   private tensorOfTextures: Tex[] | undefined;
   private textureArgument = TEXTURE_ARGUMENT;
+  /** Kernels return new textures, committed when the phase succeeds: nothing to back up. */
+  protected readonly writesInPlace = false;
   private optimizeFloatMemory = true;
 
   private constructor(
@@ -66,7 +70,7 @@ export class GpuJsRun extends DeviceRun {
 
   static async create(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuJsInitOptions = {}): Promise<GpuJsRun> {
     if (artifact.target !== "gpujs") fail("R110", `this optimizer was compiled for ${artifact.target}, not gpujs`, "compile(config, { target: 'gpujs' })");
-    const { layout, values } = packParams(params);
+    const { layout, values } = packParams(params, artifact.arenas.length, options.maxBytes);
     let gpu = options.gpu;
     if (gpu !== undefined && (gpu === null || typeof gpu !== "object" || typeof gpu.createKernel !== "function")) fail("R403", "init(params, { gpu }) needs a gpu.js GPU instance", "pass new GPU() from gpu.js, or leave gpu out to let optc create one");
     const side = options.maxTextureSize;
@@ -247,6 +251,10 @@ export class GpuJsRun extends DeviceRun {
   /** Every kernel of a pass reads the arenas as they were when it began. */
   protected override beginPass(): void {
     this.arenas.beginPass();
+  }
+
+  protected override endPasses(): void {
+    this.arenas.endPasses();
   }
 
   /** The phase's new textures become the arenas; the old ones are freed unless a cycle holds them. */

@@ -51,6 +51,11 @@ export class ArenaTextures {
     this.passInputs = new Map([...this.committed.keys()].map((name) => [name, [...this.current(name)]]));
   }
 
+  /** The phase's passes are done: reads see its outputs again (the checks after a phase). */
+  endPasses(): void {
+    this.passInputs = undefined;
+  }
+
   /** A kernel's output for page p of an arena, pending until commit(). */
   write(name: string, page: number, t: Tex): void {
     let pages = this.pending.get(name);

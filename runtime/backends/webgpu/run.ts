@@ -31,6 +31,8 @@ export interface GpuInitOptions {
   allReduce?: AllReduce;
   /** Split arenas into bindings of at most this many elements (default: the device's limit). */
   chunkElements?: number;
+  /** The most the run may allocate for its arenas (default 8 GiB): R111 before anything is allocated. */
+  maxBytes?: number;
 }
 
 export type GpuStepOptions = DeviceStepOptions;
@@ -52,11 +54,13 @@ export class GpuRun extends DeviceRun {
   private readonly kernels = new Map<KernelArtifact, BoundKernel>();
   private readonly chunkPlan: ReturnType<typeof planChunks>;
   private lost: string | undefined;
+  /** Kernels write the arenas' buffers: a guarded phase backs up what it writes. */
+  protected readonly writesInPlace = true;
 
   private constructor(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuInitOptions) {
     const device = options?.device;
     if (!device || typeof device.createBuffer !== "function") fail("R403", "the webgpu target needs init(params, { device }) with a GPUDevice", "get one from navigator.gpu (browsers) or the webgpu package's create([]) (Node)");
-    const { layout, values } = packParams(params);
+    const { layout, values } = packParams(params, artifact.arenas.length, options.maxBytes);
     super(artifact, layout, options.allReduce, options.validate ?? true);
     this.device = device;
     const limits = device.limits;

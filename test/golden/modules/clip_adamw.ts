@@ -122,7 +122,7 @@ export const artifact: CompiledStep = {
               kernel: {
                 name: "step.pass0",
                 bindings: [
-                  { name: "grads", read: true, write: false },
+                  { name: "grads", read: true, write: false, checkFinite: true },
                 ],
                 uniformCount: 0,
                 segvalCount: 0,
@@ -148,8 +148,8 @@ export const artifact: CompiledStep = {
               kernel: {
                 name: "step.pass1",
                 bindings: [
-                  { name: "params", read: true, write: true },
-                  { name: "grads", read: true, write: false },
+                  { name: "params", read: true, write: true, checkFinite: true },
+                  { name: "grads", read: true, write: false, checkFinite: true },
                   { name: "chain[1].adamw.mu", read: true, write: true },
                   { name: "chain[1].adamw.nu", read: true, write: true },
                 ],
@@ -269,6 +269,51 @@ const kernels: Record<string, KernelFactory> = {
       };
     };
   })(),
+  "step.pass0 (guarded)": ((): KernelFactory => {
+    // kernel step.pass0
+    // a0: grads read
+    return function build(arenas, seg, sv, U, R, RS, B) {
+      const a0 = arenas[0];
+      const nseg = seg.length - 1;
+      return function run() {
+        let g0 = 0;
+        for (let s = 0; s < nseg; s++) {
+          const lo = seg[s], hi = seg[s + 1];
+          let r0_0 = 0, r0_1 = 0, r0_2 = 0, r0_3 = 0;
+          let i = lo;
+          for (; i + 3 < hi; i += 4) {
+            {
+              const t0_0 = a0[i];
+              const t1_0 = (t0_0 * t0_0);
+              r0_0 += t1_0;
+            }
+            {
+              const t0_1 = a0[i + 1];
+              const t1_1 = (t0_1 * t0_1);
+              r0_1 += t1_1;
+            }
+            {
+              const t0_2 = a0[i + 2];
+              const t1_2 = (t0_2 * t0_2);
+              r0_2 += t1_2;
+            }
+            {
+              const t0_3 = a0[i + 3];
+              const t1_3 = (t0_3 * t0_3);
+              r0_3 += t1_3;
+            }
+          }
+          for (; i < hi; i++) {
+            const t0_t = a0[i];
+            const t1_t = (t0_t * t0_t);
+            r0_0 += t1_t;
+          }
+          g0 = g0 + ((r0_0 + r0_1) + (r0_2 + r0_3));
+        }
+        R[0] = g0;
+      };
+    };
+  })(),
   "step.pass1": ((): KernelFactory => {
     // kernel step.pass1
     // a0: params read write
@@ -317,6 +362,65 @@ const kernels: Record<string, KernelFactory> = {
           const t37 = Math.fround(t36);
           a2[i] = t21;
           a3[i] = t26;
+          a0[i] = t37;
+        }
+      };
+    };
+  })(),
+  "step.pass1 (guarded)": ((): KernelFactory => {
+    // kernel step.pass1
+    // a0: params read write
+    // a1: grads read
+    // a2: chain[1].adamw.mu read write
+    // a3: chain[1].adamw.nu read write
+    return function build(arenas, seg, sv, U, R, RS, B) {
+      const b0 = B[0];
+      const b1 = B[1];
+      const b2 = B[2];
+      const a0 = arenas[0];
+      const a1 = arenas[1];
+      const a2 = arenas[2];
+      const a3 = arenas[3];
+      const nseg = seg.length - 1;
+      const n = seg[nseg];
+      return function run() {
+        const u0 = U[0];
+        const u1 = U[1];
+        const u2 = U[2];
+        const u3 = U[3];
+        const u4 = U[4];
+        for (let i = 0; i < n; i++) {
+          const t12 = a0[i];
+          const t13 = a1[i];
+          const t14 = (t13 * u1);
+          const t15 = ((u0 !== 0 && u0 === u0) ? t13 : t14);
+          const t16 = a2[i];
+          const t17 = a3[i];
+          const t18 = (0.09999999999999998 * t15);
+          const t19 = (0.9 * t16);
+          const t20 = (t18 + t19);
+          const t21 = Math.fround(t20);
+          const t22 = (t15 * t15);
+          const t23 = (0.0010000000000000009 * t22);
+          const t24 = (0.999 * t17);
+          const t25 = (t23 + t24);
+          const t26 = Math.fround(t25);
+          const t27 = (t21 * u2);
+          const t28 = (t26 * u3);
+          const t29 = (t28 + 0);
+          const t30 = Math.sqrt(t29);
+          const t31 = (t30 + 1e-8);
+          const t32 = (t27 / t31);
+          const t33 = (0.0001 * t12);
+          const t34 = (t32 + t33);
+          const t35 = (u4 * t34);
+          const t36 = (t12 + t35);
+          const t37 = Math.fround(t36);
+          b0[i] = t16;
+          a2[i] = t21;
+          b1[i] = t17;
+          a3[i] = t26;
+          b2[i] = t12;
           a0[i] = t37;
         }
       };

@@ -110,8 +110,8 @@ export const artifact: CompiledStep = {
               kernel: {
                 name: "step.pass0",
                 bindings: [
-                  { name: "params", read: true, write: false },
-                  { name: "grads", read: true, write: false },
+                  { name: "params", read: true, write: false, checkFinite: true },
+                  { name: "grads", read: true, write: false, checkFinite: true },
                   { name: "lamb.mu", read: true, write: true },
                   { name: "lamb.nu", read: true, write: true },
                 ],
@@ -177,7 +177,7 @@ export const artifact: CompiledStep = {
                 bindings: [
                   { name: "lamb.mu", read: true, write: false },
                   { name: "lamb.nu", read: true, write: false },
-                  { name: "params", read: true, write: true },
+                  { name: "params", read: true, write: true, checkFinite: true },
                 ],
                 uniformCount: 2,
                 segvalCount: 2,
@@ -415,6 +415,200 @@ const kernels: Record<string, KernelFactory> = {
       };
     };
   })(),
+  "step.pass0 (guarded)": ((): KernelFactory => {
+    // kernel step.pass0
+    // a0: params read
+    // a1: grads read
+    // a2: lamb.mu read write
+    // a3: lamb.nu read write
+    return function build(arenas, seg, sv, U, R, RS, B) {
+      const b0 = B[0];
+      const b1 = B[1];
+      const a0 = arenas[0];
+      const a1 = arenas[1];
+      const a2 = arenas[2];
+      const a3 = arenas[3];
+      const nseg = seg.length - 1;
+      const sv0 = sv[0];
+      const rs0 = RS[0];
+      const rs1 = RS[1];
+      return function run() {
+        const u0 = U[0];
+        const u1 = U[1];
+        for (let s = 0; s < nseg; s++) {
+          const lo = seg[s], hi = seg[s + 1];
+          const s0 = sv0[s];
+          let r0_0 = 0, r0_1 = 0, r0_2 = 0, r0_3 = 0;
+          let r1_0 = 0, r1_1 = 0, r1_2 = 0, r1_3 = 0;
+          let i = lo;
+          for (; i + 3 < hi; i += 4) {
+            {
+              const t10_0 = a0[i];
+              const t11_0 = a1[i];
+              const t12_0 = a2[i];
+              const t13_0 = a3[i];
+              const t14_0 = (0.09999999999999998 * t11_0);
+              const t15_0 = (0.9 * t12_0);
+              const t16_0 = (t14_0 + t15_0);
+              const t17_0 = Math.fround(t16_0);
+              const t18_0 = (t11_0 * t11_0);
+              const t19_0 = (0.0010000000000000009 * t18_0);
+              const t20_0 = (0.999 * t13_0);
+              const t21_0 = (t19_0 + t20_0);
+              const t22_0 = Math.fround(t21_0);
+              const t23_0 = (t17_0 * u0);
+              const t24_0 = (t22_0 * u1);
+              const t25_0 = (t24_0 + 0);
+              const t26_0 = Math.sqrt(t25_0);
+              const t27_0 = (t26_0 + 0.000001);
+              const t28_0 = (t23_0 / t27_0);
+              const t29_0 = (0.01 * t10_0);
+              const t30_0 = (t28_0 + t29_0);
+              const t31_0 = ((s0 !== 0 && s0 === s0) ? t30_0 : t28_0);
+              const t32_0 = (t10_0 * t10_0);
+              const t33_0 = (t31_0 * t31_0);
+              b0[i] = t12_0;
+              a2[i] = t17_0;
+              b1[i] = t13_0;
+              a3[i] = t22_0;
+              r0_0 += t32_0;
+              r1_0 += t33_0;
+            }
+            {
+              const t10_1 = a0[i + 1];
+              const t11_1 = a1[i + 1];
+              const t12_1 = a2[i + 1];
+              const t13_1 = a3[i + 1];
+              const t14_1 = (0.09999999999999998 * t11_1);
+              const t15_1 = (0.9 * t12_1);
+              const t16_1 = (t14_1 + t15_1);
+              const t17_1 = Math.fround(t16_1);
+              const t18_1 = (t11_1 * t11_1);
+              const t19_1 = (0.0010000000000000009 * t18_1);
+              const t20_1 = (0.999 * t13_1);
+              const t21_1 = (t19_1 + t20_1);
+              const t22_1 = Math.fround(t21_1);
+              const t23_1 = (t17_1 * u0);
+              const t24_1 = (t22_1 * u1);
+              const t25_1 = (t24_1 + 0);
+              const t26_1 = Math.sqrt(t25_1);
+              const t27_1 = (t26_1 + 0.000001);
+              const t28_1 = (t23_1 / t27_1);
+              const t29_1 = (0.01 * t10_1);
+              const t30_1 = (t28_1 + t29_1);
+              const t31_1 = ((s0 !== 0 && s0 === s0) ? t30_1 : t28_1);
+              const t32_1 = (t10_1 * t10_1);
+              const t33_1 = (t31_1 * t31_1);
+              b0[i + 1] = t12_1;
+              a2[i + 1] = t17_1;
+              b1[i + 1] = t13_1;
+              a3[i + 1] = t22_1;
+              r0_1 += t32_1;
+              r1_1 += t33_1;
+            }
+            {
+              const t10_2 = a0[i + 2];
+              const t11_2 = a1[i + 2];
+              const t12_2 = a2[i + 2];
+              const t13_2 = a3[i + 2];
+              const t14_2 = (0.09999999999999998 * t11_2);
+              const t15_2 = (0.9 * t12_2);
+              const t16_2 = (t14_2 + t15_2);
+              const t17_2 = Math.fround(t16_2);
+              const t18_2 = (t11_2 * t11_2);
+              const t19_2 = (0.0010000000000000009 * t18_2);
+              const t20_2 = (0.999 * t13_2);
+              const t21_2 = (t19_2 + t20_2);
+              const t22_2 = Math.fround(t21_2);
+              const t23_2 = (t17_2 * u0);
+              const t24_2 = (t22_2 * u1);
+              const t25_2 = (t24_2 + 0);
+              const t26_2 = Math.sqrt(t25_2);
+              const t27_2 = (t26_2 + 0.000001);
+              const t28_2 = (t23_2 / t27_2);
+              const t29_2 = (0.01 * t10_2);
+              const t30_2 = (t28_2 + t29_2);
+              const t31_2 = ((s0 !== 0 && s0 === s0) ? t30_2 : t28_2);
+              const t32_2 = (t10_2 * t10_2);
+              const t33_2 = (t31_2 * t31_2);
+              b0[i + 2] = t12_2;
+              a2[i + 2] = t17_2;
+              b1[i + 2] = t13_2;
+              a3[i + 2] = t22_2;
+              r0_2 += t32_2;
+              r1_2 += t33_2;
+            }
+            {
+              const t10_3 = a0[i + 3];
+              const t11_3 = a1[i + 3];
+              const t12_3 = a2[i + 3];
+              const t13_3 = a3[i + 3];
+              const t14_3 = (0.09999999999999998 * t11_3);
+              const t15_3 = (0.9 * t12_3);
+              const t16_3 = (t14_3 + t15_3);
+              const t17_3 = Math.fround(t16_3);
+              const t18_3 = (t11_3 * t11_3);
+              const t19_3 = (0.0010000000000000009 * t18_3);
+              const t20_3 = (0.999 * t13_3);
+              const t21_3 = (t19_3 + t20_3);
+              const t22_3 = Math.fround(t21_3);
+              const t23_3 = (t17_3 * u0);
+              const t24_3 = (t22_3 * u1);
+              const t25_3 = (t24_3 + 0);
+              const t26_3 = Math.sqrt(t25_3);
+              const t27_3 = (t26_3 + 0.000001);
+              const t28_3 = (t23_3 / t27_3);
+              const t29_3 = (0.01 * t10_3);
+              const t30_3 = (t28_3 + t29_3);
+              const t31_3 = ((s0 !== 0 && s0 === s0) ? t30_3 : t28_3);
+              const t32_3 = (t10_3 * t10_3);
+              const t33_3 = (t31_3 * t31_3);
+              b0[i + 3] = t12_3;
+              a2[i + 3] = t17_3;
+              b1[i + 3] = t13_3;
+              a3[i + 3] = t22_3;
+              r0_3 += t32_3;
+              r1_3 += t33_3;
+            }
+          }
+          for (; i < hi; i++) {
+            const t10_t = a0[i];
+            const t11_t = a1[i];
+            const t12_t = a2[i];
+            const t13_t = a3[i];
+            const t14_t = (0.09999999999999998 * t11_t);
+            const t15_t = (0.9 * t12_t);
+            const t16_t = (t14_t + t15_t);
+            const t17_t = Math.fround(t16_t);
+            const t18_t = (t11_t * t11_t);
+            const t19_t = (0.0010000000000000009 * t18_t);
+            const t20_t = (0.999 * t13_t);
+            const t21_t = (t19_t + t20_t);
+            const t22_t = Math.fround(t21_t);
+            const t23_t = (t17_t * u0);
+            const t24_t = (t22_t * u1);
+            const t25_t = (t24_t + 0);
+            const t26_t = Math.sqrt(t25_t);
+            const t27_t = (t26_t + 0.000001);
+            const t28_t = (t23_t / t27_t);
+            const t29_t = (0.01 * t10_t);
+            const t30_t = (t28_t + t29_t);
+            const t31_t = ((s0 !== 0 && s0 === s0) ? t30_t : t28_t);
+            const t32_t = (t10_t * t10_t);
+            const t33_t = (t31_t * t31_t);
+            b0[i] = t12_t;
+            a2[i] = t17_t;
+            b1[i] = t13_t;
+            a3[i] = t22_t;
+            r0_0 += t32_t;
+            r1_0 += t33_t;
+          }
+          rs0[s] = (r0_0 + r0_1) + (r0_2 + r0_3);
+          rs1[s] = (r1_0 + r1_1) + (r1_2 + r1_3);
+        }
+      };
+    };
+  })(),
   "step.pass1": ((): KernelFactory => {
     // kernel step.pass1
     // a0: lamb.mu read
@@ -451,6 +645,50 @@ const kernels: Record<string, KernelFactory> = {
             const t21 = ((-0.001) * t20);
             const t22 = (t10 + t21);
             const t23 = Math.fround(t22);
+            a2[i] = t23;
+          }
+        }
+      };
+    };
+  })(),
+  "step.pass1 (guarded)": ((): KernelFactory => {
+    // kernel step.pass1
+    // a0: lamb.mu read
+    // a1: lamb.nu read
+    // a2: params read write
+    return function build(arenas, seg, sv, U, R, RS, B) {
+      const b0 = B[0];
+      const a0 = arenas[0];
+      const a1 = arenas[1];
+      const a2 = arenas[2];
+      const nseg = seg.length - 1;
+      const sv0 = sv[0];
+      const sv1 = sv[1];
+      return function run() {
+        const u0 = U[0];
+        const u1 = U[1];
+        for (let s = 0; s < nseg; s++) {
+          const lo = seg[s], hi = seg[s + 1];
+          const s0 = sv0[s];
+          const s1 = sv1[s];
+          for (let i = lo; i < hi; i++) {
+            const t8 = a0[i];
+            const t9 = a1[i];
+            const t10 = a2[i];
+            const t11 = (t8 * u0);
+            const t12 = (t9 * u1);
+            const t13 = (t12 + 0);
+            const t14 = Math.sqrt(t13);
+            const t15 = (t14 + 0.000001);
+            const t16 = (t11 / t15);
+            const t17 = (0.01 * t10);
+            const t18 = (t16 + t17);
+            const t19 = ((s0 !== 0 && s0 === s0) ? t18 : t16);
+            const t20 = (t19 * s1);
+            const t21 = ((-0.001) * t20);
+            const t22 = (t10 + t21);
+            const t23 = Math.fround(t22);
+            b0[i] = t10;
             a2[i] = t23;
           }
         }

@@ -87,7 +87,7 @@ export const artifact: CompiledStep = {
               kernel: {
                 name: "adversarial_first.pass0",
                 bindings: [
-                  { name: "grads", read: true, write: false },
+                  { name: "grads", read: true, write: false, checkFinite: true },
                 ],
                 uniformCount: 0,
                 segvalCount: 0,
@@ -113,8 +113,8 @@ export const artifact: CompiledStep = {
               kernel: {
                 name: "adversarial_first.pass1",
                 bindings: [
-                  { name: "params", read: true, write: true },
-                  { name: "grads", read: true, write: false },
+                  { name: "params", read: true, write: true, checkFinite: true },
+                  { name: "grads", read: true, write: false, checkFinite: true },
                   { name: "sam.cache", read: false, write: true },
                 ],
                 uniformCount: 1,
@@ -178,9 +178,9 @@ export const artifact: CompiledStep = {
               kernel: {
                 name: "outer.pass0",
                 bindings: [
-                  { name: "params", read: true, write: true },
+                  { name: "params", read: true, write: true, checkFinite: true },
                   { name: "sam.cache", read: true, write: false },
-                  { name: "grads", read: true, write: false },
+                  { name: "grads", read: true, write: false, checkFinite: true },
                 ],
                 uniformCount: 0,
                 segvalCount: 0,
@@ -266,6 +266,51 @@ const kernels: Record<string, KernelFactory> = {
       };
     };
   })(),
+  "adversarial_first.pass0 (guarded)": ((): KernelFactory => {
+    // kernel adversarial_first.pass0
+    // a0: grads read
+    return function build(arenas, seg, sv, U, R, RS, B) {
+      const a0 = arenas[0];
+      const nseg = seg.length - 1;
+      return function run() {
+        let g0 = 0;
+        for (let s = 0; s < nseg; s++) {
+          const lo = seg[s], hi = seg[s + 1];
+          let r0_0 = 0, r0_1 = 0, r0_2 = 0, r0_3 = 0;
+          let i = lo;
+          for (; i + 3 < hi; i += 4) {
+            {
+              const t0_0 = a0[i];
+              const t1_0 = (t0_0 * t0_0);
+              r0_0 += t1_0;
+            }
+            {
+              const t0_1 = a0[i + 1];
+              const t1_1 = (t0_1 * t0_1);
+              r0_1 += t1_1;
+            }
+            {
+              const t0_2 = a0[i + 2];
+              const t1_2 = (t0_2 * t0_2);
+              r0_2 += t1_2;
+            }
+            {
+              const t0_3 = a0[i + 3];
+              const t1_3 = (t0_3 * t0_3);
+              r0_3 += t1_3;
+            }
+          }
+          for (; i < hi; i++) {
+            const t0_t = a0[i];
+            const t1_t = (t0_t * t0_t);
+            r0_0 += t1_t;
+          }
+          g0 = g0 + ((r0_0 + r0_1) + (r0_2 + r0_3));
+        }
+        R[0] = g0;
+      };
+    };
+  })(),
   "adversarial_first.pass1": ((): KernelFactory => {
     // kernel adversarial_first.pass1
     // a0: params read write
@@ -293,6 +338,37 @@ const kernels: Record<string, KernelFactory> = {
       };
     };
   })(),
+  "adversarial_first.pass1 (guarded)": ((): KernelFactory => {
+    // kernel adversarial_first.pass1
+    // a0: params read write
+    // a1: grads read
+    // a2: sam.cache write
+    return function build(arenas, seg, sv, U, R, RS, B) {
+      const b0 = B[0];
+      const b1 = B[1];
+      const a0 = arenas[0];
+      const a1 = arenas[1];
+      const a2 = arenas[2];
+      const nseg = seg.length - 1;
+      const n = seg[nseg];
+      return function run() {
+        const u0 = U[0];
+        for (let i = 0; i < n; i++) {
+          const t2 = a0[i];
+          const t3 = a1[i];
+          const t4 = (t3 * u0);
+          const t5 = ((-0.1) * t4);
+          const t6 = (-t5);
+          const t7 = (t2 + t6);
+          const t8 = Math.fround(t7);
+          b0[i] = a2[i];
+          a2[i] = t2;
+          b1[i] = t2;
+          a0[i] = t8;
+        }
+      };
+    };
+  })(),
   "outer.pass0": ((): KernelFactory => {
     // kernel outer.pass0
     // a0: params read write
@@ -314,6 +390,34 @@ const kernels: Record<string, KernelFactory> = {
           const t6 = (t5 + t4);
           const t7 = (t1 + t6);
           const t8 = Math.fround(t7);
+          a0[i] = t8;
+        }
+      };
+    };
+  })(),
+  "outer.pass0 (guarded)": ((): KernelFactory => {
+    // kernel outer.pass0
+    // a0: params read write
+    // a1: sam.cache read
+    // a2: grads read
+    return function build(arenas, seg, sv, U, R, RS, B) {
+      const b0 = B[0];
+      const a0 = arenas[0];
+      const a1 = arenas[1];
+      const a2 = arenas[2];
+      const nseg = seg.length - 1;
+      const n = seg[nseg];
+      return function run() {
+        for (let i = 0; i < n; i++) {
+          const t1 = a0[i];
+          const t2 = a1[i];
+          const t3 = a2[i];
+          const t4 = ((-0.01) * t3);
+          const t5 = (t2 - t1);
+          const t6 = (t5 + t4);
+          const t7 = (t1 + t6);
+          const t8 = Math.fround(t7);
+          b0[i] = t1;
           a0[i] = t8;
         }
       };
