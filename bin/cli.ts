@@ -6,7 +6,9 @@ import { createRequire } from "node:module";
 import { missingPeer, OptcError } from "../compiler/diagnostics.js";
 import { OPTC_VERSION } from "../compiler/version.js";
 import { OptcRuntimeError } from "../runtime/errors.js";
-import { parseArgs, UsageError, type OptionSpec, type Parsed } from "./args.js";
+import { escapeUnsafe } from "../dsl/format.js";
+import { parseArgs, show, UsageError, type OptionSpec, type Parsed } from "./args.js";
+import { guardOutput, isBrokenPipe, out, OutputClosed } from "./io.js";
 
 interface CommandModule {
   help: string;
@@ -62,50 +64,65 @@ commands:
 
 Run optc <command> --help for a command's options.`;
 
+/** Writes to stderr, never raw control characters (messages quote what was typed). */
+function err(text: string): void {
+  process.stderr.write(escapeUnsafe(text));
+}
+
 export async function main(argv: string[]): Promise<number> {
+  guardOutput();
   const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
-    process.stdout.write(USAGE + "\n");
-    return cmd === undefined ? 2 : 0;
+  try {
+    if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
+      out(USAGE + "\n");
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === "--version" || cmd === "-V") {
+      out(`${OPTC_VERSION}\n`);
+      return 0;
+    }
+  } catch (e) {
+    return outputClosed(e);
   }
-  if (cmd === "--version" || cmd === "-V") {
-    process.stdout.write(`${OPTC_VERSION}\n`);
-    return 0;
-  }
-  const command = COMMANDS[cmd];
+  const command = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
   if (!command) {
-    process.stderr.write(`optc: unknown command '${cmd}'\n\n${USAGE}\n`);
+    err(`optc: unknown command '${show(cmd)}'\n\n${USAGE}\n`);
     return 2;
   }
-  const parsed = parseArgs(rest, command.options);
   try {
+    const parsed = parseArgs(rest, command.options);
     const module = await loadCommand(cmd, command);
     if (parsed.options.help) {
-      process.stdout.write(module.help + "\n");
+      out(module.help + "\n");
       return 0;
     }
     if (parsed.errors.length > 0) {
-      process.stderr.write(`optc ${cmd}: ${parsed.errors.join("; ")}\n\n${module.help}\n`);
+      err(`optc ${cmd}: ${parsed.errors.join("; ")}\n\n${module.help}\n`);
       return 2;
     }
     return await module.run(parsed);
   } catch (e) {
+    if (e instanceof OutputClosed) return outputClosed(e);
     if (e instanceof UsageError) {
-      process.stderr.write(`optc ${cmd}: ${e.message}\n(run optc ${cmd} --help)\n`);
+      err(`optc ${cmd}: ${e.message}\n(run optc ${cmd} --help)\n`);
       return 2;
     }
-    if (e instanceof OptcError) {
-      process.stderr.write(e.message + "\n");
+    if (e instanceof OptcError || e instanceof OptcRuntimeError) {
+      err(e.message + "\n");
       return 1;
     }
-    if (e instanceof OptcRuntimeError) {
-      process.stderr.write(e.message + "\n");
-      return 1;
-    }
-    process.stderr.write(`optc ${cmd}: internal error: ${e instanceof Error ? e.message : String(e)}\n(please report this with the command you ran${process.env.OPTC_DEBUG ? "" : "; set OPTC_DEBUG=1 for a stack trace"})\n`);
-    if (process.env.OPTC_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    err(`optc ${cmd}: internal error: ${e instanceof Error ? e.message : String(e)}\n(please report this with the command you ran${process.env.OPTC_DEBUG ? "" : "; set OPTC_DEBUG=1 for a stack trace"})\n`);
+    if (process.env.OPTC_DEBUG && e instanceof Error) err(`${e.stack}\n`);
     return 70;
   }
+}
+
+/** A closed stdout ends the command: quietly (exit 0) when its reader went away, else exit 2. */
+function outputClosed(e: unknown): number {
+  if (!(e instanceof OutputClosed)) throw e;
+  if (isBrokenPipe(e)) return 0;
+  err(`optc: ${e.message}\n`);
+  return 2;
 }
 
 /** A package is missing when it cannot be found at all (one that hides its package.json is there). */

@@ -20,13 +20,13 @@ function tokSpan(t: IToken): Span {
 function join(a: Span, b: Span): Span {
   return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
 }
-/** Span of a CST node: from its first token to its last. */
-function nodeSpan(node: CstNode): Span {
-  const loc = node.location;
-  if (loc && loc.startOffset !== undefined && !Number.isNaN(loc.startOffset)) {
-    return { start: loc.startOffset, end: (loc.endOffset ?? loc.startOffset) + 1 };
-  }
-  return { start: 0, end: 0 };
+/**
+ * Span of a bracketed node (a list or a map): from its opening bracket to its closing one. The
+ * parser does not track node locations, so spans come from tokens.
+ */
+function bracketSpan(node: CstNode, open: string, close: string): Span {
+  const c = kids(node);
+  return join(tokSpan(tokens(c, open)[0]), tokSpan(tokens(c, close)[0]));
 }
 
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0" };
@@ -60,7 +60,9 @@ export class AstBuilder {
         }
       }
     });
-    return { bindings, body, span: nodeSpan(cst) };
+    const spans = [...bindings.map((b) => b.span), ...(body ? [body.span] : [])];
+    const span = spans.length === 0 ? { start: 0, end: 0 } : spans.reduce(join);
+    return { bindings, body, span };
   }
 
   private binding(node: CstNode): Binding {
@@ -85,14 +87,14 @@ export class AstBuilder {
     const n = tokens(c, "None")[0];
     if (n) return { kind: "none", span: tokSpan(n) };
     const list = nodes(c, "list")[0];
-    if (list) return { kind: "list", items: nodes(kids(list), "expression").map((e) => this.expression(e)), span: nodeSpan(list) };
+    if (list) return { kind: "list", items: nodes(kids(list), "expression").map((e) => this.expression(e)), span: bracketSpan(list, "LBracket", "RBracket") };
     const map = nodes(c, "map")[0];
     if (map) {
       const entries: MapEntry[] = nodes(kids(map), "mapEntry").map((e) => {
         const [k, v] = nodes(kids(e), "expression");
         return { key: this.expression(k), value: this.expression(v) };
       });
-      return { kind: "map", entries, span: nodeSpan(map) };
+      return { kind: "map", entries, span: bracketSpan(map, "LBrace", "RBrace") };
     }
     throw new Error("internal: unknown expression shape");
   }
@@ -122,6 +124,20 @@ export class AstBuilder {
         continue;
       }
       const next = body[++i];
+      if (next === "u") {
+        // \u{1F600}: a code point in hex (how the printer writes control characters).
+        const m = /^\{([0-9A-Fa-f]{1,6})\}/.exec(body.slice(i + 1, i + 10));
+        const cp = m ? parseInt(m[1], 16) : -1;
+        if (m && cp <= 0x10ffff) {
+          out += String.fromCodePoint(cp);
+          i += m[0].length;
+          continue;
+        }
+        const at = tok.startOffset + i;
+        this.diagnostics.push(error("E107", "a \\u escape in a string needs a code point in braces", { start: at, end: at + 1 }, "write a character as \\u{1b} or \\u{1F600} (1 to 6 hex digits, at most 10FFFF)"));
+        out += next;
+        continue;
+      }
       const mapped = ESCAPES[next];
       if (mapped === undefined) {
         const at = tok.startOffset + i;

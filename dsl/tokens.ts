@@ -30,7 +30,11 @@ export const Colon = createToken({ name: "Colon", label: "':'", pattern: /:/ });
 export const Dot = createToken({ name: "Dot", label: "'.'", pattern: /\./ });
 /** A statement separator: `;` or a newline (newlines inside brackets are dropped before parsing). */
 export const Separator = createToken({ name: "Separator", label: "a newline or ';'", pattern: /;|\r?\n/ });
-export const Comment = createToken({ name: "Comment", pattern: /(?:#|\/\/)[^\n]*/, group: Lexer.SKIPPED });
+/**
+ * `#` and `//` comments run to the end of the line. They are not given to the parser: they go to
+ * the lexer's "comments" group (the result's `groups.comments`), where the formatter finds them.
+ */
+export const Comment = createToken({ name: "Comment", pattern: /(?:#|\/\/)[^\n]*/, group: "comments" });
 export const Whitespace = createToken({ name: "Whitespace", pattern: /[ \t\r\f]+/, group: Lexer.SKIPPED });
 
 export const allTokens: TokenType[] = [
@@ -88,4 +92,17 @@ export function normalizeSeparators(tokens: IToken[]): IToken[] {
   }
   while (out.length > 0 && out[out.length - 1].tokenType === Separator) out.pop();
   return out;
+}
+
+/** A comment in the source: its range [start, end) and its text (from `#` or `//` to the end of the line). */
+export interface SourceComment {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** The comments of a source, in order (lexing again is cheap; the parser never sees them). */
+export function lexComments(source: string): SourceComment[] {
+  const groups = lexer().tokenize(source).groups as Record<string, IToken[] | undefined>;
+  return (groups.comments ?? []).map((t) => ({ start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1, text: t.image }));
 }

@@ -1,9 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { compileToModule } from "../../compiler/codegen/ts_module.js";
 import { isTarget, TARGETS } from "../../format/artifact.js";
-import { UsageError, type Parsed } from "../args.js";
-import { printDiagnostics, readSource } from "../io.js";
+import { show, UsageError, type Parsed } from "../args.js";
+import { exists, fileHolds, out, printDiagnostics, readSource, showPath, writeFileAtomic } from "../io.js";
 
 export const help = `optc compile '<config>' | -f train.opt [--target js] [--out src/optim/sam.ts]
              [--name createSam] [--runtime-import optc/runtime] [--check]
@@ -13,12 +11,18 @@ kernels as ordinary functions (no eval), the state layout and host program as ty
 constants, a header with the config, the optc version and the plan, and a typed factory
 \`createSam(params, options)\` (also the default export) returning the same Run as
 compile(config).init(params). Output is deterministic. Without --out it prints the module.
---check exits 1 when the file at --out is missing or stale (for CI).`;
+--out is written atomically (a temporary file beside it, then a rename), and only when its
+content changes; an existing --out must be a regular file. --check exits 1 when the file at
+--out is missing or stale (for CI). --name must be an identifier that is not a reserved word
+of JavaScript, a standard global or a name the module declares (artifact, kernels, load, ...):
+otherwise E402. A config is at most 1 MiB (-f FILE, or -f - for stdin).`;
 
 export function run(p: Parsed): number {
   const src = readSource(p);
   const target = typeof p.options.target === "string" ? p.options.target : "js";
-  if (!isTarget(target)) throw new UsageError(`unknown target '${target}' (targets: ${TARGETS.join(", ")})`);
+  if (!isTarget(target)) throw new UsageError(`unknown target '${show(target)}' (targets: ${TARGETS.join(", ")})`);
+  const out_ = p.options.out;
+  if (out_ === "") throw new UsageError("--out needs a file name");
   const r = compileToModule(src.text, {
     target,
     name: typeof p.options.name === "string" ? p.options.name : undefined,
@@ -26,18 +30,16 @@ export function run(p: Parsed): number {
   });
   printDiagnostics(r.diagnostics, src);
   if (r.code === undefined) return 1;
-  const out = p.options.out;
-  if (out === undefined || out === true) {
+  if (out_ === undefined || out_ === true) {
     if (p.options.check) throw new UsageError("--check needs --out");
-    process.stdout.write(r.code);
+    out(r.code);
     return 0;
   }
   if (p.options.check) {
-    if (existsSync(out) && readFileSync(out, "utf8") === r.code) return 0;
-    process.stderr.write(`${out} is ${existsSync(out) ? "stale" : "missing"}; run optc compile again\n`);
+    if (fileHolds(out_, r.code, "check")) return 0;
+    process.stderr.write(`${showPath(out_)} is ${exists(out_) ? "stale" : "missing"}; run optc compile again\n`);
     return 1;
   }
-  mkdirSync(dirname(out), { recursive: true });
-  if (!existsSync(out) || readFileSync(out, "utf8") !== r.code) writeFileSync(out, r.code);
+  if (!fileHolds(out_, r.code)) writeFileAtomic(out_, r.code);
   return 0;
 }

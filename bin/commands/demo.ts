@@ -1,11 +1,11 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compile } from "../../index.js";
 import type { CompiledStep } from "../../format/artifact.js";
 import { stepsPerOuterUpdate } from "../../runtime/protocol.js";
 import type { TensorInit } from "../../runtime/tensors.js";
 import { nodeGpuDevice } from "../../tools/node_device.js";
-import { UsageError, type Parsed } from "../args.js";
+import { integer, show, UsageError, type Parsed } from "../args.js";
+import { checkWritable, out, writeFileAtomic } from "../io.js";
 import { evaluate, initParams, lossAndGrad, rng, scratch } from "../demo/mlp.js";
 import { loadMnist } from "../demo/mnist.js";
 import type { CurvePoint } from "../demo/plot.js";
@@ -29,10 +29,7 @@ Default configs:
   ${DEMO_CONFIGS.join("\n  ")}`;
 
 function intOption(v: string | true | undefined, name: string, def: number, min = 1): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} takes an integer >= ${min}`);
-  return n;
+  return integer(v, name, def, min);
 }
 
 function bar(frac: number, width = 20): string {
@@ -98,12 +95,14 @@ export async function run(p: Parsed): Promise<number> {
   const batch = intOption(p.options.batch, "batch", 64);
   const outDir = resolve(typeof p.options.out === "string" ? p.options.out : "out/demo");
   const backends = typeof p.options.backends === "string" ? p.options.backends.split(",").map((b) => b.trim()) : ["js"];
-  for (const b of backends) if (b !== "js" && b !== "webgpu") throw new UsageError(`unknown backend '${b}' (backends: js, webgpu)`);
+  for (const b of backends) if (b !== "js" && b !== "webgpu") throw new UsageError(`unknown backend '${show(b)}' (backends: js, webgpu)`);
+  // A directory that cannot be written is refused now, not after minutes of training.
+  checkWritable(resolve(outDir, "results.md"));
   const configs = typeof p.options.configs === "string" ? p.options.configs.split(";").map((s) => s.trim()).filter(Boolean) : DEMO_CONFIGS;
   for (const cfg of configs) compile(cfg); // report a bad config before any training
   const device = backends.includes("webgpu") ? await nodeGpuDevice() : undefined;
   const live = process.stdout.isTTY && p.options.quiet !== true;
-  const log = (s: string) => p.options.quiet !== true && process.stdout.write(s);
+  const log = (s: string) => p.options.quiet !== true && out(s);
 
   const { train, test } = loadMnist();
   log(`optc demo: MLP 784-${hidden}-10 on MNIST (${train.n} train / ${test.n} test), batch ${batch}, ${epochs} epochs, seed ${seed}\n\n`);
@@ -139,7 +138,7 @@ export async function run(p: Parsed): Promise<number> {
           if (live && (b % 10 === 0 || b === stepsPerEpoch - 1)) {
             const done = (epoch - 1 + (b + 1) / stepsPerEpoch) / epochs;
             const rate = run.count / ((performance.now() - t0) / 1000);
-            process.stdout.write(`\r${bar(done)} ${cfg.slice(0, 44).padEnd(44)} epoch ${epoch}/${epochs}  loss ${(running / (b + 1)).toFixed(3)}  ${rate.toFixed(0)} steps/s `);
+            out(`\r${bar(done)} ${cfg.slice(0, 44).padEnd(44)} epoch ${epoch}/${epochs}  loss ${(running / (b + 1)).toFixed(3)}  ${rate.toFixed(0)} steps/s `);
           }
         }
         const trueParams = await run.trueParams();
@@ -150,7 +149,7 @@ export async function run(p: Parsed): Promise<number> {
         if (!live) log(`${cfg}  epoch ${epoch}/${epochs}  train loss ${tr.loss.toFixed(4)}  test acc ${(100 * te.acc).toFixed(1)}%\n`);
       }
       const seconds = (performance.now() - t0) / 1000;
-      if (live) process.stdout.write("\n");
+      if (live) out("\n");
       const last = points.slice(-2);
       run.destroy();
       rows.push([cfg, backend, last[0].loss.toFixed(4), `${(100 * last[0].accuracy).toFixed(2)}%`, last[1].loss.toFixed(4), `${(100 * last[1].accuracy).toFixed(2)}%`, `${seconds.toFixed(1)} s`, (run.count / seconds).toFixed(0)]);
@@ -162,9 +161,8 @@ export async function run(p: Parsed): Promise<number> {
   const table = `${line(head)}\n|${widths.map((w) => "-".repeat(w + 2)).join("|")}|\n${rows.map(line).join("\n")}`;
   device?.destroy();
   log(`\n${table}\n\nSAM rows are evaluated at the true (unperturbed) params; a SAM step is one optimizer call\n(transparent SAM makes 2 calls per batch, opaque SAM 1 call with 2 gradient evaluations).\n`);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(resolve(outDir, "results.md"), `${table}\n`);
-  writeFileSync(resolve(outDir, "curves.json"), JSON.stringify(points, null, 1));
+  writeFileAtomic(resolve(outDir, "results.md"), `${table}\n`);
+  writeFileAtomic(resolve(outDir, "curves.json"), JSON.stringify(points, null, 1));
   // Loaded here: the plotting stack is a dev dependency, needed only by the demo.
   const { renderCharts } = await import("../demo/plot.js");
   const files = await renderCharts(points, outDir);

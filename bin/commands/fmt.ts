@@ -1,35 +1,35 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import { hasErrors } from "../../dsl/diagnostic.js";
 import { formatProgram } from "../../dsl/format.js";
 import { parse } from "../../dsl/parse.js";
-import type { Parsed } from "../args.js";
-import { printDiagnostics, readSource } from "../io.js";
+import { UsageError, type Parsed } from "../args.js";
+import { out, printDiagnostics, readSource, showPath, writeFileAtomic } from "../io.js";
 
 export const help = `optc fmt '<config>' | -f file.opt [--write] [--check]
 
-Prints the config in canonical layout. --write rewrites the file; --check exits 1 when the
-file is not formatted (for CI).`;
+Prints the config in canonical layout. --write rewrites the file (atomically, and only when it
+changes); --check exits 1 when the file is not formatted (for CI). Comments are kept: one on a
+line of its own stays above the statement, argument, list item or map entry that follows it;
+one after code stays after that element, on its line (brackets that hold a comment are broken
+one element per line); one in the middle of an element moves above it. Blank lines are not
+kept. A config is at most 1 MiB (-f FILE, or -f - for stdin).`;
 
 export function run(p: Parsed): number {
+  const file = typeof p.options.file === "string" && p.options.file !== "-" ? p.options.file : undefined;
+  if (p.options.write && !file) throw new UsageError("--write needs -f file");
   const src = readSource(p);
   const parsed = parse(src.text);
   printDiagnostics(parsed.diagnostics, src);
   if (!parsed.program || hasErrors(parsed.diagnostics)) return 1;
-  const out = formatProgram(parsed.program);
-  const file = typeof p.options.file === "string" && p.options.file !== "-" ? p.options.file : undefined;
+  const formatted = formatProgram(parsed.program, src.text);
   if (p.options.check) {
-    if (out === src.text) return 0;
-    process.stderr.write(`${src.file} is not formatted; run optc fmt --write\n`);
+    if (formatted === src.text) return 0;
+    process.stderr.write(`${showPath(src.file)} is not formatted; run optc fmt --write\n`);
     return 1;
   }
-  if (p.options.write) {
-    if (!file) {
-      process.stderr.write("--write needs -f file\n");
-      return 2;
-    }
-    if (readFileSync(file, "utf8") !== out) writeFileSync(file, out);
+  if (file && p.options.write) {
+    if (formatted !== src.text) writeFileAtomic(file, formatted);
     return 0;
   }
-  process.stdout.write(out);
+  out(formatted);
   return 0;
 }

@@ -1,11 +1,11 @@
 import { checkGolden, driftError, recordGolden } from "../../tools/golden/check.js";
-import { expectSameRecording, writeGolden } from "../../tools/golden/expect.js";
-import { readGoldenFile, unknownBackend } from "../../tools/golden/format.js";
+import { expectSameRecording } from "../../tools/golden/expect.js";
+import { GoldenError, readGoldenFile, serializeGolden, unknownBackend } from "../../tools/golden/format.js";
 import { formatGoldenReport } from "../../tools/golden/report.js";
 import { PROBLEMS } from "../../tools/problems.js";
 import { BACKENDS, isBackend } from "../../tools/trajectory.js";
-import { numbers, positiveInt, UsageError, type Parsed } from "../args.js";
-import { readSource } from "../io.js";
+import { positiveInt, problemOptions, show, UsageError, type Parsed } from "../args.js";
+import { checkWritable, isPipe, out, readSource, showPath, writeFileAtomic } from "../io.js";
 
 export const help = `optc golden record '<config>' | -f train.opt --out FILE [--backends js,webgpu,gpujs]
                    [--problem ${PROBLEMS.join("|")}] [--x0=a,b,..] [--target=a,b,..] [--steps N]
@@ -19,7 +19,7 @@ optc's version, the backends and a digest. \`check\` re-runs FILE on its backend
 when a backend drifts past its tolerance: js and interp bit for bit, webgpu (Node's Dawn) and
 gpujs (gpu.js's cpu mode) 4 ulps per optimizer phase, accumulated over the steps. --config
 also requires FILE to be a recording of that config.
-Backends: ${BACKENDS.join(", ")}.`;
+Backends: ${BACKENDS.join(", ")}. FILE is written atomically; a config is at most 1 MiB.`;
 
 function backendsOption(p: Parsed): string[] | undefined {
   const b = p.options.backends;
@@ -35,29 +35,33 @@ export async function run(p: Parsed): Promise<number> {
   const rest: Parsed = { ...p, positionals };
   const backends = backendsOption(p);
   if (sub === "record") {
-    const out = p.options.out;
-    if (typeof out !== "string") throw new UsageError("record needs --out FILE");
+    const file = p.options.out;
+    if (typeof file !== "string" || file === "") throw new UsageError("record needs --out FILE");
+    // Refuse a directory, a device or a path under a file before the run, not after it.
+    checkWritable(file);
     const src = readSource(rest);
-    const problem = typeof p.options.problem === "string" ? p.options.problem : undefined;
-    if (problem !== undefined && !(PROBLEMS as readonly string[]).includes(problem)) throw new UsageError(`unknown problem '${problem}' (problems: ${PROBLEMS.join(", ")})`);
-    const golden = await recordGolden(src.text, { backends, problem, x0: numbers(p.options.x0, "x0"), target: numbers(p.options.target, "target"), steps: positiveInt(p.options.steps, "steps", 10) });
+    const opts = problemOptions(p, PROBLEMS);
+    const golden = await recordGolden(src.text, { backends, problem: opts.problem, x0: opts.x0, target: opts.target, steps: positiveInt(p.options.steps, "steps", 10) });
     const report = await checkGolden(golden);
-    const table = formatGoldenReport(report, out);
+    const table = formatGoldenReport(report, file);
     if (!report.ok) throw driftError(report, table);
-    writeGolden(out, golden);
-    process.stdout.write(`${table}\nwrote ${out}\n`);
+    writeFileAtomic(file, serializeGolden(golden));
+    out(`${table}\nwrote ${showPath(file)}\n`);
     return 0;
   }
   if (sub === "check") {
     if (positionals.length !== 1) throw new UsageError("check takes one golden file");
     const file = positionals[0];
+    // A pipe is refused before it is opened (opening one waits for a writer); other files that
+    // are not regular are refused by readGoldenFile (G101).
+    if (isPipe(file)) throw new GoldenError("G101", `${file} is not a valid golden file: it is a pipe, not a regular file`, "give the path of a golden file written by optc golden record");
     const golden = readGoldenFile(file);
     if (typeof p.options.config === "string") expectSameRecording(golden, p.options.config, {}, file);
     const report = await checkGolden(golden, { backends });
     const table = formatGoldenReport(report, file);
     if (!report.ok) throw driftError(report, table);
-    process.stdout.write(`${table}\n`);
+    out(`${table}\n`);
     return 0;
   }
-  throw new UsageError(sub === undefined ? "say record or check" : `unknown golden command '${sub}' (record, check)`);
+  throw new UsageError(sub === undefined ? "say record or check" : `unknown golden command '${show(sub)}' (record, check)`);
 }

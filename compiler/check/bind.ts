@@ -5,19 +5,20 @@
  * positionals (E203), keyword-then-positional (E204), missing required arguments (E206), and
  * defaults for the rest. Evaluating each argument's expression (names, nested calls, kinds) is
  * the checker's job, so it comes in through BindContext and this file never imports check.ts.
+ * (Source paths, the state slots' prefixes, are given to the finished tree by paths.ts.)
  */
 import type { Call, Expr } from "../../dsl/ast.js";
 import { error, type Diagnostic, type Span } from "../../dsl/diagnostic.js";
 import type { Def } from "../registry/define.js";
 import { signatureHint } from "./signature.js";
-import { closest } from "./suggest.js";
+import { closest, shown } from "./suggest.js";
 import type { Args, DefaultValue, Kind, Value } from "./types.js";
 
 /** What binding needs from the checker. */
 export interface BindContext {
   report(diagnostic: Diagnostic): void;
   /** The checked value of one argument expression against its parameter's kind; undefined after reporting why. */
-  evaluate(expr: Expr, kind: Kind, path: string): Value | undefined;
+  evaluate(expr: Expr, kind: Kind): Value | undefined;
 }
 
 export interface BoundArguments {
@@ -44,7 +45,7 @@ const SYNONYMS: Record<string, string> = {
 };
 
 /** Binds `c`'s arguments to `def`'s parameters; undefined when any argument failed (all were reported). */
-export function bindArguments(def: Def, c: Call, path: string, context: BindContext): BoundArguments | undefined {
+export function bindArguments(def: Def, c: Call, context: BindContext): BoundArguments | undefined {
   const bound = new Map<string, { expr: Expr; span: Span }>();
   const varargs = def.params.find((p) => p.varargs);
   const positional = def.params.filter((p) => !p.kwOnly && !p.varargs);
@@ -84,7 +85,7 @@ export function bindArguments(def: Def, c: Call, path: string, context: BindCont
       const guess = synonym && names.includes(synonym) ? synonym : closest(arg.name, names);
       if (guess) suggested.add(guess);
       context.report(
-        error("E202", `${def.name}() has no parameter '${arg.name}'`, arg.nameSpan ?? arg.span, guess ? `did you mean '${guess}'?` : names.length ? `its parameters are: ${names.join(", ")}` : `${def.name}() takes no arguments`),
+        error("E202", `${def.name}() has no parameter '${shown(arg.name)}'`, arg.nameSpan ?? arg.span, guess ? `did you mean '${guess}'?` : names.length ? `its parameters are: ${names.join(", ")}` : `${def.name}() takes no arguments`),
       );
       ok = false;
       continue;
@@ -105,7 +106,7 @@ export function bindArguments(def: Def, c: Call, path: string, context: BindCont
   const explicit: string[] = [];
   for (const p of def.params) {
     if (p.varargs) {
-      const items = varItems.map((e, i) => context.evaluate(e, p.kind, `${path}[${i}]`));
+      const items = varItems.map((e) => context.evaluate(e, p.kind));
       if (items.some((x) => x === undefined)) ok = false;
       else args[p.name] = { k: "list", items: items as Value[], span: c.span };
       if (varItems.length) explicit.push(p.name);
@@ -116,8 +117,7 @@ export function bindArguments(def: Def, c: Call, path: string, context: BindCont
       if (p.default !== undefined) args[p.name] = fromDefault(p.default, c.span);
       continue;
     }
-    const childPath = p.kind.t === "transform" || (p.kind.t === "optional" && p.kind.of.t === "transform") ? `${path}.${p.name}` : path;
-    const v = context.evaluate(b.expr, p.kind, childPath);
+    const v = context.evaluate(b.expr, p.kind);
     if (!v) {
       ok = false;
       continue;

@@ -1,12 +1,14 @@
 /**
  * Kind conformance and range checks: does a value the checker has evaluated fit the kind its
- * parameter declares (E301, E303, E304, E307), and do the explicitly written arguments pass their
- * parameter's range check (E302)? Pure functions over values; problems go to the `report` callback,
- * so this file needs nothing from the checker itself.
+ * parameter declares (E301, E303, E304, E307), is every number representable where it lives
+ * (E308: float32 hyperparameters, int32 counts; numerics.ts), and do the explicitly written
+ * arguments pass their parameter's range check (E302)? Pure functions over values; problems go
+ * to the `report` callback, so this file needs nothing from the checker itself.
  */
 import { error, type Diagnostic, type Span } from "../../dsl/diagnostic.js";
 import type { Def } from "../registry/define.js";
-import { didYouMean } from "./suggest.js";
+import { float32Problem, integerProblem } from "./numerics.js";
+import { didYouMean, shown } from "./suggest.js";
 import { kindSummary, valueSummary, type Args, type Kind, type Value } from "./types.js";
 
 export type Report = (diagnostic: Diagnostic) => void;
@@ -17,12 +19,19 @@ export function conform(v: Value, kind: Kind, span: Span, report: Report): Value
     report(error(code, `expected ${kindSummary(kind)}, found ${valueSummary(v)}`, span, extra ?? hintFor(kind)));
     return undefined;
   };
+  const unrepresentable = (problem: string | undefined, hint: string): Value | undefined => {
+    if (problem === undefined) return v;
+    report(error("E308", `this number is not representable: ${problem}`, span, hint));
+    return undefined;
+  };
+  const asFloat32 = "optax keeps hyperparameters in float32";
+  const asCount = "a step count or boundary must be a whole number float64 holds exactly; optax's counters stop at 2147483647";
   switch (kind.t) {
     case "number":
-      return v.k === "number" ? v : fail();
+      return v.k === "number" ? unrepresentable(float32Problem(v.v), asFloat32) : fail();
     case "int":
       if (v.k !== "number") return fail();
-      return Number.isInteger(v.v) ? v : fail("E303", "write a whole number, e.g. 1000");
+      return Number.isInteger(v.v) ? unrepresentable(integerProblem(v.v), asCount) : fail("E303", "write a whole number, e.g. 1000");
     case "bool":
       return v.k === "bool" ? v : fail();
     case "string":
@@ -30,10 +39,11 @@ export function conform(v: Value, kind: Kind, span: Span, report: Report): Value
     case "enum":
       if (v.k !== "string") return fail();
       if (kind.values.includes(v.v)) return v;
-      report(error("E304", `"${v.v}" is not one of ${kind.values.map((x) => `"${x}"`).join(", ")}`, span, didYouMean(v.v, kind.values) ?? "pick one of the listed values"));
+      report(error("E304", `"${shown(v.v)}" is not one of ${kind.values.map((x) => `"${x}"`).join(", ")}`, span, didYouMean(v.v, kind.values) ?? "pick one of the listed values"));
       return undefined;
     case "schedule":
-      return v.k === "number" || (v.k === "call" && v.category === "schedule") ? v : fail();
+      if (v.k === "number") return unrepresentable(float32Problem(v.v), asFloat32);
+      return v.k === "call" && v.category === "schedule" ? v : fail();
     case "transform":
       return v.k === "call" && (v.category === "alias" || v.category === "transform" || v.category === "combinator") ? v : fail();
     case "predicate":
@@ -54,6 +64,42 @@ export function conform(v: Value, kind: Kind, span: Span, report: Report): Value
       if (v.k === "string" && (v.v === "float32" || v.v === "f32")) return v;
       report(error("E307", `unsupported dtype ${v.k === "string" ? `"${v.v}"` : valueSummary(v)}`, span, 'optc keeps all state in float32: use None or "float32"'));
       return undefined;
+  }
+}
+
+/**
+ * A value bound to a name, conformed at a use: `conform` checks the value itself; this checks what
+ * lies inside it (list items, map keys and values) against the kind's element kinds, as a value
+ * written in place is checked item by item while it is evaluated. Reports at each item's own span.
+ * Memoised per (value, kind), so a binding used many times is walked once per kind.
+ */
+export class NestedConform {
+  private readonly memo = new WeakMap<Value, Map<string, boolean>>();
+
+  constructor(private readonly report: Report) {}
+
+  /** True when everything inside `v` fits `kind`'s element kinds (`v` itself is conform()'s). */
+  check(v: Value, kind: Kind): boolean {
+    if (kind.t === "optional") return v.k === "none" || this.check(v, kind.of);
+    if (!((kind.t === "list" && v.k === "list") || (kind.t === "map" && v.k === "map"))) return true;
+    const key = JSON.stringify(kind);
+    let byKind = this.memo.get(v);
+    const known = byKind?.get(key);
+    if (known !== undefined) return known;
+    let ok = true;
+    const one = (x: Value, k: Kind) => {
+      if (conform(x, k, x.span, this.report) === undefined || !this.check(x, k)) ok = false;
+    };
+    if (kind.t === "list" && v.k === "list") v.items.forEach((x) => one(x, kind.of));
+    if (kind.t === "map" && v.k === "map") {
+      for (const [k, x] of v.entries) {
+        one(k, kind.key);
+        one(x, kind.value);
+      }
+    }
+    if (!byKind) this.memo.set(v, (byKind = new Map()));
+    byKind.set(key, ok);
+    return ok;
   }
 }
 

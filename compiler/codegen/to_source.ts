@@ -1,9 +1,13 @@
 /** Prints plain data (the artifact) as a JS expression: numbers by the canonical printer, strings escaped. */
 import { jsNumber } from "../../targets/print_number.js";
 
+/**
+ * A JS string literal. JSON escaping (C0 controls, lone surrogates), plus what JSON leaves raw and
+ * a reader of the generated module should never get raw: DEL and C1 controls, the line and
+ * paragraph separators, bidirectional marks, overrides and isolates, zero-width characters, the BOM.
+ */
 export function jsString(s: string): string {
-  // JSON escaping, plus the two line terminators JSON leaves alone.
-  return JSON.stringify(s).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(s).replace(/[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function toSource(v: unknown, indent = ""): string {

@@ -4,6 +4,7 @@
  * typed constant, and the export a typed factory returning the same Run as compile().init().
  */
 import { error, type Diagnostic } from "../../dsl/diagnostic.js";
+import { escapeUnsafe, isUnsafeChar } from "../../dsl/format.js";
 import { guardedKernelKey, isTarget, TARGETS, type CompiledStep, type Target } from "../../format/artifact.js";
 import { describePlan } from "../describe.js";
 import { compileSource } from "../pipeline.js";
@@ -30,6 +31,65 @@ export interface ModuleResult {
 }
 
 const NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Longest --name accepted (an identifier, not a paragraph). */
+const MAX_NAME = 200;
+
+/**
+ * Names the factory may not take. ES2022's reserved words, the strict-mode ones (modules are
+ * strict), the names strict code cannot bind, and the value properties of the global object.
+ */
+export const RESERVED_NAMES: readonly string[] = [
+  // ES2022 reserved words
+  "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
+  "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null", "return",
+  "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+  // reserved in strict mode code (every module is)
+  "implements", "interface", "let", "package", "private", "protected", "public", "static",
+  // not bindable in strict mode, and the global object's value properties
+  "eval", "arguments", "undefined", "NaN", "Infinity", "globalThis",
+];
+
+/** Names the generated modules declare or import at top level (a factory of that name would collide). */
+export const MODULE_NAMES: readonly string[] = [
+  "artifact", "kernels", "params", "options",
+  "load", "prebuiltKernels", "CompiledStep", "InitOptions", "KernelFactory", "Run", "TensorInit",
+  "GpuRun", "GpuInitOptions", "GpuJsRun", "GpuJsInitOptions",
+];
+
+/** The standard built-ins (the kernels call Math.fround and Math.sqrt, the runtime Float32Array...): a factory must not shadow them. */
+export const GLOBAL_NAMES: readonly string[] = [
+  "Object", "Function", "Array", "Number", "Boolean", "String", "Symbol", "BigInt", "Math", "JSON", "Reflect", "Proxy", "Intl",
+  "Atomics", "Date", "RegExp", "Promise", "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "FinalizationRegistry",
+  "Error", "AggregateError", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError",
+  "ArrayBuffer", "SharedArrayBuffer", "DataView", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array",
+  "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
+  "parseInt", "parseFloat", "isNaN", "isFinite", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent",
+  "escape", "unescape", "console", "queueMicrotask", "structuredClone", "setTimeout", "clearTimeout",
+];
+
+const RESERVED = new Set(RESERVED_NAMES);
+const OWN = new Set(MODULE_NAMES);
+const GLOBALS = new Set(GLOBAL_NAMES);
+
+/** E402 unless `name` can be the exported factory of a generated module (a module with it type-checks). */
+export function checkModuleName(name: string): Diagnostic | undefined {
+  const shown = escapeUnsafe(name.length > 40 ? `${name.slice(0, 40)}…` : name);
+  const hint = "choose another name, e.g. createOptimizer or createAdam";
+  if (name.length > MAX_NAME) return error("E402", `the function name '${shown}' is longer than ${MAX_NAME} characters`, undefined, hint);
+  if (!NAME.test(name)) return error("E402", `'${shown}' is not a valid function name`, undefined, "use letters, digits, _ or $, not starting with a digit");
+  if (RESERVED.has(name)) return error("E402", `'${name}' is a reserved word in JavaScript and cannot name a function`, undefined, hint);
+  if (OWN.has(name)) return error("E402", `'${name}' is already a name in the generated module`, undefined, `${hint}; the module itself declares or imports ${MODULE_NAMES.join(", ")}`);
+  if (GLOBALS.has(name)) return error("E402", `'${name}' would shadow the JavaScript global of that name, which generated code uses`, undefined, hint);
+  return undefined;
+}
+
+/** E403 unless `spec` can be written as the runtime's module specifier (printable, one line). */
+function checkRuntimeImport(spec: string): Diagnostic | undefined {
+  if (spec.length === 0 || spec.length > 1000 || [...spec].some(isUnsafeChar) || /[\n\r"'`\\]/.test(spec)) {
+    return error("E403", `'${escapeUnsafe(spec.slice(0, 60))}' is not a module specifier optc can import the runtime from`, undefined, "give a package name or a path, e.g. optc/runtime or ./vendor/optc-runtime.js");
+  }
+  return undefined;
+}
 
 export function compileToModule(source: string, options: ModuleOptions = {}): ModuleResult {
   const target = options.target ?? "js";
@@ -37,9 +97,10 @@ export function compileToModule(source: string, options: ModuleOptions = {}): Mo
   if (!isTarget(target)) {
     return { diagnostics: [error("E401", `unknown target '${String(target)}'`, undefined, `targets: ${TARGETS.join(", ")}`)] };
   }
-  if (!NAME.test(name)) {
-    return { diagnostics: [error("E402", `'${name}' is not a valid function name`, undefined, "use letters, digits, _ or $, not starting with a digit")] };
-  }
+  const badName = checkModuleName(name);
+  if (badName) return { diagnostics: [badName] };
+  const badImport = checkRuntimeImport(options.runtimeImport ?? "optc/runtime");
+  if (badImport) return { diagnostics: [badImport] };
   const tsMorph = loadTsMorph();
   if (!("Project" in tsMorph)) return { diagnostics: [tsMorph] };
   const c = compileSource(source, target);
@@ -50,8 +111,14 @@ export function compileToModule(source: string, options: ModuleOptions = {}): Mo
   return { code: options.lang === "js" ? stripTypes(tsMorph, code) : code, diagnostics: c.diagnostics };
 }
 
+/** Text for a line comment: one line, control and bidirectional characters escaped (`\u{202e}`). */
 function commentLine(text: string): string {
-  return text.replace(/[\r\n\u2028\u2029]/g, " ");
+  return escapeUnsafe(text.replace(/[\r\n\u2028\u2029]/g, " "));
+}
+
+/** Text for a doc comment: a comment line that cannot end the comment. */
+function docText(text: string): string {
+  return commentLine(text).replace(/\*\//g, "* /");
 }
 
 function render({ Project, IndentationText, QuoteKind, VariableDeclarationKind, ts }: TsMorphModule, artifact: CompiledStep, plan: string[], name: string, runtimeImport: string): string {
@@ -83,7 +150,7 @@ function render({ Project, IndentationText, QuoteKind, VariableDeclarationKind, 
   file.addFunction({
     isExported: true,
     name,
-    docs: [`Creates a run of \`${commentLine(artifact.config).replace(/\*\//g, "* /")}\` over the given tensors: the same object as compile(config).init(params).`],
+    docs: [`Creates a run of \`${docText(artifact.config)}\` over the given tensors: the same object as compile(config).init(params).`],
     parameters: [
       { name: "params", type: "Record<string, TensorInit>" },
       { name: "options", type: "InitOptions", initializer: "{}" },
@@ -123,7 +190,7 @@ function renderGpuModule({ Project, IndentationText, QuoteKind, VariableDeclarat
   file.addFunction({
     isExported: true,
     name,
-    docs: [`Creates a GPU run of \`${commentLine(artifact.config).replace(/\*\//g, "* /")}\` ${m.where}: the same object as ${m.how}.`],
+    docs: [`Creates a GPU run of \`${docText(artifact.config)}\` ${m.where}: the same object as ${m.how}.`],
     parameters: [
       { name: "params", type: "Record<string, TensorInit>" },
       { name: "options", type: m.options, ...(m.optional ? { initializer: "{}" } : {}) },

@@ -1,7 +1,7 @@
 /** Helpers for the definition files: parameter specs with optax's names, defaults and ranges. */
 import type { Diagnostic } from "../../dsl/diagnostic.js";
 import type { Args, CallValue, DefBase, DefaultValue, Kind, ParamSpec, Value } from "../check/types.js";
-import type { PhaseLowerer, ScheduleLowerer, TransformLowerer } from "../lower/context.js";
+import { INT32_MAX, type PhaseLowerer, type ScheduleLowerer, type TransformLowerer } from "../lower/context.js";
 
 /** What a definition's `validate` is told about the call it checks, and how it reports. */
 export interface ValidateContext {
@@ -10,6 +10,28 @@ export interface ValidateContext {
   report(diagnostic: Diagnostic): void;
   /** Validate none of the calls inside this one's arguments (their problems would repeat this one's). */
   skipNestedCalls(): void;
+  /** The values a schedule (or a number) can take over every count 0..2^31-1 (compiler/check/numerics.ts). */
+  scheduleRange(v: Value): Range;
+}
+
+/**
+ * Bounds on the values a schedule takes over all counts 0..2^31-1: lo <= every value <= hi. NaN
+ * in either bound means some value is NaN. Conservative (a bound may not be reached).
+ */
+export interface Range {
+  lo: number;
+  hi: number;
+}
+
+/** The least and greatest of the values (NaN if any is NaN). */
+export function hull(...xs: number[]): Range {
+  if (xs.some((x) => Number.isNaN(x))) return { lo: NaN, hi: NaN };
+  return { lo: Math.min(...xs), hi: Math.max(...xs) };
+}
+
+/** The hull of several ranges. */
+export function union(...rs: Range[]): Range {
+  return hull(...rs.flatMap((r) => [r.lo, r.hi]));
 }
 
 export interface TransformDef extends DefBase {
@@ -26,10 +48,18 @@ export interface TransformDef extends DefBase {
    * errors, for each call of this name in that tree, outermost first, arguments in parameter order.
    */
   validate?(call: CallValue, context: ValidateContext): void;
+  /**
+   * Whether this call's update needs a reduction over all elements (a norm, a finiteness test)
+   * before its element values: each one ends a fused pass, so the checker caps how many a config
+   * holds (compiler/check/limits.ts).
+   */
+  reduces?: boolean | ((call: CallValue) => boolean);
 }
 export interface ScheduleDef extends DefBase {
   category: "schedule";
   lower: ScheduleLowerer;
+  /** Bounds on its values over all counts, from its arguments; `of` gives a nested schedule's (or number's). */
+  range(args: Args, of: (v: Value) => Range): Range;
 }
 export interface PredicateDef extends DefBase {
   category: "predicate";
@@ -49,12 +79,66 @@ function spec(name: string, kind: Kind, def: DefaultValue | undefined, extra: Ex
 function range(test: (x: number) => boolean, message: string): Check {
   return (v) => (v.k === "number" && !test(v.v) ? message : undefined);
 }
+/** The number an argument holds (its default included), or undefined for None, a schedule, a missing one. */
+export function numArg(args: Args, name: string): number | undefined {
+  const v = args[name];
+  return v?.k === "number" ? v.v : undefined;
+}
+/** The boolean an argument holds (its default included), or undefined. */
+export function boolArg(args: Args, name: string): boolean | undefined {
+  const v = args[name];
+  return v?.k === "bool" ? v.v : undefined;
+}
+/** Runs checks in order; the first problem wins. */
+export function allOf(...cs: Check[]): Check {
+  return (v, args) => {
+    for (const c of cs) {
+      const problem = c(v, args);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+}
+/** The largest step count an int32 counter reaches (optax's counters saturate there). */
+export { INT32_MAX };
+/** float32's largest finite value. */
+export const FLT_MAX = 3.4028234663852886e38;
+/** float32's smallest positive normal value: below it a value is a subnormal, which GPUs flush to 0. */
+export const FLT_MIN_NORMAL = 1.1754943508222875e-38;
+/** A guard (an eps) below float32's normal range is 0 on the GPU targets, which flush subnormals. */
+export function effectivelyZero(x: number): boolean {
+  return Math.abs(x) < FLT_MIN_NORMAL;
+}
+const guardZero = "0 (or below 1.2e-38, float32's smallest normal, which GPUs flush to 0)";
+
 export const checks = {
+  /** A number must pass `test`; `message` says why not. */
+  number: (test: (x: number) => boolean, message: string) => range(test, message),
   unitOpen: (name: string) => range((x) => x >= 0 && x < 1, `${name} must be in [0, 1)`),
   unitClosed: (name: string) => range((x) => x >= 0 && x <= 1, `${name} must be in [0, 1]`),
   nonNegative: (name: string) => range((x) => x >= 0, `${name} must be >= 0`),
   positive: (name: string) => range((x) => x > 0, `${name} must be > 0`),
   atLeastOne: (name: string) => range((x) => x >= 1, `${name} must be >= 1`),
+  /** A momentum-like decay: |decay| > 1 grows the state geometrically until it overflows. */
+  momentum: (name: string) => range((x) => x >= -1 && x <= 1, `${name} must be in [-1, 1]: a larger |${name}| grows the trace geometrically until it overflows`),
+  /** A whole count in [1, 2^31-1]: it is compared with an int32 counter (sync_period, k, every_k_schedule). */
+  count: (name: string) => range((x) => Number.isInteger(x) && x >= 1 && x <= INT32_MAX, `${name} must be a whole number in [1, ${INT32_MAX}] (optax's counters are int32)`),
+  /** A whole count in [0, 2^31-1]. */
+  countFromZero: (name: string) => range((x) => Number.isInteger(x) && x >= 0 && x <= INT32_MAX, `${name} must be a whole number in [0, ${INT32_MAX}] (optax's counters are int32)`),
+  /** An eps that is the only thing keeping a denominator from 0. */
+  guard: (name: string, why: string) => range((x) => x >= 0 && !effectivelyZero(x), `${name} must be > 0, at least 1.2e-38 (float32's smallest normal; GPUs flush smaller values to 0): ${why}`),
+  /** An eps that may be 0 (another guard handles that case), but not a non-zero value the GPUs flush to 0. */
+  zeroOrNormal: (name: string) => range((x) => x === 0 || (x > 0 && !effectivelyZero(x)), `${name} must be 0 or at least 1.2e-38 (float32's smallest normal; GPUs flush smaller values to 0)`),
+  /**
+   * Adam's denominator sqrt(v̂ + eps_root) + eps: with both 0 an all-zero gradient history gives
+   * 0/0 (and a gradient too small for float32's nu gives m̂/0).
+   */
+  adamEps: () =>
+    allOf(range((x) => x >= 0, "eps must be >= 0"), (v, args) =>
+      v.k === "number" && effectivelyZero(v.v) && effectivelyZero(numArg(args, "eps_root") ?? 0)
+        ? `eps and eps_root cannot both be ${guardZero}: an all-zero gradient history gives 0/0 (set eps, e.g. 1e-8, or eps_root)`
+        : undefined,
+    ),
 };
 
 export const param = {

@@ -1,4 +1,4 @@
-import { param, type ScheduleDef } from "../registry/define.js";
+import { hull, numArg, param, type ScheduleDef } from "../registry/define.js";
 
 export const def: ScheduleDef = {
   name: "constant_schedule",
@@ -7,4 +7,5 @@ export const def: ScheduleDef = {
   doc: "The same value at every step.",
   params: [param.number("value")],
   lower: (b, a) => b.const(a.num("value")),
+  range: (args) => hull(numArg(args, "value") ?? NaN),
 };

@@ -1,4 +1,5 @@
-import { param, type ScheduleDef } from "../registry/define.js";
+import { hull, param, type ScheduleDef } from "../registry/define.js";
+import { num } from "./polynomial_schedule.js";
 
 export const def: ScheduleDef = {
   name: "piecewise_constant_schedule",
@@ -18,5 +19,15 @@ export const def: ScheduleDef = {
     const entries = m.entries.map(([k, s]) => [k.k === "number" ? k.v : 0, s.k === "number" ? s.v : 1] as const).sort((x, y) => x[0] - y[0]);
     for (const [bound, scale] of entries) v = b.select(b.binary("ge", count, b.const(bound)), b.mul(v, b.const(scale)), v);
     return v;
+  },
+  range: (args) => {
+    // init times the running product of the scales, boundaries in ascending order.
+    let v = num(args, "init_value");
+    const m = args.boundaries_and_scales;
+    if (m?.k !== "map") return hull(v);
+    const values = [v];
+    const entries = m.entries.map(([k, s]) => [k.k === "number" ? k.v : 0, s.k === "number" ? s.v : NaN] as const).sort((x, y) => x[0] - y[0]);
+    for (const [, scale] of entries) values.push((v = v * scale));
+    return hull(...values);
   },
 };

@@ -1,7 +1,7 @@
-import { checks, param, type ScheduleDef } from "../registry/define.js";
-import { cosineDecay } from "./cosine_decay_schedule.js";
+import { checks, hull, param, union, type ScheduleDef } from "../registry/define.js";
+import { cosineDecay, cosineRange, exponentCheck } from "./cosine_decay_schedule.js";
 import { joinAt } from "./join_schedules.js";
-import { polynomial } from "./polynomial_schedule.js";
+import { num, polynomial } from "./polynomial_schedule.js";
 
 export const def: ScheduleDef = {
   name: "warmup_cosine_decay_schedule",
@@ -19,7 +19,7 @@ export const def: ScheduleDef = {
       },
     }),
     param.number("end_value", 0.0),
-    param.number("exponent", 1.0),
+    param.number("exponent", 1.0, { check: exponentCheck }),
   ],
   lower: (b, a, count) => {
     const peak = a.num("peak_value");
@@ -29,5 +29,9 @@ export const def: ScheduleDef = {
       (c) => polynomial(b, b.const(a.num("init_value")), b.const(peak), 1, warmup, 0, c),
       (c) => cosineDecay(b, peak, a.num("decay_steps") - warmup, alpha, a.num("exponent"), c),
     ], [warmup]);
+  },
+  range: (args) => {
+    const peak = num(args, "peak_value");
+    return union(hull(num(args, "init_value"), peak), cosineRange(peak, peak === 0 ? 0 : num(args, "end_value") / peak, num(args, "exponent")));
   },
 };

@@ -1,7 +1,7 @@
-import { param, type ScheduleDef } from "../registry/define.js";
-import { expDecayOptions, exponentialDecay } from "./exponential_decay.js";
+import { checks, param, union, type ScheduleDef } from "../registry/define.js";
+import { decayRateCheck, expDecayOptions, expDecayRange, expDecayRangeOptions, exponentialDecay } from "./exponential_decay.js";
 import { joinAt } from "./join_schedules.js";
-import { polynomial, transitionSteps } from "./polynomial_schedule.js";
+import { num, polynomial, polynomialRange, transitionSteps } from "./polynomial_schedule.js";
 
 export const def: ScheduleDef = {
   name: "warmup_exponential_decay_schedule",
@@ -11,9 +11,9 @@ export const def: ScheduleDef = {
   params: [
     param.number("init_value"),
     param.number("peak_value"),
-    param.int("warmup_steps"),
+    param.int("warmup_steps", undefined, { check: checks.nonNegative("warmup_steps") }),
     transitionSteps(),
-    param.number("decay_rate"),
+    param.number("decay_rate", undefined, { check: decayRateCheck }),
     param.int("transition_begin", 0),
     param.bool("staircase", false),
     param.number("end_value", null),
@@ -26,4 +26,6 @@ export const def: ScheduleDef = {
       (c) => exponentialDecay(b, expDecayOptions(a, peak), c),
     ], [warmup]);
   },
+  range: (args) =>
+    union(polynomialRange(num(args, "init_value"), num(args, "peak_value"), 1, num(args, "warmup_steps"), 0), expDecayRange(expDecayRangeOptions(args, num(args, "peak_value")))),
 };

@@ -1,4 +1,5 @@
 import type { Id } from "../ir/builder.js";
+import { error } from "../../dsl/diagnostic.js";
 import { checks, param, type TransformDef } from "../registry/define.js";
 
 /** x mod k for non-negative integers, exactly, with host ops. */
@@ -13,13 +14,26 @@ export const def: TransformDef = {
   doc: "Gradient accumulation: runs opt on the mean (or sum) of every k mini-steps; zeros in between.",
   params: [
     param.transform("opt"),
-    param.schedule("every_k_schedule", undefined, { check: checks.atLeastOne("every_k_schedule") }),
+    param.schedule("every_k_schedule", undefined, { check: checks.count("every_k_schedule") }),
     param.bool("use_grad_mean", true),
     param.raw("should_skip_update_fn", { t: "optional", of: { t: "predicate" } }, null),
     param.dtype("accumulator_dtype"),
   ],
   // A skip predicate (skip_not_finite) decides about non-finite gradients itself.
   checksNonFinite: (call) => call.args.should_skip_update_fn?.k === "call",
+  // The skip predicate tests every gradient for finiteness before anything else.
+  reduces: (call) => call.args.should_skip_update_fn?.k === "call",
+  validate: (call, context) => {
+    // A schedule of k must never fall below 1: mini_step mod k is NaN for k = 0.
+    const k = call.args.every_k_schedule;
+    if (k?.k !== "call") return;
+    const r = context.scheduleRange(k);
+    if (!(r.lo >= 1)) {
+      context.report(
+        error("E302", `MultiSteps(): every_k_schedule must be >= 1 at every step, but ${k.name} can give ${Number.isNaN(r.lo) ? "NaN" : r.lo}`, k.span, "k counts mini-steps per update: use a schedule whose values stay >= 1, or a whole number"),
+      );
+    }
+  },
   lower: (l, a, g) => {
     const b = l.b;
     const skip = a.isNone("should_skip_update_fn") ? undefined : b.unary("not", l.allFinite(g));

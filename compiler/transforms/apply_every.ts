@@ -5,7 +5,7 @@ export const def: TransformDef = {
   category: "combinator",
   module: "optax",
   doc: "Accumulates k updates and emits their sum every k-th step (zeros otherwise).",
-  params: [param.int("k", 1, { check: checks.atLeastOne("k") })],
+  params: [param.int("k", 1, { check: checks.count("k") })],
   lower: (l, a, g) => {
     const b = l.b;
     const k = a.num("k");

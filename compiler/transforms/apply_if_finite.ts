@@ -5,7 +5,8 @@ export const def: TransformDef = {
   category: "combinator",
   module: "optax",
   doc: "Skips (zero update, state kept) steps whose updates contain NaN or Inf; after more than max_consecutive_errors in a row optax applies them anyway, optc stops with an error instead.",
-  params: [param.transform("inner"), param.int("max_consecutive_errors", undefined, { check: checks.nonNegative("max_consecutive_errors") })],
+  reduces: true,
+  params: [param.transform("inner"), param.int("max_consecutive_errors", undefined, { check: checks.countFromZero("max_consecutive_errors") })],
   checksNonFinite: () => true,
   lower: (l, a, g) => {
     const b = l.b;

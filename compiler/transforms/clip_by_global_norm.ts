@@ -5,6 +5,7 @@ export const def: TransformDef = {
   category: "transform",
   module: "optax",
   doc: "Rescales all updates together when their global L2 norm reaches max_norm: (g / norm) * max_norm.",
+  reduces: true,
   params: [param.number("max_norm", undefined, { check: checks.positive("max_norm") })],
   lower: (l, a, g) => {
     const b = l.b;

@@ -10,11 +10,12 @@ export const def: TransformDef = {
   category: "alias",
   module: "optax",
   doc: "LAMB: adam direction (+ weight decay) scaled per tensor by ‖p‖/‖d‖.",
+  reduces: true,
   params: [
     param.learningRate(),
     param.number("b1", 0.9, { check: checks.unitOpen("b1") }),
     param.number("b2", 0.999, { check: checks.unitOpen("b2") }),
-    param.number("eps", 1e-6, { check: checks.nonNegative("eps") }),
+    param.number("eps", 1e-6, { check: checks.adamEps() }),
     param.number("eps_root", 0.0, { check: checks.nonNegative("eps_root") }),
     param.schedule("weight_decay", 0.0),
     param.mask("mask"),

@@ -5,7 +5,8 @@ export const def: TransformDef = {
   category: "transform",
   module: "optax.contrib",
   doc: "Divides by the global L2 norm of all updates (SAM's adversarial direction). eps (optc addition, default 0 as in optax) is added to the norm.",
-  params: [param.number("eps", 0.0, { check: checks.nonNegative("eps") })],
+  reduces: true,
+  params: [param.number("eps", 0.0, { check: checks.zeroOrNormal("eps") })],
   lower: (l, a, g) => {
     const b = l.b;
     const denom = b.add(l.globalNorm(g), b.const(a.num("eps")));

@@ -1,5 +1,5 @@
 import { checks, param, type TransformDef } from "../registry/define.js";
-import { lowerRmsCore } from "./scale_by_rms.js";
+import { lowerRmsCore, rmsDecayCheck, rmsEpsCheck } from "./scale_by_rms.js";
 import { lowerLearningRate } from "./scale_by_learning_rate.js";
 import { lowerTrace } from "./trace.js";
 
@@ -10,12 +10,12 @@ export const def: TransformDef = {
   doc: "RMSProp; momentum (if any) is applied after the learning rate, unlike sgd.",
   params: [
     param.learningRate(),
-    param.number("decay", 0.9, { check: checks.unitClosed("decay") }),
-    param.number("eps", 1e-8, { check: checks.nonNegative("eps") }),
-    param.number("initial_scale", 0.0),
+    param.number("decay", 0.9, { check: rmsDecayCheck }),
+    param.number("eps", 1e-8, { check: rmsEpsCheck }),
+    param.number("initial_scale", 0.0, { check: checks.number((x) => x >= 0, "initial_scale must be >= 0: the denominator takes its square root") }),
     param.bool("eps_in_sqrt", true),
     param.bool("centered", false),
-    param.number("momentum", null),
+    param.number("momentum", null, { check: checks.momentum("momentum") }),
     param.bool("nesterov", false),
     param.bool("bias_correction", false),
   ],

@@ -167,7 +167,7 @@ export const def: TransformDef = {
   params: [
     param.transform("optimizer"),
     param.transform("adv_optimizer"),
-    param.int("sync_period", 2, { aliases: ["sync"], check: checks.atLeastOne("sync_period") }),
+    param.int("sync_period", 2, { aliases: ["sync"], check: checks.count("sync_period") }),
     param.bool("reset_state", true),
     param.bool("opaque_mode", false),
     param.raw("batch_axis_name", { t: "optional", of: { t: "string" } }, null),

@@ -13,7 +13,7 @@ export interface AdamOptions {
 export const adamParams = [
   param.number("b1", 0.9, { check: checks.unitOpen("b1") }),
   param.number("b2", 0.999, { check: checks.unitOpen("b2") }),
-  param.number("eps", 1e-8, { check: checks.nonNegative("eps") }),
+  param.number("eps", 1e-8, { check: checks.adamEps() }),
   param.number("eps_root", 0.0, { check: checks.nonNegative("eps_root") }),
   param.dtype("mu_dtype"),
 ];

@@ -18,7 +18,7 @@ export function lowerAdamaxCore(l: Lowering, b1: number, b2: number, eps: number
 export const adamaxParams = [
   param.number("b1", 0.9, { check: checks.unitOpen("b1") }),
   param.number("b2", 0.999, { check: checks.unitOpen("b2") }),
-  param.number("eps", 1e-8, { check: checks.nonNegative("eps") }),
+  param.number("eps", 1e-8, { check: checks.guard("eps", "max(|g| + eps, b2·ν) is 0 for an all-zero gradient history, and the update divides by it") }),
 ];
 
 export const def: TransformDef = {

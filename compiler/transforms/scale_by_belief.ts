@@ -22,7 +22,7 @@ export function lowerBeliefCore(l: Lowering, o: AdamOptions, g: Id): Id {
 export const beliefParams = [
   param.number("b1", 0.9, { check: checks.unitOpen("b1") }),
   param.number("b2", 0.999, { check: checks.unitOpen("b2") }),
-  param.number("eps", 1e-16, { check: checks.nonNegative("eps") }),
+  param.number("eps", 1e-16, { check: checks.adamEps() }),
   param.number("eps_root", 1e-16, { check: checks.nonNegative("eps_root") }),
 ];
 

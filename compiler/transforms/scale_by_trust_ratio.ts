@@ -18,6 +18,7 @@ export const def: TransformDef = {
   category: "transform",
   module: "optax",
   doc: "LAMB/LARS trust ratio ‖p‖/‖u‖ per tensor.",
+  reduces: true,
   params: [
     param.number("min_norm", 0.0, { check: checks.nonNegative("min_norm") }),
     param.number("trust_coefficient", 1.0),

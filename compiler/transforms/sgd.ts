@@ -1,4 +1,4 @@
-import { param, type TransformDef } from "../registry/define.js";
+import { checks, param, type TransformDef } from "../registry/define.js";
 import { lowerLearningRate } from "./scale_by_learning_rate.js";
 import { lowerTrace } from "./trace.js";
 
@@ -7,7 +7,7 @@ export const def: TransformDef = {
   category: "alias",
   module: "optax",
   doc: "Stochastic gradient descent, with optional (nesterov) momentum applied before the learning rate.",
-  params: [param.learningRate(), param.number("momentum", null), param.bool("nesterov", false), param.dtype("accumulator_dtype")],
+  params: [param.learningRate(), param.number("momentum", null, { check: checks.momentum("momentum") }), param.bool("nesterov", false), param.dtype("accumulator_dtype")],
   lower: (l, a, g) => {
     const m = a.value("momentum");
     const u = m.k === "number" ? lowerTrace(l, m.v, a.bool("nesterov"), g) : g;

@@ -1,6 +1,6 @@
 import type { Id } from "../ir/builder.js";
 import type { Lowering } from "../lower/context.js";
-import { param, type TransformDef } from "../registry/define.js";
+import { checks, param, type TransformDef } from "../registry/define.js";
 
 /** Momentum: τ' = g + decay·τ; u = nesterov ? g + decay·τ' : τ'. */
 export function lowerTrace(l: Lowering, decay: number, nesterov: boolean, g: Id): Id {
@@ -15,6 +15,6 @@ export const def: TransformDef = {
   category: "transform",
   module: "optax",
   doc: "Momentum without dampening: trace = g + decay * trace.",
-  params: [param.number("decay"), param.bool("nesterov", false), param.dtype("accumulator_dtype")],
+  params: [param.number("decay", undefined, { check: checks.momentum("decay") }), param.bool("nesterov", false), param.dtype("accumulator_dtype")],
   lower: (l, a, g) => lowerTrace(l, a.num("decay"), a.bool("nesterov"), g),
 };

@@ -12,7 +12,7 @@ const inputs = readdirSync(dir).filter((f) => f.endsWith(".opt")).sort();
 describe("error corpus", () => {
   it("has one input per code", () => {
     expect(inputs.map((f) => f.replace(".opt", ""))).toEqual(
-      ["E101", "E102", "E103", "E104", "E106", "E107", "E201", "E202", "E203", "E204", "E205", "E206", "E207", "E208", "E209", "E301", "E302", "E303", "E304", "E305", "E306", "E307", "W401", "W402", "W403"],
+      ["E101", "E102", "E103", "E104", "E105", "E106", "E107", "E108", "E109", "E110", "E201", "E202", "E203", "E204", "E205", "E206", "E207", "E208", "E209", "E301", "E302", "E303", "E304", "E305", "E306", "E307", "E308", "W401", "W402", "W403", "W404"],
     );
   });
   for (const f of inputs) {
