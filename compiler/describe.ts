@@ -1,5 +1,5 @@
 /** Text forms of each stage, for `optc check` and `optc explain`. */
-import { formatNumberLiteral } from "../dsl/format.js";
+import { escapeUnsafe, formatNumberLiteral } from "../dsl/format.js";
 import type { CallValue, Value } from "./check/types.js";
 import type { PhasePlan } from "./fuse/plan.js";
 import type { LoweredConfig } from "./lower/lower.js";
@@ -45,7 +45,7 @@ export function describeState(l: LoweredConfig): string[] {
     rows.push([a.name, a.role === "scratch" ? "per-parameter float32 (scratch, not saved)" : "per-parameter float32", `init ${init}`]);
   }
   for (const c of l.layout.counters) rows.push([c.name, "scalar int32", `init ${c.init}`]);
-  for (const m of l.layout.masks) rows.push([`${m.owner} mask`, "per-tensor flag", JSON.stringify(m.patterns)]);
+  for (const m of l.layout.masks) rows.push([`${m.owner} mask`, "per-tensor flag", escapeUnsafe(JSON.stringify(m.patterns))]);
   if (rows.length === 0) return ["  (none: the optimizer is stateless)"];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));

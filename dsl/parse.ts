@@ -58,7 +58,8 @@ export interface ParseResult {
 }
 
 function lexMessage(source: string, offset: number): { message: string; hint: string } {
-  const ch = source[offset];
+  // The whole character (an emoji is two UTF-16 code units), never a lone surrogate.
+  const ch = String.fromCodePoint(source.codePointAt(offset) ?? 0xfffd);
   if (ch === '"' || ch === "'") return { message: "this string is never closed", hint: `add the closing ${ch} on the same line` };
   if (ch === "*" || ch === "/" || ch === "%") return { message: `the language has no operator '${ch}'`, hint: "write the value itself, e.g. 1e-3 instead of 1/1000" };
   return { message: `unexpected character '${ch}'`, hint: "the language has calls, names, numbers, strings, lists [..] and maps {..}" };
@@ -75,7 +76,7 @@ export function parse(source: string): ParseResult {
   const lexed = lexer().tokenize(source);
   for (const e of lexed.errors) {
     const { message, hint } = lexMessage(source, e.offset);
-    diagnostics.push(error("E101", message, { start: e.offset, end: e.offset + Math.max(1, Math.min(e.length, 1)) }, hint));
+    diagnostics.push(error("E101", message, { start: e.offset, end: e.offset + String.fromCodePoint(source.codePointAt(e.offset) ?? 0xfffd).length }, hint));
   }
   if (diagnostics.size > 0) return { program: undefined, diagnostics: diagnostics.done() };
   const tooDeep = nestingProblem(lexed.tokens);

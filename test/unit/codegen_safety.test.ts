@@ -13,7 +13,7 @@ const HOSTILE = [
   'chain(masked(adam(1e-3), ["</script>", "*"]), add_decayed_weights(0.1, mask="a\\"b"))',
   "sgd(1e-300, momentum=-0.0)",
   "sgd(5e-324)",
-  "adam(1.7976931348623157e308)",
+  "adam(3.4028234663852886e38)",
 ];
 
 const ALLOWED = new Set(["return", "function", "build", "arenas", "seg", "sv", "U", "R", "RS", "const", "let", "for", "if", "run", "nseg", "n", "s", "lo", "hi", "i", "Math", "abs", "sqrt", "cos", "floor", "sign", "tanh", "fround", "exp", "log", "pow", "min", "max", "length", "Infinity", "NaN", "e"]);

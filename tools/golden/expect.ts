@@ -3,19 +3,33 @@
  * trajectory on each backend and throws G105 (with the table) on drift. A missing file is
  * recorded (never under CI=true, where it is G106), and OPTC_UPDATE_GOLDEN=1 re-records.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { compileArtifact } from "../../index.js";
 import { checkGolden, driftError, recordGolden, type CheckOptions, type GoldenReport, type RecordOptions } from "./check.js";
 import { GoldenError, readGoldenFile, serializeGolden, type GoldenFile } from "./format.js";
 import { formatGoldenReport } from "./report.js";
 
-/** Writes a golden file (one row per line); a failed write is G107. */
+/** Creates missing parent folders one level at a time (Node 20's recursive mkdir spins forever under /proc). */
+function ensureParents(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    if (dirname(d) === d) break;
+    missing.unshift(d);
+  }
+  for (const d of missing) mkdirSync(d);
+}
+
+/** Writes a golden file (one row per line) atomically: a temporary file beside it, then a rename. A failed write is G107. */
 export function writeGolden(path: string, golden: GoldenFile): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, serializeGolden(golden));
+    if (existsSync(path) && !statSync(path).isFile()) throw Object.assign(new Error("not a regular file"), { code: "not a regular file" });
+    ensureParents(dirname(path));
+    writeFileSync(tmp, serializeGolden(golden));
+    renameSync(tmp, path);
   } catch (e) {
+    rmSync(tmp, { force: true });
     throw new GoldenError("G107", `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`, "check the path, its permissions and the free space");
   }
 }

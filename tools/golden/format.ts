@@ -4,7 +4,7 @@
  * cut short, merged badly or edited by hand is refused (G101) instead of compared.
  */
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { OptcRuntimeError } from "../../runtime/errors.js";
 import { shortestFloat32 } from "../../targets/print_number.js";
 import { PROBLEMS } from "../problems.js";
@@ -137,8 +137,11 @@ export function unknownBackend(name: string, where: string): GoldenError {
 export function readGoldenFile(path: string): GoldenFile {
   let fd: number;
   try {
+    // stat first: opening a named pipe for reading would wait for a writer forever.
+    if (!statSync(path).isFile()) return corrupt(path, "it is not a regular file");
     fd = openSync(path, "r");
   } catch (e) {
+    if (e instanceof GoldenError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new GoldenError("G106", `there is no golden file ${path}`, "record it first: optc golden record '<config>' --out " + path);
     throw new GoldenError("G101", `cannot read ${path} (${code ?? String(e)})`, "check the path and its permissions");
