@@ -1,5 +1,6 @@
 /** link: rendered plans + state layout + protocol → the CompiledStep artifact (assembly only). */
 import { ARTIFACT_VERSION, LAYOUT_VERSION, type CompiledStep, type KernelArtifact, type PhaseArtifact, type Target } from "../format/artifact.js";
+import type { StepDevice } from "../format/device.js";
 import type { LoweredConfig } from "./lower/lower.js";
 import type { RenderedKernel, RenderedPhase } from "./render.js";
 import { OPTC_VERSION } from "./version.js";
@@ -16,7 +17,7 @@ export function fingerprint(text: string): string {
 }
 
 function kernelArtifact(k: RenderedKernel): KernelArtifact {
-  return { kernel: k.kernel, uniforms: k.uniforms, segvals: k.segvals, reductions: k.reductions, code: k.code };
+  return { kernel: k.kernel, uniforms: k.uniforms, segvals: k.segvals, reductions: k.reductions, code: k.code, ...(k.checkOnly ? { checkOnly: true } : {}) };
 }
 
 export interface LinkInputs {
@@ -24,12 +25,12 @@ export interface LinkInputs {
   target: Target;
   lowered: LoweredConfig;
   phases: RenderedPhase[];
-  /** GPU targets: the rendered validation kernel per gradient arena. */
-  validation?: Record<string, RenderedKernel>;
+  /** GPU targets: device counters and refusals. */
+  device?: StepDevice;
   warnings: string[];
 }
 
-export function link({ config, target, lowered, phases: rendered, validation, warnings }: LinkInputs): CompiledStep {
+export function link({ config, target, lowered, phases: rendered, device, warnings }: LinkInputs): CompiledStep {
   const phases: Record<string, PhaseArtifact> = {};
   for (const p of rendered) {
     phases[p.name] = {
@@ -40,6 +41,7 @@ export function link({ config, target, lowered, phases: rendered, validation, wa
       guards: p.guards,
       counterStores: p.counterStores,
       bytesPerElement: p.bytesPerElement,
+      ...(p.device ? { device: p.device } : {}),
     };
   }
   const { layout } = lowered;
@@ -56,7 +58,7 @@ export function link({ config, target, lowered, phases: rendered, validation, wa
     phases,
     fingerprint: fingerprint(identity),
     handlesNonFinite: lowered.handlesNonFinite,
-    ...(validation ? { validation: Object.fromEntries(Object.entries(validation).map(([arena, k]) => [arena, kernelArtifact(k)])) } : {}),
+    ...(device ? { device } : {}),
     warnings,
   };
 }

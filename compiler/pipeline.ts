@@ -21,10 +21,11 @@ import { check } from "./check/check.js";
 import type { CallValue } from "./check/types.js";
 import { renderDiagnostic } from "./diagnostics.js";
 import { fuse, type PhasePlan } from "./fuse/plan.js";
-import { validationPlans } from "./fuse/validation.js";
+import { planDevice } from "./fuse/device.js";
+import { finitenessReductions, guardFiniteness } from "./fuse/finiteness.js";
 import { link } from "./link.js";
 import { lower, type LoweredConfig } from "./lower/lower.js";
-import { render, renderKernel, type RenderedPhase } from "./render.js";
+import { render, type RenderedPhase } from "./render.js";
 
 /** Each stage's output, by the name `optc explain --stage` uses. */
 export interface StageOutputs {
@@ -92,12 +93,14 @@ export function compileSource(source: string, targetOrOptions: Target | CompileO
   checkLowered?.(lowered);
   dump("ir", lowered);
   const inputs = checkedInputs(lowered.protocol, lowered.handlesNonFinite);
-  const plans = lowered.phases.map((phase) => fuse(phase, renderer.caps, inputs));
+  // GPU targets decide refusals on the device: the finiteness check becomes reductions and guards.
+  const programs = renderer.device ? lowered.phases.map((phase) => guardFiniteness(phase, inputs)) : lowered.phases;
+  const plans = programs.map((phase) => fuse(phase, renderer.caps, inputs));
+  const device = renderer.device ? planDevice(plans, lowered.protocol, programs.map((g, i) => finitenessReductions(lowered.phases[i], g))) : undefined;
   dump("plan", plans);
-  const rendered = render(plans, renderer);
+  const rendered = render(plans, renderer, device?.phases);
   dump("kernels", rendered);
-  const validation = target === "js" ? undefined : Object.fromEntries(Object.entries(validationPlans(lowered.layout.arenas.map((a) => a.name))).map(([arena, k]) => [arena, renderKernel(k, renderer)]));
   const warnings = c.diagnostics.filter((d) => d.severity === "warning").map((d) => renderDiagnostic(d, source));
-  const artifact = link({ config: c.canonical, target, lowered, phases: rendered, validation, warnings });
+  const artifact = link({ config: c.canonical, target, lowered, phases: rendered, device: device?.step, warnings });
   return { ...c, lowered, plans, rendered, artifact };
 }

@@ -5,10 +5,14 @@
 import type { Kernel } from "./kernel.js";
 import type { GpuJsProgram } from "./abi_gpujs.js";
 import { GRADS, PARAMS } from "./arena_names.js";
+import type { PhaseDevice, StepDevice } from "./device.js";
 import type { AluOp } from "./ops.js";
 
-/** 2: a pass holds one or more kernels (KernelArtifact). */
-export const ARTIFACT_VERSION = 2;
+/**
+ * 2: a pass holds one or more kernels (KernelArtifact). 3: GPU targets keep guards, reductions'
+ * folds and outcome-dependent counters on the device (format/device.ts); no validation kernels.
+ */
+export const ARTIFACT_VERSION = 3;
 /**
  * The version of the state layout rules (arena order and contents): part of the fingerprint that
  * snapshots carry, so it changes only when a snapshot could no longer be read, not with the
@@ -79,18 +83,20 @@ export interface Guard {
   code: string;
   message: string;
   hint: string;
+  /** A finiteness check the compiler added (R201, R206, R207): skipped by `validate: false`. */
+  finiteness?: boolean;
+  /** The input arena a finiteness guard checks. */
+  arena?: string;
+  /** GPU targets: decided on the device, as refusal `refusal` of CompiledStep.device. */
+  refusal?: number;
 }
 
-/**
- * Rendered code per target. wgslSubgroups: the same kernel reducing with subgroupAdd, used when
- * the device has `subgroups`. gpujs: the kernel's gpu.js program.
- */
+/** Rendered code per target. gpujs: the kernel's gpu.js program. */
 export interface KernelCode {
   js?: string;
   /** The JS kernel with the finiteness guard and backups (format/kernel.ts). */
   jsGuarded?: string;
   wgsl?: string;
-  wgslSubgroups?: string;
   gpujs?: GpuJsProgram;
 }
 
@@ -104,6 +110,8 @@ export interface KernelArtifact {
   /** Phase reduction index produced by each kernel reduction, in kernel order. */
   reductions: number[];
   code: KernelCode;
+  /** Only finiteness checks: a run with `validate: false` skips it. */
+  checkOnly?: boolean;
 }
 
 /**
@@ -124,6 +132,8 @@ export interface PhaseArtifact {
   counterStores: { counter: string; value: number }[];
   /** Logical bytes read+written per parameter per step by all passes. */
   bytesPerElement: number;
+  /** GPU targets: the host values on the device and the device programs. */
+  device?: PhaseDevice;
 }
 
 /**
@@ -192,8 +202,8 @@ export interface CompiledStep {
   fingerprint: string;
   /** The config checks non-finite values itself (apply_if_finite, MultiSteps skip): no pre-step validation. */
   handlesNonFinite: boolean;
-  /** GPU targets: one kernel per arena that counts its non-finite elements (inputs before a phase, outputs after). */
-  validation?: Record<string, KernelArtifact>;
+  /** GPU targets: device counters and the refusals device guards raise. */
+  device?: StepDevice;
   /** Warnings the checker gave, so `compile()` users can see them. */
   warnings: string[];
 }

@@ -1,101 +1,177 @@
 /**
- * What the GPU runs (WebGPU, gpu.js) share beyond the step protocol (BaseRun): phases driven
- * asynchronously through the phase driver with commit-on-success, the device-side NaN check of
- * the gradients, reading tensors back, and the cycle's device I/O (perturbed params read back
- * for the caller's gradFn, its gradient uploaded). A backend supplies how an arena is read and
- * written and how a kernel runs.
+ * What the GPU runs (WebGPU, gpu.js) share beyond the step protocol (BaseRun): steps that never
+ * wait. A step evaluates the host values that depend only on counters, checks the guards that
+ * depend only on them, and hands the phase to the backend, which writes those values into the
+ * device's table and queues the phase's kernels, folds and device programs (format/device.ts);
+ * nothing is read back. Refusals are recorded on the device, where every later store of the
+ * step and of the steps queued after it is skipped; `sync()` reads the record, rolls the host's
+ * counters back to before the refused step, and throws its R-code.
+ *
+ * The contract, exactly:
+ * - `step()` resolves once the step is queued. `count`, `outerCount` and the host counters
+ *   count steps issued; counters the device decides (counterValues) are updated at sync().
+ * - `sync()` waits for every queued step. If none was refused it returns { steps } (how many
+ *   it confirmed). Otherwise it throws the first refusal, "step k: ...": step k and every step
+ *   queued after it changed nothing, so params and state are exactly as before step k, and
+ *   count, outerCount and counters are as they were then. The run goes on from there.
+ * - readParams(), state(), saveState() are reads the user asked for: they sync first (and throw
+ *   a pending refusal as sync() would). opaque SAM with a CPU gradFn reads the perturbed params
+ *   back; a deviceGradFn reads nothing.
+ * - After MAX_UNSYNCED_STEPS steps without a sync, step() syncs by itself.
  */
 import { GRADS, PARAMS } from "../format/arena_names.js";
-import { checkedInputs, type CompiledStep, type PhaseArtifact } from "../format/artifact.js";
-import { fail } from "./errors.js";
-import { firstNonFinite, nonFiniteError } from "./finite.js";
-import type { AllReduce, CycleIo, Tensors } from "./opaque_cycle.js";
-import { drivePhase, type KernelCall, type KernelSums } from "./phase_driver.js";
+import { type CompiledStep, type PhaseArtifact } from "../format/artifact.js";
+import { truthy } from "../format/ops.js";
+import { fail, OptcRuntimeError } from "./errors.js";
+import { elementName, firstNonFinite } from "./finite.js";
+import { evalHost, type HostInputs, type HostValue } from "./host.js";
+import type { AllReduce, CycleIo, DeviceGradIo, SavedArenas, Tensors } from "./opaque_cycle.js";
 import { BaseRun, type StepOptions } from "./run_base.js";
 import { savedArenas, type StateSnapshot } from "./state.js";
 import { copyNamed, viewsOf, type TensorLayout } from "./tensors.js";
 
 export type DeviceStepOptions = StepOptions;
 
+/** Steps a run queues before step() waits for them itself (sync()). */
+export const MAX_UNSYNCED_STEPS = 4096;
+
+/** What sync() confirmed: the steps queued since the last sync, all applied. */
+export interface SyncReport {
+  steps: number;
+}
+
+/** What the device recorded: the first refusal (0 = none) and the step it refused, and the device counters. */
+export interface DeviceStatus {
+  refusal: number;
+  step: number;
+  counters: Float32Array;
+}
+
+/** A step as it was issued: what to roll the host back to if the device refuses it. */
+interface IssuedStep {
+  step: number;
+  count: number;
+  outerCount: number;
+  counters: Map<string, number>;
+}
+
 export abstract class DeviceRun extends BaseRun {
+  private issued: IssuedStep[] = [];
+  private readonly deviceCounters: ReadonlySet<string>;
+
   protected constructor(artifact: CompiledStep, layout: TensorLayout, allReduce: AllReduce | undefined, validate: boolean) {
     super(artifact, layout, allReduce, validate);
+    if (!artifact.device) fail("R110", `this artifact (version ${artifact.version}) has no device plan`, "compile it again with this optc version");
+    this.deviceCounters = new Set(artifact.device.counters);
   }
 
-  /** An arena's contents (layout.total floats). */
+  /** An arena's contents (layout.total floats), read back now (the caller synced if it had to). */
   protected abstract readArena(name: string): Promise<Float32Array>;
   protected abstract hasArena(name: string): boolean;
-  /** Runs one kernel of a phase; returns its per-tensor reduction sums. */
-  protected abstract dispatch(call: KernelCall): Promise<KernelSums>;
-  /** A new pass of the running phase begins (a backend whose kernels read the pass's inputs marks them). */
-  protected beginPass(): void {}
-  /** Makes a completed phase's outputs the arenas (backends that write in place need nothing). */
-  protected commit(): void {}
-  /** Drops the outputs of a phase that was refused part way. */
-  protected abstract abandon(): void;
-
   /**
-   * Runs one phase atomically: guards run before the pass they precede, and a backend either
-   * writes nothing before them or keeps its outputs aside until commit(); a refused phase
-   * changes no arena and no counter.
+   * Queues one phase: writes its host values (`values`, by host node; the table says which the
+   * device reads) and the step's number and validate flag into the table, then the phase's
+   * kernels, folds and device programs, in one submission where the backend can.
    */
-  protected async runPhase(name: string): Promise<void> {
+  protected abstract encodePhase(art: PhaseArtifact, values: HostValue[], step: number): void;
+  /** Waits for the queue and reads the status words and device counters. */
+  protected abstract readStatus(): Promise<DeviceStatus>;
+  /** Clears a recorded refusal (queued after everything before it). */
+  protected abstract clearStatus(): void;
+  /** Replaces the device counters (loadState). */
+  protected abstract writeDeviceCounters(values: Float32Array): void;
+  /** The backend's buffers for a deviceGradFn (WebGPU only; others leave it out). */
+  protected deviceGradIo?(perturbed: string, gradients: string): DeviceGradIo;
+
+  /** Device counter values by index, from the counters map (for loadState and init). */
+  protected deviceCounterValues(): Float32Array {
+    return Float32Array.from(this.artifact.device!.counters, (c) => this.counters.get(c) ?? 0);
+  }
+
+  override async step(stepOptions?: StepOptions): Promise<void> {
+    const entry: IssuedStep = { step: this.count + 1, count: this.count, outerCount: this.outerCount, counters: new Map(this.counters) };
+    await super.step(stepOptions);
+    this.issued.push(entry);
+    if (this.issued.length >= MAX_UNSYNCED_STEPS) await this.sync();
+  }
+
+  /** Queues one phase: host values and host guards now, everything else on the device. */
+  protected runPhase(name: string): void {
     const art: PhaseArtifact | undefined = this.artifact.phases[name];
-    if (!art) throw new Error(`internal: no phase ${name}`);
-    const kernels = art.passes.flatMap((p) => p.kernels);
-    const written = [...new Set(kernels.flatMap(({ kernel }) => kernel.stores.map((s) => kernel.bindings[s.arena].name)))];
-    if (this.validate) {
-      const read = new Set(kernels.flatMap(({ kernel }) => kernel.bindings.filter((b) => b.read).map((b) => b.name)));
-      const inputs = checkedInputs(this.artifact.protocol, this.artifact.handlesNonFinite).filter((a) => read.has(a));
-      await this.refuseNonFinite(inputs, false);
-    }
-    // A backend that writes in place keeps copies of what the phase writes, to undo a refused one.
-    const backup = this.validate && this.writesInPlace ? this.saveArenas(written) : undefined;
-    try {
-      const inputs = { counters: this.counters, maskflags: this.maskflags, segments: this.layout.tensors.length };
-      let pass = -1;
-      const next = await drivePhase(art, inputs, (call) => {
-        if (call.pass !== pass) {
-          pass = call.pass;
-          this.beginPass();
-        }
-        return this.dispatch(call);
-      });
-      this.endPasses();
-      if (this.validate) await this.refuseNonFinite(written, true);
-      this.commit();
-      for (const [c, v] of next) this.counters.set(c, v);
-    } catch (e) {
-      this.abandon();
-      backup?.restore();
-      throw e;
-    } finally {
-      backup?.release();
-    }
+    if (!art?.device) throw new Error(`internal: no device phase ${name}`);
+    const vals: HostValue[] = [];
+    const inputs: HostInputs = {
+      counter: (c) => this.counters.get(c) ?? 0,
+      reduction: () => {
+        throw new Error("internal: a reduction read on the host");
+      },
+      maskflags: (m) => this.maskflags[m],
+      segments: this.layout.tensors.length,
+    };
+    evalHost(art.host, vals, inputs, 0, Infinity, art.device.table.onDevice);
+    // Guards that depend only on counters refuse the step here, before anything is queued.
+    for (const g of art.guards) if (g.refusal === undefined && !truthy(vals[g.cond] as number)) fail(g.code, g.message, `${g.hint}; params and state are unchanged`);
+    this.encodePhase(art, vals, this.count + 1);
+    for (const s of art.counterStores) if (!this.deviceCounters.has(s.counter)) this.counters.set(s.counter, vals[s.value] as number);
   }
-
-  /** Whether a phase's kernels write the arenas themselves (WebGPU) rather than new textures committed at the end (gpu.js). */
-  protected abstract readonly writesInPlace: boolean;
-  /** The passes of the running phase are done (what the kernels wrote is what an arena now reads). */
-  protected endPasses(): void {}
 
   /**
-   * Refuses a non-finite value in `arenas` (R201/R206 for inputs, R207 for what a phase wrote):
-   * a small kernel counts them, and only when it finds some is the arena read back to name the first.
+   * Waits for the queued steps. Returns how many were applied, or throws the first refusal
+   * (step k: every step from k on changed nothing; count and counters go back to before k).
    */
-  protected async refuseNonFinite(arenas: string[], stored: boolean): Promise<void> {
-    for (const arena of arenas) {
-      const kernel = this.artifact.validation?.[arena];
-      if (!kernel) continue;
-      const [sums] = await this.dispatch({ pass: 0, kernel, uniforms: [], segvals: [] });
-      if ((typeof sums === "number" ? sums : sums.reduce((a, b) => a + b, 0)) === 0) continue;
-      const data = await this.readArena(arena);
-      const bad = firstNonFinite(data);
-      if (bad >= 0) throw nonFiniteError(arena, data[bad], bad, this.tensors, stored);
+  async sync(): Promise<SyncReport> {
+    this.enter("sync()");
+    try {
+      return await this.syncNow();
+    } finally {
+      this.leave();
     }
   }
 
-  /** A cycle on a device: gradFn gets the perturbed params read back, its gradient is uploaded. */
+  private async syncNow(): Promise<SyncReport> {
+    const issued = this.issued;
+    this.issued = [];
+    const status = await this.readStatus();
+    const dev = this.artifact.device!;
+    const refused = status.refusal === 0 ? -1 : issued.findIndex((e) => e.step === status.step);
+    if (status.refusal !== 0) {
+      const entry = issued[refused];
+      if (entry) {
+        this.count = entry.count;
+        this.outerCount = entry.outerCount;
+        this.counters.clear();
+        for (const [c, v] of entry.counters) this.counters.set(c, v);
+      }
+      this.clearStatus();
+    }
+    dev.counters.forEach((c, i) => this.counters.set(c, status.counters[i]));
+    if (status.refusal === 0) return { steps: issued.length };
+    const r = dev.refusals[status.refusal - 1];
+    const later = refused >= 0 ? issued.length - refused - 1 : 0;
+    // Only now, on the failure path, is an input read back: to name its first non-finite element
+    // (as it is now: the caller may have written new gradients after the refused step).
+    let where = "";
+    if (r.arena && this.hasArena(r.arena)) {
+      const data = await this.readArena(r.arena);
+      const bad = firstNonFinite(data);
+      if (bad >= 0) where = ` (${elementName(this.layout.tensors, bad)} is ${String(data[bad])}${later > 0 ? " now" : ""})`;
+    }
+    throw new OptcRuntimeError(r.code, `step ${status.step}: ${r.message}${where}; it and the ${later} step${later === 1 ? "" : "s"} queued after it changed nothing`, `${r.hint.replace(/^params and state are unchanged; /, "")}; params and state are as before step ${status.step}`);
+  }
+
+  /** A read the user asked for: the queued steps first (a pending refusal is thrown here). */
+  private async synced<T>(what: string, read: () => Promise<T>): Promise<T> {
+    this.idle(what);
+    if (this.issued.length > 0) await this.sync();
+    this.enter(what);
+    try {
+      return await read();
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** A cycle on a device: a CPU gradFn gets the perturbed params read back and its gradient uploaded; a deviceGradFn gets the buffers. */
   protected cycleIo(): CycleIo {
     return {
       layout: this.layout,
@@ -108,15 +184,18 @@ export abstract class DeviceRun extends BaseRun {
         return { buffer, views: viewsOf(buffer, this.layout) };
       },
       commitGradients: (name, buffer) => this.writeArena(name, buffer),
+      ...(this.deviceGradIo ? { deviceGradIo: (p: string, g: string) => this.deviceGradIo!(p, g) } : {}),
     };
   }
+
+  protected abstract override saveArenas(arenas: string[]): SavedArenas;
 
   writeGrads(grads: Record<string, ArrayLike<number>>): void {
     this.idle("writeGrads()");
     this.stageGradients(grads);
   }
 
-  /** Copies named gradients into the grads arena (the step's own path: the run is busy then). */
+  /** Copies named gradients into the grads arena (queued: the steps before it read the gradients they were given). */
   protected override stageGradients(grads: Record<string, ArrayLike<number>>): void {
     const staging = new Float32Array(this.layout.total);
     copyNamed(staging, this.layout, grads, "grads");
@@ -124,27 +203,33 @@ export abstract class DeviceRun extends BaseRun {
   }
 
   async readParams(): Promise<Tensors> {
-    this.idle("readParams()");
-    return viewsOf(await this.readArena(PARAMS), this.layout);
+    return this.synced("readParams()", async () => viewsOf(await this.readArena(PARAMS), this.layout));
   }
 
   /** The unperturbed params: SAM's cache while perturbed, else the params. */
   async readTrueParams(): Promise<Tensors> {
-    this.idle("readTrueParams()");
-    return viewsOf(await this.readArena(this.trueParamsArena() ?? PARAMS), this.layout);
+    return this.synced("readTrueParams()", async () => viewsOf(await this.readArena(this.trueParamsArena() ?? PARAMS), this.layout));
   }
 
   /** A state arena as named tensors (e.g. "adam.mu"). */
   async state(slot: string): Promise<Tensors> {
-    this.idle("state()");
     if (!this.hasArena(slot)) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
-    return viewsOf(await this.readArena(slot), this.layout);
+    return this.synced("state()", async () => viewsOf(await this.readArena(slot), this.layout));
   }
 
   async saveState(): Promise<StateSnapshot> {
-    this.idle("saveState()");
-    const arenas: Record<string, Float32Array> = {};
-    for (const name of savedArenas(this.artifact)) arenas[name] = await this.readArena(name);
-    return this.snapshotOf(arenas);
+    return this.synced("saveState()", async () => {
+      const arenas: Record<string, Float32Array> = {};
+      for (const name of savedArenas(this.artifact)) arenas[name] = await this.readArena(name);
+      return this.snapshotOf(arenas);
+    });
+  }
+
+  /** A snapshot replaces everything, a pending refusal included: the queued steps are forgotten. */
+  override loadState(snapshot: StateSnapshot | Uint8Array): void {
+    super.loadState(snapshot);
+    this.issued = [];
+    this.clearStatus();
+    this.writeDeviceCounters(this.deviceCounterValues());
   }
 }

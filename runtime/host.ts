@@ -15,10 +15,13 @@ function lift(v: HostValue, i: number): number {
   return typeof v === "number" ? v : v[i];
 }
 
-/** Evaluates host nodes whose level is in [fromLevel, toLevel] into `vals` (in id order). */
-export function evalHost(nodes: readonly HostNode[], vals: HostValue[], inp: HostInputs, fromLevel: number, toLevel: number): void {
+/**
+ * Evaluates host nodes whose level is in [fromLevel, toLevel] into `vals` (in id order), except
+ * those `skip` marks (GPU runs: the values the device computes).
+ */
+export function evalHost(nodes: readonly HostNode[], vals: HostValue[], inp: HostInputs, fromLevel: number, toLevel: number, skip?: readonly boolean[]): void {
   nodes.forEach((n, id) => {
-    if (n.level < fromLevel || n.level > toLevel) return;
+    if (n.level < fromLevel || n.level > toLevel || skip?.[id]) return;
     switch (n.op) {
       case "const":
         vals[id] = n.value;

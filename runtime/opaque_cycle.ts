@@ -16,13 +16,37 @@ export type GradFn = (params: Tensors, i: number, out: Tensors) => GradResult | 
 /** batch_axis_name: averages (or sums) gradients across replicas, in place. */
 export type AllReduce = (grads: Tensors) => void | Record<string, ArrayLike<number>> | Promise<void | Record<string, ArrayLike<number>>>;
 
+/**
+ * A gradient evaluation on the run's own device (WebGPU): `params` holds the perturbed params and
+ * the gradient goes into `grads`, both float32 GPU buffers with every tensor at its `offset`
+ * (in elements; tensors are as run.tensors lists them). Submit the work that writes `grads`
+ * to `device.queue` before returning (or resolving): optc's next dispatches are queued after it,
+ * so nothing is read back.
+ */
+export interface DeviceGradIo<Device = unknown, Buffer = unknown> {
+  device: Device;
+  params: Buffer;
+  grads: Buffer;
+  tensors: TensorLayout["tensors"];
+}
+export type DeviceGradFn<Device = unknown, Buffer = unknown> = (io: DeviceGradIo<Device, Buffer>, i: number) => void | Promise<void>;
+
+/** Saved arenas: restore() puts them back, release() frees the copy; restoreIfRefused() (GPU runs) restores only if the device refused part of this step. */
+export interface SavedArenas {
+  restore(): void;
+  release(): void;
+  restoreIfRefused?(): void;
+}
+
 /** What a run lends the cycle. */
 export interface CycleIo {
   layout: TensorLayout;
   counters: Map<string, number>;
   runPhase(name: string): void | Promise<void>;
   /** Saves arenas; restore() puts them back, release() frees the copy. */
-  saveArenas(arenas: string[]): { restore(): void; release(): void };
+  saveArenas(arenas: string[]): SavedArenas;
+  /** GPU runs: lends the perturbed params and the gradient buffer to a deviceGradFn. */
+  deviceGradIo?(perturbedParams: string, gradients: string): DeviceGradIo;
   /** An arena as named tensors gradFn may read (views, or a copy read back from a device). */
   viewArena(name: string): Tensors | Promise<Tensors>;
   /** Where gradFn writes: a flat buffer and named views of it (the arena itself on the CPU). */
@@ -52,8 +76,19 @@ function untilAborted<T>(work: Promise<T>, signal: Abortable | undefined, where:
   });
 }
 
-export async function runCycle(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | undefined, allReduce: AllReduce | undefined, signal?: Abortable): Promise<void> {
-  if (typeof gradFn !== "function") {
+/** The caller's gradient: a CPU gradFn, or (GPU runs) a deviceGradFn working on the run's buffers. */
+export interface CycleGradients {
+  gradFn?: GradFn;
+  deviceGradFn?: DeviceGradFn;
+}
+
+export async function runCycle(cycle: PhaseCycle, io: CycleIo, grads: CycleGradients, allReduce: AllReduce | undefined, signal?: Abortable): Promise<void> {
+  const { gradFn, deviceGradFn } = grads;
+  if (deviceGradFn !== undefined) {
+    if (!io.deviceGradIo) fail("R112", "step({ deviceGradFn }) needs a run on a GPU device (the webgpu target)", "on the CPU pass step({ gradFn })");
+    if (allReduce) fail("R112", "step({ deviceGradFn }) cannot be all-reduced by optc (batch_axis_name)", "all-reduce inside deviceGradFn, or pass a CPU gradFn");
+    if (gradFn !== undefined) fail("R112", "step() takes gradFn or deviceGradFn, not both", "pass one of them");
+  } else if (typeof gradFn !== "function") {
     fail("R204", "this optimizer evaluates gradients itself (sam(..., opaque_mode=true)): step({ gradFn })", "gradFn(params, i) returns the gradient at the perturbed params (it may be async)");
   }
   if (cycle.evaluations === 0) {
@@ -66,11 +101,23 @@ export async function runCycle(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | 
     await io.runPhase(cycle.first);
     for (let i = 0; i < cycle.evaluations; i++) {
       if (signal?.aborted) throw aborted(signal, `before gradient evaluation ${i}`);
+      if (deviceGradFn) {
+        const onDevice = deviceGradFn;
+        const lent = io.deviceGradIo!(cycle.perturbedParams, cycle.gradients);
+        try {
+          await untilAborted(Promise.resolve().then(() => onDevice(lent, i)), signal, `while deviceGradFn ran (adversarial step ${i})`);
+        } catch (e) {
+          if (e instanceof OptcRuntimeError && e.code === "R208") throw e;
+          throw new OptcRuntimeError("R205", `deviceGradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix deviceGradFn and step again");
+        }
+        await io.runPhase(i < cycle.evaluations - 1 ? cycle.middle : cycle.last);
+        continue;
+      }
       const params = await io.viewArena(cycle.perturbedParams);
       const { buffer, views } = io.gradientBuffer(cycle.gradients);
       let result: GradResult;
       try {
-        result = await untilAborted(Promise.resolve().then(() => gradFn(params, i, views)), signal, `while gradFn ran (adversarial step ${i})`);
+        result = await untilAborted(Promise.resolve().then(() => gradFn!(params, i, views)), signal, `while gradFn ran (adversarial step ${i})`);
       } catch (e) {
         if (e instanceof OptcRuntimeError && e.code === "R208") throw e;
         throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
@@ -85,6 +132,8 @@ export async function runCycle(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | 
       io.commitGradients(cycle.gradients, buffer);
       await io.runPhase(i < cycle.evaluations - 1 ? cycle.middle : cycle.last);
     }
+    // A device that refused a later phase of this cycle leaves the earlier phases' stores: undo them there.
+    saved.restoreIfRefused?.();
   } catch (e) {
     saved.restore();
     io.counters.clear();

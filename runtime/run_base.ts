@@ -8,7 +8,7 @@ import { GRADS } from "../format/arena_names.js";
 import type { CompiledStep, PhaseCycle } from "../format/artifact.js";
 import { fail } from "./errors.js";
 import { matchesMask } from "./glob.js";
-import { runCycle, type AllReduce, type CycleIo, type GradFn } from "./opaque_cycle.js";
+import { runCycle, type AllReduce, type CycleIo, type DeviceGradFn, type GradFn, type SavedArenas } from "./opaque_cycle.js";
 import { isOuterPhase, isPerturbed, nextPhase } from "./protocol.js";
 import { checkedSnapshot, makeSnapshot, type StateSnapshot } from "./state.js";
 import type { TensorLayout } from "./tensors.js";
@@ -26,6 +26,8 @@ export interface StepOptions {
   grads?: Record<string, ArrayLike<number>>;
   /** A step that evaluates gradients itself (opaque SAM): the gradient at the perturbed params. */
   gradFn?: GradFn;
+  /** WebGPU: opaque SAM's gradient computed on the run's own GPU buffers (opaque_cycle.ts's DeviceGradIo), so nothing is read back. */
+  deviceGradFn?: DeviceGradFn;
   allReduce?: AllReduce;
   /**
    * Aborts the step (R208, params and state unchanged): checked before the step starts and,
@@ -40,8 +42,8 @@ export function checkedStepOptions(options: unknown): StepOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== "object") fail("R112", `step() takes an options object, got ${options === null ? "null" : typeof options}`, "call step() or step({ grads, gradFn, signal })");
   const o = options as Record<string, unknown>;
-  for (const key of ["gradFn", "allReduce"] as const) {
-    if (o[key] !== undefined && typeof o[key] !== "function") fail("R112", `step({ ${key} }) must be a function, got ${o[key] === null ? "null" : typeof o[key]}`, key === "gradFn" ? "gradFn(params, i, out) returns (or writes into out) the gradient at params" : "allReduce(grads) reduces the gradients across replicas");
+  for (const key of ["gradFn", "deviceGradFn", "allReduce"] as const) {
+    if (o[key] !== undefined && typeof o[key] !== "function") fail("R112", `step({ ${key} }) must be a function, got ${o[key] === null ? "null" : typeof o[key]}`, key === "gradFn" ? "gradFn(params, i, out) returns (or writes into out) the gradient at params" : key === "deviceGradFn" ? "deviceGradFn({ device, params, grads, tensors }, i) writes the gradient at params into grads on the GPU" : "allReduce(grads) reduces the gradients across replicas");
   }
   const signal = o.signal as AbortSignalLike | undefined;
   if (signal !== undefined && (signal === null || typeof signal !== "object" || typeof signal.aborted !== "boolean")) fail("R112", "step({ signal }) must be an AbortSignal", "pass an AbortController's signal, or AbortSignal.timeout(ms)");
@@ -127,7 +129,7 @@ export abstract class BaseRun {
   }
 
   /** Saves arenas' contents; restore() puts them back, release() frees the copy. */
-  protected abstract saveArenas(arenas: string[]): { restore(): void; release(): void };
+  protected abstract saveArenas(arenas: string[]): SavedArenas;
 
   /**
    * Runs `body` with `grads` copied into the grads arena; if the step fails, the grads arena gets
@@ -185,7 +187,7 @@ export abstract class BaseRun {
 
   private async runCycle(cycle: PhaseCycle, options: StepOptions): Promise<void> {
     const allReduce = this.artifact.protocol.allReduce ? (options.allReduce ?? this.allReduce) : undefined;
-    await runCycle(cycle, this.cycleIo(), options.gradFn, allReduce, options.signal);
+    await runCycle(cycle, this.cycleIo(), { gradFn: options.gradFn, deviceGradFn: options.deviceGradFn }, allReduce, options.signal);
     if (isOuterPhase(this.artifact.protocol, cycle.last)) this.outerCount++;
   }
 

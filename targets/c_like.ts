@@ -73,6 +73,23 @@ export const CODE_FOR_OP: Record<Exclude<UnaryOp | BinaryOp, "f32" | "isfinite">
   or: ([a, b], { d }) => fromBool(d, `${d.truthy(a)} || ${d.truthy(b)}`),
 };
 
+const isZeroLiteral = (op: KernelOp | undefined) => op?.op === "const" && op.value === 0;
+
+/**
+ * `x * 0` is how the IR tests finiteness (0 for finite x, NaN for NaN/Inf); GPU shader
+ * compilers may fold it to 0, so a GPU dialect keeps the non-finite value itself instead:
+ * `keep(x)` is an expression that is 0 for finite x and x otherwise.
+ */
+export function mulKeepingNonFinite(keep: (x: string) => string): OpRenderer {
+  return (args, ctx) => {
+    const { op, kernel } = ctx;
+    if (op.op !== "mul") throw new Error("internal: mul override");
+    const zeroB = isZeroLiteral(kernel.ops[op.b]);
+    if (!zeroB && !isZeroLiteral(kernel.ops[op.a])) return CODE_FOR_OP.mul(args, ctx);
+    return keep(zeroB ? args[0] : args[1]);
+  };
+}
+
 /** A boolean value of the language as a number (1 or 0): what comparisons return. */
 export function boolToNumber(d: Dialect, c: string): string {
   return fromBool(d, c);

@@ -3,6 +3,7 @@
  * renderer re-plans), and how it prints one kernel.
  */
 import type { KernelCode, Target } from "../format/artifact.js";
+import type { DeviceCode, DeviceProgram, DeviceTable } from "../format/device.js";
 import type { Kernel } from "../format/kernel.js";
 
 export interface RendererCaps {
@@ -21,8 +22,19 @@ export interface RendererCaps {
   kernelsReadPassInputs: boolean;
 }
 
+/** Where a GPU kernel finds its host values: the phase's device table, and the host node of each uniform and segval. */
+export interface KernelContext {
+  table: DeviceTable;
+  uniforms: number[];
+  segvals: number[];
+}
+
 export interface Renderer {
   target: Target;
   caps: RendererCaps;
-  render(kernel: Kernel): KernelCode;
+  /** GPU targets keep the step on the device: guards, folds and outcome-dependent counters (compiler/fuse/device.ts). */
+  device?: boolean;
+  render(kernel: Kernel, context?: KernelContext): KernelCode;
+  /** A device program (GPU targets). */
+  renderDevice?(program: DeviceProgram, table: DeviceTable): DeviceCode;
 }

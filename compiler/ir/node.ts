@@ -36,6 +36,10 @@ export interface GuardDecl {
   code: string;
   message: string;
   hint: string;
+  /** Added by guardFiniteness (GPU targets): skipped by `validate: false`. */
+  finiteness?: boolean;
+  /** The input arena a finiteness guard checks (the refusal names its first non-finite element). */
+  arena?: string;
 }
 
 /** Everything one phase of a step does, before planning into passes. */
