@@ -53,7 +53,9 @@ export function describeState(l: LoweredConfig): string[] {
 }
 
 export function describePlan(p: PhasePlan): string[] {
-  const lines = [`phase ${p.name}: ${p.passes.length} pass${p.passes.length === 1 ? "" : "es"}, ${p.bytesPerElement} bytes per parameter per step`];
+  const checkBytes = p.passes.reduce((sum, pass) => sum + pass.kernels.reduce((s, k) => s + (k.checkOnly ? 4 * (k.reads.length + k.readsBack.length + k.writes.length) : 0), 0), 0);
+  const unchecked = checkBytes > 0 ? ` (${p.bytesPerElement - checkBytes} with validate: false, which skips the finiteness-only pass)` : "";
+  const lines = [`phase ${p.name}: ${p.passes.length} pass${p.passes.length === 1 ? "" : "es"}, ${p.bytesPerElement} bytes per parameter per step${unchecked}`];
   p.passes.forEach((pass, i) => {
     pass.kernels.forEach((kp, j) => {
       const k = kp.kernel;

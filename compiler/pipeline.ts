@@ -97,6 +97,7 @@ export function compileSource(source: string, targetOrOptions: Target | CompileO
   const programs = renderer.device ? lowered.phases.map((phase) => guardFiniteness(phase, inputs)) : lowered.phases;
   const plans = programs.map((phase) => fuse(phase, renderer.caps, inputs));
   const device = renderer.device ? planDevice(plans, lowered.protocol, programs.map((g, i) => finitenessReductions(lowered.phases[i], g))) : undefined;
+  if (device && renderer.renderFold) device.step.fold = renderer.renderFold();
   dump("plan", plans);
   const rendered = render(plans, renderer, device?.phases);
   dump("kernels", rendered);

@@ -81,4 +81,6 @@ export interface StepDevice {
   counters: string[];
   /** Refusal id k (1-based) is refusals[k - 1]. */
   refusals: { code: string; message: string; hint: string; finiteness: boolean; arena?: string }[];
+  /** The fold (sums a reducing kernel's partials), one program for every kernel. */
+  fold?: DeviceCode;
 }

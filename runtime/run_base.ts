@@ -163,7 +163,7 @@ export abstract class BaseRun {
 
   /**
    * A run is a small state machine: while a step is in flight (an opaque cycle awaiting gradFn,
-   * a GPU phase awaiting the device) nothing else may read or change its state, or it would see
+   * a GPU sync() or read awaiting the device) nothing else may read or change its state, or it would see
    * or make a torn state (R109). Await the step first.
    */
   protected idle(what: string): void {

@@ -37,4 +37,6 @@ export interface Renderer {
   render(kernel: Kernel, context?: KernelContext): KernelCode;
   /** A device program (GPU targets). */
   renderDevice?(program: DeviceProgram, table: DeviceTable): DeviceCode;
+  /** The fold of reductions' partial sums, if the target's runtime needs one program for it. */
+  renderFold?(): DeviceCode;
 }

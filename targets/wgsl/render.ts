@@ -19,7 +19,7 @@ import type { Kernel } from "../../format/kernel.js";
 import { bindingComments, renderValues, type Dialect } from "../c_like.js";
 import { commentSafe } from "../print_number.js";
 import type { KernelContext, Renderer } from "../target.js";
-import { renderDeviceProgram } from "./device.js";
+import { renderDeviceProgram, renderFold } from "./device.js";
 import { WGSL, WGSL_HELPERS, WGSL_VEC4 } from "./dialect.js";
 
 function slotOf(ctx: KernelContext | undefined, hostId: number, what: "slot" | "row"): number {
@@ -89,4 +89,5 @@ export const wgslRenderer: Renderer = {
   device: true,
   render: (kernel, ctx) => ({ wgsl: renderWgsl(kernel, ctx) }),
   renderDevice: (program) => ({ wgsl: renderDeviceProgram(program) }),
+  renderFold: () => ({ wgsl: renderFold() }),
 };

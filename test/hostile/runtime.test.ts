@@ -255,6 +255,14 @@ describe("API calls of the wrong shape are codes, never raw TypeErrors", () => {
     expect(await asyncCodeOf(() => run.step({ gradFn: 3 as never }))).toBe("R112");
     expect(await asyncCodeOf(() => run.step({ signal: {} as never }))).toBe("R112");
     expect(codeOf(() => run.stepSync("x" as never))).toBe("R112");
+    expect(await asyncCodeOf(() => run.step({ deviceGradFn: "x" as never }))).toBe("R112");
+  });
+  it("a deviceGradFn on the CPU, or with gradFn, is R112 before anything runs (state unchanged)", async () => {
+    const run = compile("sam(sgd(0.1), chain(normalize(), sgd(0.05)), opaque_mode=true)").initSync(tensors([1, 2, 3]));
+    run.grads.w.set([1, 1, 1]);
+    const before = fingerprint(run);
+    expect(await asyncCodeOf(() => run.step({ deviceGradFn: () => {} }))).toBe("R112");
+    expect(fingerprint(run)).toBe(before);
   });
   it("gradFn returning { w: null } is R106 with state unchanged; a non-function allReduce is R107", async () => {
     const run = compile("sam(sgd(0.1), chain(normalize(), sgd(0.05)), opaque_mode=true)").initSync(tensors([1, 2, 3]));

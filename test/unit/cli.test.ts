@@ -95,7 +95,9 @@ describe("optc explain and fmt", () => {
     const r = optc("explain", "lamb(1e-3)", "--target", "webgpu");
     expect(r.code).toBe(0);
     expect(r.out).toContain("@compute @workgroup_size(64)");
-    expect(r.out).toContain("var<workgroup> red0");
+    expect(r.out).toContain("device program before pass 2");
+    expect(r.out).toContain("array<vec4<f32>>");
+    expect(r.out).toContain("(finiteness check only: validate: false skips it)");
   });
   it("fmt prints the canonical layout", () => {
     expect(optc("fmt", "adam( 1e-3 ,b1 = .9 )").out).toBe("adam(0.001, b1=0.9)\n");

@@ -109,6 +109,45 @@ describe("generated gpu.js programs", () => {
   });
 });
 
+const WGSL_ALLOWED = new Set(
+  "struct Uniforms rows groups_x segments partial_stride table_base table_scalars pad0 pad1 pad2 u32 f32 i32 vec2 vec3 vec4 bool group binding var uniform storage read read_write P WG TB PARTIALS ROWS SUMS array fn truthy is_finite truthy4 is_finite4 x m let return bitcast compute workgroup_size main builtin workgroup_id num_workgroups nwg wid local_invocation_index lid w if info s y z for v q e i else select sqrt abs cos floor sign tanh exp log pow min max true slot k row r j range sum c lane t"
+    .split(" "),
+);
+
+/** Every WGSL program of a webgpu artifact: kernels, device programs and the fold. */
+function wgslCode(config: string): string[] {
+  const c = compileSource(config, "webgpu");
+  if (!c.artifact) throw new Error(c.diagnostics.map((d) => d.message).join("\n"));
+  const phases = Object.values(c.artifact.phases);
+  return [...phases.flatMap((p) => p.passes.flatMap((pass) => pass.kernels.map((k) => k.code.wgsl!))), ...phases.flatMap((p) => p.device!.programs.map((x) => x.code.wgsl!)), c.artifact.device!.fold!.wgsl!];
+}
+
+function checkWgsl(code: string): void {
+  for (const raw of code.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("//")) {
+      expect(line).toMatch(/^\/\/ [A-Za-z0-9_.[\]? :,]*$/);
+      continue;
+    }
+    expect(line).not.toMatch(/["'`\\]/);
+    for (const id of line.match(/(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*/g) ?? []) {
+      if (!WGSL_ALLOWED.has(id) && !/^((a|u|sv|t|r|v|g|SUMS|TROWS)\d+v?|tensor_sum_\d+_\d+|0x[0-9a-f]+u|\d+(\.\d+)?(e[+-]?\d+)?f|\d+u)$/.test(id)) throw new Error(`unexpected identifier '${id}' in:\n${line}`);
+    }
+  }
+}
+
+describe("generated WGSL (kernels, device programs, fold)", () => {
+  it.each(HOSTILE)("hostile input %s: no user text in the code", (config) => {
+    for (const code of wgslCode(config)) {
+      checkWgsl(code);
+      expect(code).not.toMatch(/pwned|process|script|exit/);
+    }
+  });
+  it("every catalog config's programs have only allowed identifiers", () => {
+    for (const config of Object.values(CATALOG_CONFIGS)) for (const code of wgslCode(config)) checkWgsl(code);
+  });
+});
+
 describe("float32 printing (WGSL literals, trace output)", () => {
   it("the shortest decimal reads back as the same float32; out-of-range values become bit patterns", () => {
     for (const x of [0.1, 1e-8, 1e-16, -2.5, 3, 0.999, 1.7e38, 1e-40, Math.PI]) {

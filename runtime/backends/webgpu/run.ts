@@ -10,7 +10,6 @@
 import { BINDINGS, COUNTER_BASE, DEVICE_BINDINGS, elementsPerWorkgroup, FOLD_BINDINGS, FOLD_THREADS, STATUS_WORDS, TABLE_HEADER, TABLE_HEADER_WORDS, UNIFORM_BYTES, VECTOR_WIDTH, WORKGROUP_SIZE } from "../../../format/abi_webgpu.js";
 import type { CompiledStep, KernelArtifact, PhaseArtifact } from "../../../format/artifact.js";
 import type { DeviceProgram } from "../../../format/device.js";
-import { renderFold } from "../../../targets/wgsl/device.js";
 import { DeviceRun, type DeviceStatus } from "../../device_run.js";
 import { fail } from "../../errors.js";
 import type { HostValue } from "../../host.js";
@@ -216,7 +215,9 @@ export class GpuRun extends DeviceRun {
       });
     let fold: BoundKernel["fold"];
     if (partials) {
-      const foldPipeline = pipelineFor(device, renderFold(), [[FOLD_BINDINGS.uniforms, "uniform"], [FOLD_BINDINGS.partials, "read"], [FOLD_BINDINGS.rows, "read"], [FOLD_BINDINGS.sums, "write"]]);
+      const foldCode = this.artifact.device!.fold?.wgsl;
+      if (foldCode === undefined) fail("R110", "this artifact has no fold shader", "compile with { target: 'webgpu' }");
+      const foldPipeline = pipelineFor(device, foldCode, [[FOLD_BINDINGS.uniforms, "uniform"], [FOLD_BINDINGS.partials, "read"], [FOLD_BINDINGS.rows, "read"], [FOLD_BINDINGS.sums, "write"]]);
       const sums = this.buffer4(4 * Math.max(1, plan.foldRowCount) * k.reductions.length * FOLD_THREADS, GPUBufferUsage.STORAGE, `${k.name} sums`);
       const bindGroup = device.createBindGroup({
         layout: foldPipeline.getBindGroupLayout(0),

@@ -10,7 +10,7 @@ import { load, prebuiltKernels, type CompiledStep, type InitOptions, type Kernel
 
 /** The compiled optimizer: state layout, host program and kernel plan. */
 export const artifact: CompiledStep = {
-  version: 2,
+  version: 3,
   optcVersion: "0.1.0",
   config: "chain(clip_by_global_norm(1.0), adamw(warmup_cosine_decay_schedule(0, 0.001, 100, 10000), weight_decay=0.0001))",
   target: "js",

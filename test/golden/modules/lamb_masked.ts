@@ -10,7 +10,7 @@ import { load, prebuiltKernels, type CompiledStep, type InitOptions, type Kernel
 
 /** The compiled optimizer: state layout, host program and kernel plan. */
 export const artifact: CompiledStep = {
-  version: 2,
+  version: 3,
   optcVersion: "0.1.0",
   config: "lamb(0.001, weight_decay=0.01, mask=[\"*\", \"!*.bias\"])",
   target: "js",

@@ -14,7 +14,7 @@ import { load, prebuiltKernels, type CompiledStep, type InitOptions, type Kernel
 
 /** The compiled optimizer: state layout, host program and kernel plan. */
 export const artifact: CompiledStep = {
-  version: 2,
+  version: 3,
   optcVersion: "0.1.0",
   config: "sam(sgd(0.01), chain(normalize(), sgd(0.1)), sync_period=2)",
   target: "js",
