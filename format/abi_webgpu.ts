@@ -9,29 +9,22 @@
  *   then per phase    its table (format/device.ts): 2 header words (the step's number, the
  *                     validate flag), its scalar slots, then its rows (one word per tensor).
  */
-import type { Kernel } from "./kernel.js";
-
 export const BINDINGS = { uniforms: 0, workgroups: 1, table: 2, partials: 3, arenaBase: 4 } as const;
 export const WORKGROUP_SIZE = 64;
 /** Arenas are bound as array<vec4<f32>>: rows whose bounds are multiples of 4 run four lanes at once. */
 export const VECTOR_WIDTH = 4;
 
 /**
- * vec4s each invocation handles (strided by the workgroup size, so a workgroup's loads are
- * contiguous): more per invocation for reducing kernels, whose partials (one per invocation)
- * the fold then reads, fewer for elementwise ones, which want more workgroups in flight.
+ * vec4s each invocation handles, strided by the workgroup size so a workgroup's loads are
+ * contiguous: a run-time choice (a uniform, so one shader serves every choice). On a software
+ * adapter (SwiftShader: workgroups are CPU tasks, so fewer and larger ones win) 16, measured
+ * fastest of 1-32 for sgd and adam at 1e6; on hardware 4 (16 floats in flight per invocation,
+ * still 24k workgroups at 1e8 parameters; not measured here, no GPU was available).
  */
-export function vectorsPerInvocation(k: Pick<Kernel, "reductions">): number {
-  return k.reductions.length > 0 ? 4 : 2;
-}
+export const VECTORS_PER_INVOCATION = { software: 16, hardware: 4 } as const;
 
-/** Elements one workgroup (one row of the workgroup table) covers. */
-export function elementsPerWorkgroup(k: Pick<Kernel, "reductions">): number {
-  return WORKGROUP_SIZE * VECTOR_WIDTH * vectorsPerInvocation(k);
-}
-
-/** Kernels' uniform block: eight u32 (rows in this dispatch, its x size, tensors, partials stride, the phase's table base and scalar count, 2 spare). */
-export const UNIFORM_HEADER = ["rows", "groups_x", "segments", "partial_stride", "table_base", "table_scalars", "pad0", "pad1"] as const;
+/** Kernels' uniform block: eight u32 (rows in this dispatch, its x size, tensors, partials stride, the phase's table base and scalar count, vec4s per invocation, 1 spare). */
+export const UNIFORM_HEADER = ["rows", "groups_x", "segments", "partial_stride", "table_base", "table_scalars", "vectors", "pad0"] as const;
 export const UNIFORM_BYTES = 4 * UNIFORM_HEADER.length;
 
 export const STATUS_WORDS = 4;

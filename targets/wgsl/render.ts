@@ -7,14 +7,15 @@
  * Arenas are array<vec4<f32>>. A workgroup whose row starts and ends on a multiple of 4 (every
  * row but a tensor's first and last, when tensors are not multiples of 4) runs the vec4 body;
  * the others run the same math one lane at a time. The choice is per workgroup, never per
- * invocation, so no workgroup diverges. Each invocation handles vectorsPerInvocation(k) vec4s
- * strided by the workgroup size and writes one partial per reduction; the fold adds them.
+ * invocation, so no workgroup diverges. Each invocation handles P.vectors vec4s (the run's
+ * choice: format/abi_webgpu.ts) strided by the workgroup size and writes one partial per
+ * reduction; the fold adds them.
  *
  * Host values (uniforms, per-tensor values) come from the run's table buffer (format/abi_webgpu.ts),
  * where the host or a device program wrote them; a recorded refusal makes every kernel return
  * before it stores anything. Math is float32: results match the interpreter within a few ulps.
  */
-import { BINDINGS, STATUS, TABLE_HEADER_WORDS, UNIFORM_HEADER, vectorsPerInvocation, VECTOR_WIDTH, WORKGROUP_SIZE } from "../../format/abi_webgpu.js";
+import { BINDINGS, STATUS, TABLE_HEADER_WORDS, UNIFORM_HEADER, VECTOR_WIDTH, WORKGROUP_SIZE } from "../../format/abi_webgpu.js";
 import type { Kernel } from "../../format/kernel.js";
 import { bindingComments, renderValues, type Dialect } from "../c_like.js";
 import { commentSafe } from "../print_number.js";
@@ -42,7 +43,6 @@ function body(k: Kernel, d: Dialect, vec: boolean, index: string, L: string[], i
 }
 
 export function renderWgsl(k: Kernel, ctx?: KernelContext): string {
-  const vpi = vectorsPerInvocation(k);
   const L: string[] = [];
   L.push(`// kernel ${commentSafe(k.name)}`, ...bindingComments(k));
   L.push(`struct Uniforms {`, ...UNIFORM_HEADER.map((field) => `  ${field}: u32,`), `}`);
@@ -68,12 +68,12 @@ export function renderWgsl(k: Kernel, ctx?: KernelContext): string {
   }
   k.reductions.forEach((_, j) => L.push(`  var r${j} = vec4<f32>(0.0f);`));
   L.push(`  if (((info.y | info.z) & ${VECTOR_WIDTH - 1}u) == 0u) {`);
-  L.push(`    for (var v = 0u; v < ${vpi}u; v = v + 1u) {`);
+  L.push(`    for (var v = 0u; v < P.vectors; v = v + 1u) {`);
   L.push(`      let q = (info.y >> 2u) + lid + v * ${WORKGROUP_SIZE}u;`);
   L.push(`      if (q < (info.z >> 2u)) {`);
   body(k, WGSL_VEC4, true, "q", L, "        ");
   L.push(`      }`, `    }`, `  } else {`);
-  L.push(`    for (var e = 0u; e < ${vpi * VECTOR_WIDTH}u; e = e + 1u) {`);
+  L.push(`    for (var e = 0u; e < P.vectors * ${VECTOR_WIDTH}u; e = e + 1u) {`);
   L.push(`      let i = info.y + lid + e * ${WORKGROUP_SIZE}u;`);
   L.push(`      if (i < info.z) {`);
   body(k, WGSL, false, "i", L, "        ");

@@ -122,6 +122,20 @@ describe("reductions finish on the device", () => {
   }, 120_000);
 });
 
+describe("kernel shapes", () => {
+  it("1, 4 (the hardware default) and 64 vec4s per invocation match the interpreter too; a bad choice is R402", async () => {
+    if (!device) return;
+    for (const vectorsPerInvocation of [1, 4, 64]) {
+      for (const config of ["chain(clip_by_global_norm(1.0), adamw(1e-3))", "lamb(1e-3)", "sgd(0.1, momentum=0.9)"]) {
+        const gpu = await gpuTrajectory(await compile(config, { target: "webgpu" }).init(tensors(bigModel()), { device, vectorsPerInvocation, chunkElements: 128 }), 3, wavyGrad);
+        expectWithinUlps(gpu, await trajectory(makeRun(config, bigModel(), "interp"), 3, wavyGrad));
+      }
+    }
+    await expect(compile("sgd(0.1)", { target: "webgpu" }).init({ w: [1] }, { device, vectorsPerInvocation: 0 })).rejects.toMatchObject({ code: "R402" });
+    await expect(compile("sgd(0.1)", { target: "webgpu" }).init({ w: [1] }, { device, vectorsPerInvocation: 2.5 })).rejects.toMatchObject({ code: "R402" });
+  });
+});
+
 describe("build-time WebGPU modules", () => {
   it("a generated module runs on the device with the same numbers as compile()", async () => {
     if (!device) return;

@@ -67,7 +67,7 @@ const GPUJS_ALLOWED = new Set(["function", "const", "let", "for", "if", "return"
 function gpuJsCode(config: string): string[] {
   const c = compileSource(config, "gpujs");
   if (!c.artifact) throw new Error(c.diagnostics.map((d) => d.message).join("\n"));
-  const kernels = [...Object.values(c.artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels)), ...Object.values(c.artifact.validation ?? {})];
+  const kernels = Object.values(c.artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels));
   return kernels.flatMap((k) => [k.code.gpujs!.source, ...Object.values(k.code.gpujs!.map)]);
 }
 

@@ -7,7 +7,7 @@
  * Pipelines are created once per device and shader source.
  */
 /// <reference types="@webgpu/types" />
-import { BINDINGS, COUNTER_BASE, DEVICE_BINDINGS, elementsPerWorkgroup, FOLD_BINDINGS, FOLD_THREADS, STATUS_WORDS, TABLE_HEADER, TABLE_HEADER_WORDS, UNIFORM_BYTES, VECTOR_WIDTH, WORKGROUP_SIZE } from "../../../format/abi_webgpu.js";
+import { BINDINGS, COUNTER_BASE, DEVICE_BINDINGS, FOLD_BINDINGS, FOLD_THREADS, STATUS_WORDS, TABLE_HEADER, TABLE_HEADER_WORDS, UNIFORM_BYTES, VECTOR_WIDTH, VECTORS_PER_INVOCATION, WORKGROUP_SIZE } from "../../../format/abi_webgpu.js";
 import type { CompiledStep, KernelArtifact, PhaseArtifact } from "../../../format/artifact.js";
 import type { DeviceProgram } from "../../../format/device.js";
 import { DeviceRun, type DeviceStatus } from "../../device_run.js";
@@ -38,6 +38,17 @@ export interface GpuInitOptions {
   chunkElements?: number;
   /** The most the run may allocate for its arenas (default 8 GiB): R111 before anything is allocated. */
   maxBytes?: number;
+  /**
+   * vec4s each kernel invocation handles (1-64): 16 on a software adapter (SwiftShader), 4 on
+   * hardware by default (format/abi_webgpu.ts says why).
+   */
+  vectorsPerInvocation?: number;
+}
+
+/** A software adapter (SwiftShader, a fallback adapter): workgroups are CPU tasks. */
+function softwareAdapter(device: GPUDevice): boolean {
+  const info = (device as { adapterInfo?: { architecture?: string; description?: string; isFallbackAdapter?: boolean } }).adapterInfo;
+  return info !== undefined && (info.isFallbackAdapter === true || /swiftshader|llvmpipe|warp/i.test(`${info.architecture ?? ""} ${info.description ?? ""}`));
 }
 
 /** step() options on WebGPU: deviceGradFn gets the run's own GPU buffers (opaque SAM). */
@@ -77,6 +88,8 @@ export class GpuRun extends DeviceRun {
   private readonly statusRead: GPUBuffer;
   private readonly owned: GPUBuffer[] = [];
   private readonly maxChunk: number;
+  /** vec4s per kernel invocation, for the whole run. */
+  readonly vectorsPerInvocation: number;
   private lost: string | undefined;
   /** Command buffers submitted so far (one per phase, plus copies for reads and backups). */
   submits = 0;
@@ -100,6 +113,9 @@ export class GpuRun extends DeviceRun {
     if (bytes > limits.maxBufferSize) fail("R402", `the model needs ${bytes} bytes per buffer, the device allows ${limits.maxBufferSize}`, "request a device with a larger maxBufferSize");
     const maxChunk = Math.floor(limits.maxStorageBufferBindingSize / 4);
     this.maxChunk = Math.min(options.chunkElements ?? maxChunk, maxChunk);
+    const vpi = options.vectorsPerInvocation ?? (softwareAdapter(device) ? VECTORS_PER_INVOCATION.software : VECTORS_PER_INVOCATION.hardware);
+    if (!(Number.isInteger(vpi) && vpi >= 1 && vpi <= 64)) fail("R402", `vectorsPerInvocation must be an integer from 1 to 64, got ${String(vpi)}`, "leave it out for the adapter's default");
+    this.vectorsPerInvocation = vpi;
     for (const a of artifact.arenas) {
       const buf = device.createBuffer({ size: bytes, usage: STORAGE(), label: a.name });
       device.queue.writeBuffer(buf, 0, (a.role === "params" ? values : initialArena(a, values)) as Float32Array<ArrayBuffer>);
@@ -153,7 +169,7 @@ export class GpuRun extends DeviceRun {
     return b;
   }
 
-  private shape(perWorkgroup: number) {
+  private shape(perWorkgroup = WORKGROUP_SIZE * VECTOR_WIDTH * this.vectorsPerInvocation) {
     let s = this.shapes.get(perWorkgroup);
     if (!s) {
       const plan = planShape(this.layout.seg, this.layout.total, this.maxChunk, perWorkgroup);
@@ -193,7 +209,7 @@ export class GpuRun extends DeviceRun {
     if (k.reductions.length) layout.push([BINDINGS.partials, "write"]);
     k.bindings.forEach((b, i) => layout.push([BINDINGS.arenaBase + i, b.write ? "write" : "read"]));
     const pipeline = pipelineFor(device, code, layout);
-    const shape = this.shape(elementsPerWorkgroup(k));
+    const shape = this.shape();
     const { plan } = shape;
     const nseg = this.layout.tensors.length;
     const partials = k.reductions.length ? this.buffer4(4 * k.reductions.length * Math.max(1, plan.rows) * WORKGROUP_SIZE, GPUBufferUsage.STORAGE, `${k.name} partials`) : undefined;
@@ -202,7 +218,7 @@ export class GpuRun extends DeviceRun {
       .filter(({ chunk }) => chunk.rows > 0)
       .map(({ chunk, table }) => {
         const [x, y] = dispatchSize(chunk.rows);
-        const uniforms = this.uniformBuffer([chunk.rows, x, nseg, plan.rows * WORKGROUP_SIZE, base, scalars, 0, 0]);
+        const uniforms = this.uniformBuffer([chunk.rows, x, nseg, plan.rows * WORKGROUP_SIZE, base, scalars, this.vectorsPerInvocation, 0]);
         const entries: GPUBindGroupEntry[] = [
           { binding: BINDINGS.uniforms, resource: { buffer: uniforms, size: UNIFORM_BYTES } },
           { binding: BINDINGS.workgroups, resource: { buffer: table } },
