@@ -15,7 +15,36 @@ export interface KernelResult {
   optcGBps: number;
 }
 
+/** One config and size of bench/webgpu_child.ts: `steps` queued step() calls, then one sync(). */
 export interface WebGpuRow {
+  /** The WebGPU adapter (vendor / architecture / device / description). */
+  adapter: string;
+  /** step() calls per timed block (one sync() at its end). */
+  steps: number;
+  /** tfjs's optimizer in the comparison (its adam where tfjs has no equivalent). */
+  tfjsOptimizer: string;
+  tfjsMs: number;
+  /** optc with its default NaN check. */
+  optcMs: number;
+  /** optc with init(params, { device, validate: false }). */
+  optcNoCheckMs: number;
+  tfjsOverOptc: number;
+  tfjsOverOptcNoCheck: number;
+  tfjsKernels: number;
+  tfjsBytesPerParam: number;
+  /** optc's dispatches per step, counted (default, and validate: false). */
+  dispatches: number;
+  dispatchesNoCheck: number;
+  /** optc's logical bytes read + written per param per step (default; validate: false skips the check-only kernels). */
+  bytesPerParam: number;
+  bytesPerParamNoCheck: number;
+  /** bytesPerParam * n / step time (validate: false: bytesPerParamNoCheck). */
+  gbps: number;
+  gbpsNoCheck: number;
+}
+
+/** Rows saved before the queued runtime (one step until the queue was idle; --report-only on an old latest.json). */
+export interface LegacyWebGpuRow {
   tfjsMs: number;
   optcMs: number;
   tfjsOverOptc: number;
@@ -32,7 +61,7 @@ export interface BenchResults {
   sizes: number[];
   kernels: KernelResult[];
   tfjs: Record<string, Record<string, Row[]>>;
-  webgpu?: Record<string, WebGpuRow>;
+  webgpu?: Record<string, WebGpuRow | LegacyWebGpuRow>;
   webgl?: Record<string, WebGlRow>;
   latency?: Record<string, number>;
 }
@@ -66,11 +95,26 @@ export function report(results: BenchResults): string {
     }
   }
   if (results.webgpu) {
-    md.push("", "**WebGPU: optc vs TensorFlow.js's WebGPU backend** (same Dawn device, SwiftShader on the CPU; step until the queue is idle)", "");
-    md.push("| optimizer | N | tfjs ms | optc ms | tfjs / optc | tfjs kernels per step | optc dispatches per step | tfjs B/param | optc B/param |", "|---|---|---|---|---|---|---|---|---|");
-    for (const [key, r] of Object.entries(results.webgpu)) {
-      const [name, n] = key.split("/");
-      md.push(`| ${name} | ${Number(n).toExponential(0)} | ${fmt(r.tfjsMs, 2)} | ${fmt(r.optcMs, 2)} | ${fmt(r.tfjsOverOptc)} | ${r.tfjsKernels} | ${r.optcDispatches} | ${fmt(r.tfjsBytesPerParam, 0)} | ${r.optcBytesPerParam} |`);
+    const rows = Object.entries(results.webgpu);
+    const queued = rows.filter((r): r is [string, WebGpuRow] => "optcNoCheckMs" in r[1]);
+    const legacy = rows.filter((r): r is [string, LegacyWebGpuRow] => !("optcNoCheckMs" in r[1]));
+    if (queued.length) {
+      const first = queued[0][1];
+      const adapters = [...new Set(queued.map(([, r]) => r.adapter))].join("; ");
+      md.push("", `**WebGPU: optc vs TensorFlow.js's WebGPU backend** (same Dawn device: ${adapters}; ${first.steps} step() calls queued, then one sync(); ms per step; > 1 means optc is faster)`, "");
+      md.push("| optimizer | N | tfjs optimizer | tfjs ms | optc ms | optc ms, validate: false | tfjs / optc | tfjs / optc, validate: false | optc GB/s | optc GB/s, validate: false | tfjs kernels per step | optc dispatches per step (validate: false) | tfjs B/param | optc B/param (validate: false) |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+      for (const [key, r] of queued) {
+        const [name, n] = key.split("/");
+        md.push(`| ${name} | ${Number(n).toExponential(0)} | ${r.tfjsOptimizer} | ${fmt(r.tfjsMs, 3)} | ${fmt(r.optcMs, 3)} | ${fmt(r.optcNoCheckMs, 3)} | ${fmt(r.tfjsOverOptc)} | ${fmt(r.tfjsOverOptcNoCheck)} | ${fmt(r.gbps, 2)} | ${fmt(r.gbpsNoCheck, 2)} | ${r.tfjsKernels} | ${fmt(r.dispatches, 1)} (${fmt(r.dispatchesNoCheck, 1)}) | ${fmt(r.tfjsBytesPerParam, 0)} | ${r.bytesPerParam} (${r.bytesPerParamNoCheck}) |`);
+      }
+    }
+    if (legacy.length) {
+      md.push("", "**WebGPU: optc vs TensorFlow.js's WebGPU backend** (same Dawn device, SwiftShader on the CPU; step until the queue is idle)", "");
+      md.push("| optimizer | N | tfjs ms | optc ms | tfjs / optc | tfjs kernels per step | optc dispatches per step | tfjs B/param | optc B/param |", "|---|---|---|---|---|---|---|---|---|");
+      for (const [key, r] of legacy) {
+        const [name, n] = key.split("/");
+        md.push(`| ${name} | ${Number(n).toExponential(0)} | ${fmt(r.tfjsMs, 2)} | ${fmt(r.optcMs, 2)} | ${fmt(r.tfjsOverOptc)} | ${r.tfjsKernels} | ${r.optcDispatches} | ${fmt(r.tfjsBytesPerParam, 0)} | ${r.optcBytesPerParam} |`);
+      }
     }
   }
   if (results.webgl) {

@@ -5,9 +5,11 @@
  *   - an unfused baseline (one loop per transform, temporaries) vs optc;
  *   - TensorFlow.js cpu and wasm optimizers vs optc (adam, sgd, momentum), each in its own process;
  *   - compile latency, cold and warm.
- *   - WebGPU: optc vs TensorFlow.js's WebGPU backend on one Dawn device (SwiftShader here);
+ *   - WebGPU: optc (default NaN check and validate: false) vs TensorFlow.js's WebGPU backend on one
+ *     Dawn device (SwiftShader here), 100 queued steps then one sync;
  *   - WebGL2: optc's gpu.js target vs TensorFlow.js's WebGL backend in one headless Chromium page.
- * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --no-tfjs --no-webgpu --no-webgl | --report-only]
+ * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --gpu-steps 100 --no-tfjs --no-webgpu --no-webgl | --report-only]
+ * OPTC_BENCH_HARDWARE=1 runs the WebGPU comparison on a real GPU adapter (all sizes) instead of SwiftShader.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -98,12 +100,14 @@ if (withTfjs) {
 
 let webgpu: Record<string, WebGpuRow> | undefined;
 if (!argv.includes("--no-webgpu")) {
-  process.stderr.write("  WebGPU: optc vs tfjs-webgpu on one Dawn device (separate process)…\n");
+  const hardware = process.env.OPTC_BENCH_HARDWARE === "1";
+  process.stderr.write(`  WebGPU: optc vs tfjs-webgpu on one Dawn device, ${arg("gpu-steps", "100")} queued steps then one sync (${hardware ? "a real GPU adapter: OPTC_BENCH_HARDWARE=1" : "SwiftShader"}; separate process)…\n`);
   try {
-    const gpuSizes = sizes.filter((n) => n <= 1e6).join(",") || "1e5";
-    webgpu = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", `${here}webgpu_child.ts`, gpuSizes, "5"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
-  } catch {
-    process.stderr.write("  (no WebGPU device: install chromium libvulkan1 for SwiftShader; skipped)\n");
+    // SwiftShader runs on the CPU: 1e7 would take minutes per config there.
+    const gpuSizes = (hardware ? sizes : sizes.filter((n) => n <= 1e6)).join(",") || "1e5";
+    webgpu = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", `${here}webgpu_child.ts`, gpuSizes, String(Math.min(rounds, 5)), arg("gpu-steps", "100")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
+  } catch (e) {
+    process.stderr.write(`  (WebGPU skipped: ${(e as Error).message.split("\n")[0]}; without a GPU, install chromium libvulkan1 for SwiftShader)\n`);
   }
 }
 

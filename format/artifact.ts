@@ -85,8 +85,8 @@ export interface Guard {
   hint: string;
   /** A finiteness check the compiler added (R201, R206, R207): skipped by `validate: false`. */
   finiteness?: boolean;
-  /** The input arena a finiteness guard checks. */
-  arena?: string;
+  /** The input arenas a finiteness guard checks, params first. */
+  arenas?: string[];
   /** GPU targets: decided on the device, as refusal `refusal` of CompiledStep.device. */
   refusal?: number;
 }

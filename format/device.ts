@@ -80,7 +80,7 @@ export interface StepDevice {
   /** Counters whose new values depend on the device (apply_if_finite's error count, MultiSteps' skips), by index. */
   counters: string[];
   /** Refusal id k (1-based) is refusals[k - 1]. */
-  refusals: { code: string; message: string; hint: string; finiteness: boolean; arena?: string }[];
+  refusals: { code: string; message: string; hint: string; finiteness: boolean; arenas?: string[] }[];
   /** The fold (sums a reducing kernel's partials), one program for every kernel. */
   fold?: DeviceCode;
 }

@@ -21,9 +21,10 @@
  */
 import { GRADS, PARAMS } from "../format/arena_names.js";
 import { type CompiledStep, type PhaseArtifact } from "../format/artifact.js";
+import type { StepDevice } from "../format/device.js";
 import { truthy } from "../format/ops.js";
 import { fail, OptcRuntimeError } from "./errors.js";
-import { elementName, firstNonFinite } from "./finite.js";
+import { firstNonFinite, nonFiniteError } from "./finite.js";
 import { evalHost, type HostInputs, type HostValue } from "./host.js";
 import type { AllReduce, CycleIo, DeviceGradIo, SavedArenas, Tensors } from "./opaque_cycle.js";
 import { BaseRun, type StepOptions } from "./run_base.js";
@@ -146,17 +147,29 @@ export abstract class DeviceRun extends BaseRun {
     }
     dev.counters.forEach((c, i) => this.counters.set(c, status.counters[i]));
     if (status.refusal === 0) return { steps: issued.length };
-    const r = dev.refusals[status.refusal - 1];
     const later = refused >= 0 ? issued.length - refused - 1 : 0;
-    // Only now, on the failure path, is an input read back: to name its first non-finite element
-    // (as it is now: the caller may have written new gradients after the refused step).
-    let where = "";
-    if (r.arena && this.hasArena(r.arena)) {
-      const data = await this.readArena(r.arena);
+    const cause = await this.refusalCause(dev.refusals[status.refusal - 1]);
+    throw new OptcRuntimeError(cause.code, `step ${status.step}: ${cause.message}; it and the ${later} step${later === 1 ? "" : "s"} queued after it changed nothing`, `${cause.hint.replace(/^params and state are unchanged; /, "")}; params and state are as before step ${status.step}`);
+  }
+
+  /**
+   * What a refusal reports. The inputs' finiteness guard counts params and gradients together;
+   * only now, on the failure path, are they read back to tell which: the refused step (and those
+   * after it) left the params as they were, so non-finite params are R206 (naming the element);
+   * otherwise it was the gradients (R201), named if they still hold the value (the caller may
+   * have written new ones since).
+   */
+  private async refusalCause(r: StepDevice["refusals"][number]): Promise<{ code: string; message: string; hint: string }> {
+    for (const arena of r.arenas ?? []) {
+      if (!this.hasArena(arena)) continue;
+      const data = await this.readArena(arena);
       const bad = firstNonFinite(data);
-      if (bad >= 0) where = ` (${elementName(this.layout.tensors, bad)} is ${String(data[bad])}${later > 0 ? " now" : ""})`;
+      if (bad >= 0) {
+        const e = nonFiniteError(arena, data[bad], bad, this.tensors, false);
+        return { code: e.code, message: e.summary, hint: e.hint };
+      }
     }
-    throw new OptcRuntimeError(r.code, `step ${status.step}: ${r.message}${where}; it and the ${later} step${later === 1 ? "" : "s"} queued after it changed nothing`, `${r.hint.replace(/^params and state are unchanged; /, "")}; params and state are as before step ${status.step}`);
+    return r;
   }
 
   /** A read the user asked for: the queued steps first (a pending refusal is thrown here). */

@@ -34,11 +34,6 @@ export function finiteScanner(a: ArrayLike<number>): () => number {
   };
 }
 
-/** `name[i]` of the tensor holding flat element `index`. */
-export function elementName(tensors: readonly TensorInfo[], index: number): string {
-  return where(tensors, index);
-}
-
 function where(tensors: readonly TensorInfo[], index: number): string {
   const t = tensors.find((x) => index >= x.offset && index < x.offset + x.size);
   return t ? `${t.name}[${index - t.offset}]` : `element ${index}`;

@@ -60,8 +60,8 @@ function planPhase(p: PhasePlan, step: StepDevice, finiteness: ReadonlySet<numbe
   const onDevice = placeOnDevice(p.host, new Set(step.counters));
   for (const g of p.guards) {
     if (!onDevice[g.cond]) continue;
-    const same = step.refusals.findIndex((r) => r.code === g.code && r.message === g.message && r.hint === g.hint && r.arena === g.arena);
-    g.refusal = same >= 0 ? same + 1 : step.refusals.push({ code: g.code, message: g.message, hint: g.hint, finiteness: g.finiteness === true, ...(g.arena ? { arena: g.arena } : {}) });
+    const same = step.refusals.findIndex((r) => r.code === g.code && r.message === g.message && r.hint === g.hint && String(r.arenas) === String(g.arenas));
+    g.refusal = same >= 0 ? same + 1 : step.refusals.push({ code: g.code, message: g.message, hint: g.hint, finiteness: g.finiteness === true, ...(g.arenas ? { arenas: g.arenas } : {}) });
   }
   for (const pass of p.passes) for (const k of pass.kernels) if (k.kernel.stores.length === 0 && k.reductions.length > 0 && k.reductions.every((r) => finiteness.has(r))) k.checkOnly = true;
 

@@ -13,9 +13,16 @@ import type { GuardDecl, IrNode, Reduction, StepProgram } from "../ir/node.js";
 
 const HINT_GRADS = "params and state are unchanged; wrap the optimizer in apply_if_finite(..., max_consecutive_errors=N) to skip such steps";
 
-function inputGuard(arena: string): Omit<GuardDecl, "cond"> {
-  if (arena === PARAMS) return { code: "R206", message: "the params contain NaN or Inf", hint: "params and state are unchanged; the params were already non-finite before this step (set them again, or loadState() a saved snapshot)", finiteness: true, arena };
-  return { code: "R201", message: arena === GRADS ? "the gradients contain NaN or Inf" : "gradFn's gradients contain NaN or Inf", hint: HINT_GRADS, finiteness: true, arena };
+/**
+ * The guard over the step's inputs: one count over params and gradients together (one
+ * accumulator in the kernel, the cheapest check). Which of them held the non-finite value is
+ * decided when the refusal is reported: a refused step leaves the params as they were, so if
+ * they are finite then, it was the gradients (R201); otherwise R206.
+ */
+function inputGuard(arenas: string[]): Omit<GuardDecl, "cond"> {
+  if (arenas.length === 1 && arenas[0] === PARAMS) return { code: "R206", message: "the params contain NaN or Inf", hint: "params and state are unchanged; the params were already non-finite before this step (set them again, or loadState() a saved snapshot)", finiteness: true, arenas };
+  const grads = arenas.includes(GRADS) ? "the gradients" : "gradFn's gradients";
+  return { code: "R201", message: `${grads} contain NaN or Inf`, hint: HINT_GRADS, finiteness: true, arenas };
 }
 
 const STORED: Omit<GuardDecl, "cond"> = {
@@ -31,25 +38,23 @@ export function guardFiniteness(prog: StepProgram, inputs: readonly string[]): S
   const reductions: Reduction[] = [...prog.reductions];
   const add = (n: IrNode): number => nodes.push(n) - 1;
   const zero = add({ op: "const", value: 0, rank: "scalar" });
+  const one = add({ op: "const", value: 1, rank: "scalar" });
   /** A guard that holds when no element of `value` (1 per non-finite element) is counted. */
   const noneCounted = (value: number, decl: Omit<GuardDecl, "cond">): GuardDecl => {
     const reduction = reductions.push({ value, scope: "global" }) - 1;
     const count = add({ op: "reduce", reduction, rank: "scalar" });
     return { ...decl, cond: add({ op: "eq", a: count, b: zero, rank: "scalar" }) };
   };
-  const nonFinite = (value: number) => add({ op: "not", a: add({ op: "isfinite", a: value, rank: "element" }), rank: "element" });
+  const nonFinite = (value: number) => add({ op: "sub", a: one, b: add({ op: "isfinite", a: value, rank: "element" }), rank: "element" });
+  const sum = (ids: number[]) => ids.slice(1).reduce((s, c) => add({ op: "add", a: s, b: c, rank: "element" }), ids[0]);
   const loads = new Map<string, number>();
   prog.nodes.forEach((n, id) => {
     if (n.op === "load" && inputs.includes(n.arena) && !loads.has(n.arena)) loads.set(n.arena, id);
   });
-  // Params first, then gradients (the order a refusal names them in).
-  const before = inputs.filter((a) => loads.has(a)).map((a) => noneCounted(nonFinite(loads.get(a)!), inputGuard(a)));
-  let after: GuardDecl[] = [];
-  if (prog.stores.length > 0) {
-    const counts = prog.stores.map((s) => nonFinite(add({ op: "f32", a: s.value, rank: "element" })));
-    const total = counts.slice(1).reduce((sum, c) => add({ op: "add", a: sum, b: c, rank: "element" }), counts[0]);
-    after = [noneCounted(total, STORED)];
-  }
+  // Params first, then gradients (the order a refusal looks for the culprit in).
+  const checked = inputs.filter((a) => loads.has(a));
+  const before = checked.length > 0 ? [noneCounted(sum(checked.map((a) => nonFinite(loads.get(a)!))), inputGuard(checked))] : [];
+  const after = prog.stores.length > 0 ? [noneCounted(sum(prog.stores.map((s) => nonFinite(add({ op: "f32", a: s.value, rank: "element" })))), STORED)] : [];
   return { ...prog, nodes, reductions, guards: [...before, ...prog.guards, ...after] };
 }
 

@@ -96,7 +96,7 @@ export function fuse(prog: StepProgram, caps: RendererCaps, inputs: readonly str
     host,
     reductions: prog.reductions.map((r) => ({ scope: r.scope })),
     passes,
-    guards: prog.guards.map((g) => ({ cond: hostIndex.get(g.cond)!, level: level[g.cond], code: g.code, message: g.message, hint: g.hint, ...(g.finiteness ? { finiteness: true } : {}), ...(g.arena ? { arena: g.arena } : {}) })),
+    guards: prog.guards.map((g) => ({ cond: hostIndex.get(g.cond)!, level: level[g.cond], code: g.code, message: g.message, hint: g.hint, ...(g.finiteness ? { finiteness: true } : {}), ...(g.arenas ? { arenas: g.arenas } : {}) })),
     counterStores: prog.counterStores.map((s) => ({ counter: s.counter, value: hostIndex.get(s.value)! })),
     bytesPerElement,
   };

@@ -38,8 +38,8 @@ export interface GuardDecl {
   hint: string;
   /** Added by guardFiniteness (GPU targets): skipped by `validate: false`. */
   finiteness?: boolean;
-  /** The input arena a finiteness guard checks (the refusal names its first non-finite element). */
-  arena?: string;
+  /** The input arenas a finiteness guard checks, params first (the refusal names the first non-finite element). */
+  arenas?: string[];
 }
 
 /** Everything one phase of a step does, before planning into passes. */
