@@ -56,6 +56,7 @@ export function renderDeviceProgram(p: DeviceProgram): string {
     L.push(`@group(0) @binding(${DEVICE_BINDINGS.foldBase + 2 * i + 1}) var<storage, read> TROWS${i}: array<vec2<u32>>;`);
   });
   L.push(...WGSL_HELPERS);
+  L.push(`fn header(k: u32) -> u32 { return P.table_base + k; }`);
   L.push(`fn slot(k: u32) -> u32 { return P.table_base + ${TABLE_HEADER_WORDS}u + k; }`);
   L.push(`fn row(r: u32, s: u32) -> u32 { return P.table_base + ${TABLE_HEADER_WORDS}u + P.table_scalars + r * P.segments + s; }`);
   const sums = new Set<string>();
@@ -90,8 +91,9 @@ export function renderDeviceProgram(p: DeviceProgram): string {
   };
   p.ops.forEach((_, i) => renderOp(p.ops, i, read, L));
   for (const g of p.guards) {
-    const when = g.finiteness ? ` && TB[slot(0u) - ${TABLE_HEADER_WORDS - TABLE_HEADER.validate}u] != 0u` : "";
-    L.push(`  if (!truthy(${read(g.value)})${when}) {`, `    TB[${STATUS.refusal}u] = ${g.refusal}u;`, `    TB[${STATUS.step}u] = TB[slot(0u) - ${TABLE_HEADER_WORDS - TABLE_HEADER.step}u];`, `    return;`, `  }`);
+    // Finiteness guards only when the run validates (the header's flag, written per step).
+    const when = g.finiteness ? ` && TB[header(${TABLE_HEADER.validate}u)] != 0u` : "";
+    L.push(`  if (!truthy(${read(g.value)})${when}) {`, `    TB[${STATUS.refusal}u] = ${g.refusal}u;`, `    TB[${STATUS.step}u] = TB[header(${TABLE_HEADER.step}u)];`, `    return;`, `  }`);
   }
   for (const c of p.counterStores) L.push(`  TB[${COUNTER_BASE + c.counter}u] = bitcast<u32>(${read(c.value)});`);
   L.push(`}`);

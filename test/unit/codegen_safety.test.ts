@@ -5,6 +5,8 @@ import { compileSource } from "../../compiler/pipeline.js";
 import { spliceReference } from "../../compiler/docs.js";
 import { jsNumber, shortestFloat32, wgslFloat } from "../../targets/print_number.js";
 import { glFloat } from "../../targets/print_number.js";
+import type { GpuJsDeviceProgram } from "../../format/abi_gpujs.js";
+import { renderFold, RESTORE_COUNTERS_IF_REFUSED, RESTORE_PAGE_IF_REFUSED, WRITE_STATE } from "../../targets/gpujs/device.js";
 import { CATALOG_CONFIGS } from "../helpers/catalog.js";
 
 const HOSTILE = [
@@ -62,13 +64,19 @@ describe("generated code", () => {
   });
 });
 
-const GPUJS_ALLOWED = new Set(["function", "const", "let", "for", "if", "return", "this", "thread", "x", "y", "constants", "nseg", "W", "seg", "sv", "table", "start", "end", "s", "idx", "j", "v", "Math", "abs", "sqrt", "cos", "floor", "sign", "tanh", "exp", "log", "pow", "min", "max", "e"]);
+const GPUJS_ALLOWED = new Set(
+  "function const let for if return this thread x y constants nseg W seg sv table start end s idx j v Math abs sqrt cos floor sign tanh exp log pow min max e st rf rv i tb q qr hv step validate g lo hi rg k pv n cur saved".split(" "),
+);
 
+/** Every gpu.js program of a gpujs artifact: kernels, device programs, and the runtime's folds and state kernels. */
 function gpuJsCode(config: string): string[] {
   const c = compileSource(config, "gpujs");
   if (!c.artifact) throw new Error(c.diagnostics.map((d) => d.message).join("\n"));
-  const kernels = Object.values(c.artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels));
-  return kernels.flatMap((k) => [k.code.gpujs!.source, ...Object.values(k.code.gpujs!.map)]);
+  const phases = Object.values(c.artifact.phases);
+  const kernels = phases.flatMap((p) => p.passes.flatMap((pass) => pass.kernels));
+  const programs = phases.flatMap((p) => p.device!.programs.map((x) => (x.code.gpujs as GpuJsDeviceProgram).source));
+  const folds = [1, 2, 3, 4].flatMap((n) => [false, true].flatMap((prev) => [renderFold(n, prev).source, ...Object.values(renderFold(n, prev).map)]));
+  return [...kernels.flatMap((k) => [k.code.gpujs!.source, ...Object.values(k.code.gpujs!.map)]), ...programs, ...folds, WRITE_STATE, RESTORE_PAGE_IF_REFUSED, RESTORE_COUNTERS_IF_REFUSED];
 }
 
 function checkGpuJsCode(code: string): void {
@@ -80,11 +88,11 @@ function checkGpuJsCode(code: string): void {
     }
     expect(line).not.toMatch(/["'`\\]/);
     for (const id of line.match(/(?<![A-Za-z0-9_$.])[A-Za-z_$][A-Za-z0-9_$]*/g) ?? []) {
-      if (!GPUJS_ALLOWED.has(id) && !/^(a|u|t|r|out)\d+$/.test(id)) throw new Error(`unexpected identifier '${id}' in:\n${line}`);
+      if (!GPUJS_ALLOWED.has(id) && !/^((a|u|t|r|out|v|w|x|y|s|c|p)\d+|f\d+r\d+)$/.test(id)) throw new Error(`unexpected identifier '${id}' in:\n${line}`);
     }
     // gpu.js types a literal without a decimal point as an integer.
     for (const literal of line.match(/(?<![A-Za-z_$\d.])\d+(\.\d+)?(e[+-]?\d+)?(?![\d.])/g) ?? []) {
-      if (!/[.]/.test(literal) && !/^(\d|128)$/.test(literal)) throw new Error(`float literal without a decimal point '${literal}' in:\n${line}`);
+      if (!/[.]/.test(literal) && !/^(\d|128|256)$/.test(literal)) throw new Error(`float literal without a decimal point '${literal}' in:\n${line}`);
     }
   }
 }
@@ -110,7 +118,7 @@ describe("generated gpu.js programs", () => {
 });
 
 const WGSL_ALLOWED = new Set(
-  "struct Uniforms rows groups_x segments partial_stride table_base table_scalars pad0 pad1 pad2 u32 f32 i32 vec2 vec3 vec4 bool group binding var uniform storage read read_write P WG TB PARTIALS ROWS SUMS array fn truthy is_finite truthy4 is_finite4 x m let return bitcast compute workgroup_size main builtin workgroup_id num_workgroups nwg wid local_invocation_index lid w if info s y z for v q e i else select sqrt abs cos floor sign tanh exp log pow min max true slot k row r j range sum c lane t"
+  "struct Uniforms header vectors rows groups_x segments partial_stride table_base table_scalars pad0 pad1 pad2 u32 f32 i32 vec2 vec3 vec4 bool group binding var uniform storage read read_write P WG TB PARTIALS ROWS SUMS array fn truthy is_finite truthy4 is_finite4 x m let return bitcast compute workgroup_size main builtin workgroup_id num_workgroups nwg wid local_invocation_index lid w if info s y z for v q e i else select sqrt abs cos floor sign tanh exp log pow min max true slot k row r j range sum c lane t"
     .split(" "),
 );
 

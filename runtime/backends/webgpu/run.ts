@@ -87,6 +87,8 @@ export class GpuRun extends DeviceRun {
   private readonly table: GPUBuffer;
   private readonly statusRead: GPUBuffer;
   private readonly owned: GPUBuffer[] = [];
+  /** The fold shader's pipeline (one for every reducing kernel), made with the first of them. */
+  private foldPipeline: GPUComputePipeline | undefined;
   private readonly maxChunk: number;
   /** vec4s per kernel invocation, for the whole run. */
   readonly vectorsPerInvocation: number;
@@ -249,8 +251,6 @@ export class GpuRun extends DeviceRun {
     }
     this.kernels.set(art, { art, pipeline, shape: plan, chunks, fold });
   }
-
-  private foldPipeline: GPUComputePipeline | undefined;
 
   private bindProgram(phase: PhaseArtifact, program: DeviceProgram, code: string, base: number): BoundProgram {
     const layout: [number, BindingKind][] = [[DEVICE_BINDINGS.uniforms, "uniform"], [DEVICE_BINDINGS.table, "write"]];
