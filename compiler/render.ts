@@ -32,7 +32,11 @@ export function render(plans: PhasePlan[], renderer: Renderer, devices?: PhaseDe
 /** The rendered code as text, kernel by kernel, device programs before the pass they precede (`optc explain`'s kernels stage). */
 export function describeCode(phases: RenderedPhase[]): string[] {
   const out: string[] = [];
-  const deviceText = (code: DeviceCode) => code.wgsl ?? (code.gpujs ? JSON.stringify(code.gpujs, null, 2) : "");
+  const deviceText = (code: DeviceCode) => {
+    if (code.wgsl !== undefined) return code.wgsl;
+    const g = code.gpujs;
+    return g && "source" in g ? `// device program, settings ${JSON.stringify(g.settings)}\n${g.source}` : "";
+  };
   for (const phase of phases) {
     const programs = phase.device?.programs ?? [];
     const programsAt = (level: number) => {

@@ -96,3 +96,23 @@ export interface GpuJsDeviceProgram {
     immutable: true;
   };
 }
+
+/** A gpu.js kernel source and its createKernelMap functions (out1..outN; empty for one output). */
+export interface GpuJsSource {
+  source: string;
+  map: Record<string, string>;
+}
+
+/**
+ * The run's own small kernels, rendered once per artifact (CompiledStep.device.fold.gpujs), so
+ * the runtime never generates code: the fold of n = 1..MAX_OUTPUTS reductions (`first`: a page's
+ * partial sums; `next`: plus the sums of the pages before), writing entries of the state texture,
+ * and opaque SAM's restores, which act only if the device refused the step.
+ */
+export interface GpuJsStepKernels {
+  kind: "step";
+  fold: { first: GpuJsSource; next: GpuJsSource }[];
+  writeState: string;
+  restorePageIfRefused: string;
+  restoreCountersIfRefused: string;
+}

@@ -5,6 +5,7 @@
  * counters that live on the device, and the refusals a device guard can raise. With these a
  * step is encoded and submitted without the CPU ever waiting for the GPU.
  */
+import type { GpuJsDeviceProgram, GpuJsStepKernels } from "./abi_gpujs.js";
 import type { AluOp } from "./ops.js";
 
 /**
@@ -71,8 +72,8 @@ export interface PhaseDevice {
 
 export interface DeviceCode {
   wgsl?: string;
-  /** gpu.js: the program as kernel source (runtime/backends/gpujs reads it). */
-  gpujs?: unknown;
+  /** gpu.js: a device program's kernel (GpuJsDeviceProgram), or the step's fold and helper kernels (GpuJsStepKernels). */
+  gpujs?: GpuJsDeviceProgram | GpuJsStepKernels;
 }
 
 /** What the whole step keeps on the device. */

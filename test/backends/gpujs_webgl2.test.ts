@@ -5,8 +5,11 @@
  *
  * Tolerance: as for WebGPU, 4 float32 ulps per step relative to max(1, |reference|),
  * accumulated over the steps taken. The GPU computes in float32 with float32 uniforms; the
- * reference interpreter keeps float64 between stores. The catalog's worst case measured here
- * is 1.0 ulp per step.
+ * reference interpreter keeps float64 between stores; reductions are chunk sums in float32,
+ * folded per tensor on the device (compensated). The catalog's worst case measured (10 queued
+ * steps, test/backends/gpujs_queue.test.ts) is under 1 ulp per step.
+ *
+ * A refusal the device decides (R201, R207, ...) is reported by the sync() after the step.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../index.js";
@@ -68,7 +71,7 @@ describe.skipIf(unavailable !== undefined)("gpu.js kernels in WebGL2 match the r
   it("a pass with 6 outputs (more than WebGL2's 4 draw buffers) becomes two kernels and still matches", async () => {
     const config = "chain(scale_by_rms(), scale_by_adam(), trace(0.9), ema(0.9), scale(-0.01))";
     const artifact = gpujs(config);
-    expect(artifact.phases.step.passes[0].kernels.map((k) => k.code.gpujs!.outputs.length)).toEqual([4, 2]);
+    expect(artifact.phases.step.passes.flatMap((p) => p.kernels.filter((k) => k.code.gpujs!.kind === "store").map((k) => k.code.gpujs!.outputs.length))).toEqual([4, 2]);
     const r = await page!.trajectory({ artifact, model: bigModel(), steps: 5, grad: "wavy", maxTextureSize: 8 });
     expect(r.kernelType).toBe("WebGL2Kernel");
     expectWithinUlps(r.params, await trajectory(makeRun(config, bigModel(), "interp"), 5, wavyGrad));

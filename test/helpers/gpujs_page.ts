@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import type { PageCase, PageResult } from "../backends/pages/gpujs_golden.js";
+import type { PageCase, PageResult, QueueCase, QueueResult } from "../backends/pages/gpujs_golden.js";
 import type { CompiledStep } from "../../format/artifact.js";
 import { CHROMIUM, serve } from "./browser.js";
 
@@ -16,6 +16,8 @@ const ARGS = ["--no-sandbox", "--no-first-run", "--disable-background-networking
 
 export interface GpuJsPage {
   trajectory(c: PageCase): Promise<PageResult>;
+  /** Queued steps with the page's read backs (readPixels, getBufferSubData) counted: test/backends/gpujs_queue.test.ts. */
+  queued(c: QueueCase): Promise<QueueResult>;
   beyondOneTexture(artifact: CompiledStep, lr: number): Promise<{ kernelType: string; pages: number; n: number; maxDiff: number }>;
   page: Page;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export async function openGpuJsPage(entry = "test/backends/pages/gpujs_golden.ts
     page,
     beyondOneTexture: (artifact, lr) =>
       page.evaluate(([a, r]) => (globalThis as unknown as { optcGpuJs: { beyondOneTexture(a: unknown, r: number): Promise<{ kernelType: string; pages: number; n: number; maxDiff: number }> } }).optcGpuJs.beyondOneTexture(a, r as number), [artifact as unknown as Record<string, unknown>, lr] as const),
+    queued: (c) => page.evaluate((arg) => (globalThis as unknown as { optcGpuJsQueue: { queued(c: unknown): Promise<QueueResult> } }).optcGpuJsQueue.queued(arg), c as unknown as Record<string, unknown>) as Promise<QueueResult>,
     trajectory: (c) => page.evaluate((arg) => (globalThis as unknown as { optcGpuJs: { trajectory(c: unknown): Promise<PageResult> } }).optcGpuJs.trajectory(arg), c as unknown as Record<string, unknown>) as Promise<PageResult>,
     close: async () => {
       await context.close();

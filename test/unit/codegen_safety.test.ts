@@ -5,8 +5,7 @@ import { compileSource } from "../../compiler/pipeline.js";
 import { spliceReference } from "../../compiler/docs.js";
 import { jsNumber, shortestFloat32, wgslFloat } from "../../targets/print_number.js";
 import { glFloat } from "../../targets/print_number.js";
-import type { GpuJsDeviceProgram } from "../../format/abi_gpujs.js";
-import { renderFold, RESTORE_COUNTERS_IF_REFUSED, RESTORE_PAGE_IF_REFUSED, WRITE_STATE } from "../../targets/gpujs/device.js";
+import type { GpuJsDeviceProgram, GpuJsStepKernels } from "../../format/abi_gpujs.js";
 import { CATALOG_CONFIGS } from "../helpers/catalog.js";
 
 const HOSTILE = [
@@ -75,8 +74,9 @@ function gpuJsCode(config: string): string[] {
   const phases = Object.values(c.artifact.phases);
   const kernels = phases.flatMap((p) => p.passes.flatMap((pass) => pass.kernels));
   const programs = phases.flatMap((p) => p.device!.programs.map((x) => (x.code.gpujs as GpuJsDeviceProgram).source));
-  const folds = [1, 2, 3, 4].flatMap((n) => [false, true].flatMap((prev) => [renderFold(n, prev).source, ...Object.values(renderFold(n, prev).map)]));
-  return [...kernels.flatMap((k) => [k.code.gpujs!.source, ...Object.values(k.code.gpujs!.map)]), ...programs, ...folds, WRITE_STATE, RESTORE_PAGE_IF_REFUSED, RESTORE_COUNTERS_IF_REFUSED];
+  const step = c.artifact.device!.fold!.gpujs as GpuJsStepKernels;
+  const folds = step.fold.flatMap((f) => [f.first, f.next]).flatMap((f) => [f.source, ...Object.values(f.map)]);
+  return [...kernels.flatMap((k) => [k.code.gpujs!.source, ...Object.values(k.code.gpujs!.map)]), ...programs, ...folds, step.writeState, step.restorePageIfRefused, step.restoreCountersIfRefused];
 }
 
 function checkGpuJsCode(code: string): void {

@@ -52,3 +52,45 @@ export function planPages(seg: Int32Array, total: number, maxSide: number): Page
   }
   return pages;
 }
+
+/**
+ * How one page's partial sums become per-tensor sums (targets/gpujs/device.ts's fold): levels
+ * of at most FOLD entries of one tensor per output, until each tensor has at most FOLD, then
+ * the final level, one output per tensor (an empty range for a tensor not on the page).
+ * `ranges` holds (first, end) per output, in the entries of the level before.
+ */
+export interface FoldLevel {
+  ranges: Float32Array;
+  outputs: number;
+}
+
+export function planFold(chunkTensor: Int32Array, nseg: number, fold: number): FoldLevel[] {
+  const levels: FoldLevel[] = [];
+  let tensorOf = Array.from(chunkTensor);
+  const longest = (t: number[]) => {
+    let best = 0;
+    for (let i = 0, run = 0; i < t.length; i++) best = Math.max(best, (run = i > 0 && t[i] === t[i - 1] ? run + 1 : 1));
+    return best;
+  };
+  while (longest(tensorOf) > fold) {
+    const ranges: number[] = [];
+    const next: number[] = [];
+    for (let i = 0; i < tensorOf.length; ) {
+      let end = i + 1;
+      while (end < tensorOf.length && end - i < fold && tensorOf[end] === tensorOf[i]) end++;
+      ranges.push(i, end);
+      next.push(tensorOf[i]);
+      i = end;
+    }
+    levels.push({ ranges: Float32Array.from(ranges), outputs: next.length });
+    tensorOf = next;
+  }
+  const final = new Float32Array(2 * Math.max(1, nseg));
+  // A tensor's entries are consecutive (chunks are in tensor order).
+  tensorOf.forEach((s, i) => {
+    if (i === 0 || tensorOf[i - 1] !== s) final[2 * s] = i;
+    final[2 * s + 1] = i + 1;
+  });
+  levels.push({ ranges: final, outputs: Math.max(1, nseg) });
+  return levels;
+}

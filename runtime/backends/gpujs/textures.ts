@@ -1,8 +1,10 @@
 /**
  * The lifetime of a gpu.js run's textures (as tfjs's TextureManager is its backend's). Kernels
  * are pipelined and immutable, so a kernel returns new textures and the old ones stay valid:
- * - a phase's outputs are pending until the whole phase succeeds, then committed; a refused
- *   phase drops them, so params and state stay exactly as they were;
+ * - a phase's outputs are pending until the whole phase is queued, then committed; a phase that
+ *   fails on the host part way (a kernel gpu.js rejects or runs elsewhere) drops them. Whether
+ *   the committed textures hold new values or copies of the old ones is the device's decision
+ *   (a refused step's store programs copy: format/abi_gpujs.ts);
  * - every kernel of a pass reads the arenas as they were when the pass began (the fuser may
  *   split a pass into several kernels over the same inputs);
  * - a cycle of phases keeps the textures it may restore alive (pinned) instead of copying them.
@@ -19,7 +21,7 @@ export function release(t: Tex | undefined): void {
 /** Every arena's textures, one per page. */
 export class ArenaTextures {
   private readonly committed = new Map<string, Tex[]>();
-  /** Outputs of the running phase, committed when it completes. */
+  /** Outputs of the running phase, committed when it is queued. */
   private pending = new Map<string, Tex[]>();
   /** The arenas as they were when the running pass began. */
   private passInputs: Map<string, Tex[]> | undefined;
@@ -84,7 +86,7 @@ export class ArenaTextures {
     this.passInputs = undefined;
   }
 
-  /** Drops the outputs of a phase refused part way. */
+  /** Drops the outputs of a phase that failed part way. */
   abandon(): void {
     for (const [arena, pages] of this.pending) {
       const old = this.committed.get(arena)!;

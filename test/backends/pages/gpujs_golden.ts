@@ -3,8 +3,10 @@
 import type { CompiledStep } from "../../../format/artifact.js";
 import { GpuJsRun, type GpuJsInstance } from "../../../runtime/backends/gpujs/run.js";
 import { wavyGrad } from "../../helpers/catalog.js";
+import { bitsOf, cpuGrad, gradAt, poisoned, type Poison } from "./gpujs_grads.js";
 
 type Tensors = Record<string, Float32Array>;
+export type { Poison };
 type Grad = (p: Tensors, out: Tensors) => void;
 
 export interface PageCase {
@@ -58,8 +60,10 @@ async function trajectory(c: PageCase): Promise<PageResult> {
       const g = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, new Float32Array(v.length)]));
       grad(p, g);
       if (c.poison?.step === s) Object.values(g)[0][0] = c.poison.value;
+      // A refusal the device decides is thrown by the read after the step (it syncs first).
       try {
         await run.step({ grads: g, gradFn });
+        await run.sync();
         out.errors.push("");
       } catch (e) {
         out.errors.push((e as { code?: string }).code ?? String(e));
@@ -98,4 +102,145 @@ async function beyondOneTexture(artifact: CompiledStep, lr: number): Promise<{ k
 }
 
 (globalThis as unknown as { optcGpuJs: unknown }).optcGpuJs = { trajectory, beyondOneTexture };
+
+// ------------------------------------------------------------------ queued steps (test/backends/gpujs_queue.test.ts)
+
+/** Read backs from the GPU: every readPixels and getBufferSubData of a WebGL context in this page. */
+const reads = { count: 0 };
+for (const ctor of [globalThis.WebGL2RenderingContext, globalThis.WebGLRenderingContext]) {
+  const proto = ctor?.prototype as unknown as Record<string, (...a: unknown[]) => unknown> | undefined;
+  if (!proto) continue;
+  for (const name of ["readPixels", "getBufferSubData"]) {
+    const original = proto[name];
+    if (typeof original !== "function" || (original as { counted?: boolean }).counted) continue;
+    const counted = function (this: unknown, ...a: unknown[]) {
+      reads.count++;
+      return original.apply(this, a);
+    };
+    (counted as { counted?: boolean }).counted = true;
+    proto[name] = counted;
+  }
+}
+
+/** WebGL textures alive in this page: created minus deleted. */
+const textures = { live: 0 };
+for (const ctor of [globalThis.WebGL2RenderingContext, globalThis.WebGLRenderingContext]) {
+  const proto = ctor?.prototype as unknown as Record<string, (...a: unknown[]) => unknown> | undefined;
+  if (!proto) continue;
+  for (const [name, delta] of [["createTexture", 1], ["deleteTexture", -1]] as const) {
+    const original = proto[name];
+    if (typeof original !== "function" || (original as { counted?: boolean }).counted) continue;
+    const counted = function (this: unknown, ...a: unknown[]) {
+      if (delta > 0 || a[0]) textures.live += delta;
+      return original.apply(this, a);
+    };
+    (counted as { counted?: boolean }).counted = true;
+    proto[name] = counted;
+  }
+}
+
+export interface QueueCase {
+  artifact: CompiledStep;
+  model: Record<string, number[]>;
+  steps: number;
+  maxTextureSize?: number;
+  mode?: "webgl2" | "webgl";
+  validate?: boolean;
+  /** Steps (1-based) whose gradient holds a NaN or Inf. */
+  poison?: { steps: number[]; kind: Poison };
+  /** Opaque SAM: step({ gradFn }) with grads = 2 params + 0.5 (the step's own gradient is gradAt). */
+  opaque?: boolean;
+  /** After the sync (refused or not), this many more steps (gradients gradAt(100 + j)) and another sync. */
+  after?: number;
+}
+
+export interface QueueResult {
+  kernelType: string;
+  pages: number;
+  evaluations: number;
+  /** Per step: read backs while step() ran, kernel calls. */
+  reads: number[];
+  kernelCalls: number[];
+  /** WebGL textures alive after each step (a run frees what it no longer needs). */
+  liveTextures: number[];
+  /** Read backs inside gradFn's reads of the perturbed params (opaque SAM), in all. */
+  gradFnReads: number;
+  /** Read backs of the sync() after the steps. */
+  syncReads: number;
+  error?: { code: string; message: string; summary: string };
+  steps?: number;
+  /** What the sync after the `after` steps confirmed. */
+  afterSteps?: number;
+  count: number;
+  outerCount: number;
+  counters: Record<string, number>;
+  phase: string;
+  /** Every saved arena's bits after the sync (params, grads, state), and the params as numbers. */
+  bits: Record<string, number[]>;
+  params: Record<string, number[]>;
+}
+
+async function queued(c: QueueCase): Promise<QueueResult> {
+  const params = Object.fromEntries(Object.entries(c.model).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }]));
+  const instance = c.mode === "webgl" ? (webgl1 ??= new GPU({ mode: "webgl" })) : gpu;
+  const run = await GpuJsRun.create(c.artifact, params, { gpu: instance, maxTextureSize: c.maxTextureSize, validate: c.validate });
+  try {
+    const cycle = c.artifact.protocol.step;
+    const out: QueueResult = { kernelType: run.kernelType, pages: run.textures.params.length, evaluations: cycle.kind === "cycle" ? cycle.evaluations : 0, reads: [], kernelCalls: [], liveTextures: [], gradFnReads: 0, syncReads: 0, count: 0, outerCount: 0, counters: {}, phase: "", bits: {}, params: {} };
+    const gradFn = (p: Tensors, i: number, o: Tensors) => cpuGrad(p, i, o);
+    for (let s = 1; s <= c.steps; s++) {
+      const g = c.poison?.steps.includes(s) ? poisoned(c.model, s, c.poison.kind) : gradAt(c.model, s);
+      const before = reads.count;
+      const calls = run.kernelCalls;
+      if (c.opaque) {
+        // The params a gradFn sees are read back once per evaluation: count those apart.
+        const wrapped = run as unknown as { readArena(name: string): Promise<Float32Array> };
+        const readArena = wrapped.readArena;
+        wrapped.readArena = async (name: string) => {
+          const r0 = reads.count;
+          const got = await readArena.call(run, name);
+          out.gradFnReads += reads.count - r0;
+          return got;
+        };
+        try {
+          await run.step({ grads: g, gradFn });
+        } finally {
+          wrapped.readArena = readArena;
+        }
+      } else if (s % 2) await run.step({ grads: g });
+      else {
+        run.writeGrads(g);
+        await run.step();
+      }
+      out.reads.push(reads.count - before);
+      out.kernelCalls.push(run.kernelCalls - calls);
+      out.liveTextures.push(textures.live);
+    }
+    const beforeSync = reads.count;
+    try {
+      out.steps = (await run.sync()).steps;
+    } catch (e) {
+      const err = e as { code?: string; message?: string; summary?: string };
+      out.error = { code: err.code ?? "", message: err.message ?? String(e), summary: err.summary ?? "" };
+    }
+    out.syncReads = reads.count - beforeSync;
+    if (c.after) {
+      for (let j = 1; j <= c.after; j++) await run.step(c.opaque ? { grads: gradAt(c.model, 100 + j), gradFn } : { grads: gradAt(c.model, 100 + j) });
+      out.afterSteps = (await run.sync()).steps;
+    }
+    out.count = run.count;
+    out.outerCount = run.outerCount;
+    out.counters = run.counterValues;
+    out.phase = run.phase;
+    const snap = await run.saveState();
+    for (const [name, a] of Object.entries(snap.arenas)) out.bits[name] = bitsOf(a instanceof Float32Array ? a : Float32Array.from(a));
+    out.params = Object.fromEntries(Object.entries(await run.readParams()).map(([k, v]) => [k, Array.from(v)]));
+    return out;
+  } finally {
+    run.destroy();
+  }
+}
+
+(globalThis as unknown as { optcGpuJsQueue: unknown }).optcGpuJsQueue = { queued };
+
 document.getElementById("result")!.textContent = "ready";
