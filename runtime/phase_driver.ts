@@ -1,9 +1,10 @@
 /**
- * The host side of one phase, for every backend: evaluates the host program level by level,
+ * The host side of one phase on the CPU (the JS backend): evaluates the host program level by level,
  * checks each guard before the pass it precedes (so a refused step stores nothing), hands each
  * kernel to the backend, folds the reductions it returns as the kernel format defines, and
- * returns the counter values the phase stores. It is written once, as a generator that yields
- * kernel calls: the JS backend drives it synchronously, the GPU backends with await.
+ * returns the counter values the phase stores. It is written as a generator that yields kernel
+ * calls, driven synchronously by the JS backend. (GPU runs evaluate only the host-placed part of
+ * the host program, in device_run.ts; the device computes the rest.)
  */
 import type { KernelArtifact, PhaseArtifact } from "../format/artifact.js";
 import { truthy } from "../format/ops.js";
@@ -65,13 +66,6 @@ export function drivePhaseSync(art: PhaseArtifact, inp: PhaseInputs, dispatch: (
   const calls = phaseCalls(art, inp);
   let next = calls.next();
   while (!next.done) next = calls.next(dispatch(next.value));
-  return next.value;
-}
-
-export async function drivePhase(art: PhaseArtifact, inp: PhaseInputs, dispatch: (call: KernelCall) => Promise<KernelSums>): Promise<[string, number][]> {
-  const calls = phaseCalls(art, inp);
-  let next = calls.next();
-  while (!next.done) next = calls.next(await dispatch(next.value));
   return next.value;
 }
 
