@@ -96,6 +96,27 @@ export abstract class DeviceRun extends BaseRun {
     if (this.issued.length >= MAX_UNSYNCED_STEPS) await this.sync();
   }
 
+  /**
+   * step() without a promise, for callers that cannot await (tfjs's synchronous applyGradients):
+   * the step is encoded and submitted before it returns. Not for opaque SAM (its gradFn may be
+   * async) nor step({ grads }); refusals are reported by sync() as for step().
+   */
+  stepQueued(): void {
+    if (this.artifact.protocol.step.kind === "cycle") fail("R112", "stepQueued() cannot run an opaque SAM cycle", "await run.step({ gradFn }) or step({ deviceGradFn })");
+    // step() would sync here by itself; a caller that cannot await must do it.
+    if (this.issued.length >= MAX_UNSYNCED_STEPS) fail("R113", `${MAX_UNSYNCED_STEPS} steps are queued without a sync()`, "await run.sync() at least every MAX_UNSYNCED_STEPS steps (it reports refused steps)");
+    const entry: IssuedStep = { step: this.count + 1, count: this.count, outerCount: this.outerCount, counters: new Map(this.counters) };
+    this.enter("stepQueued()");
+    try {
+      const done = this.stepOnePhase();
+      if (done) throw new Error("internal: a device phase awaited");
+      this.count++;
+    } finally {
+      this.leave();
+    }
+    this.issued.push(entry);
+  }
+
   /** Queues one phase: host values and host guards now, everything else on the device. */
   protected runPhase(name: string): void {
     const art: PhaseArtifact | undefined = this.artifact.phases[name];

@@ -312,6 +312,32 @@ describe("10 queued steps: no mapAsync, a few submits per step, the JS target's 
     expectWithinUlps(await run.readParams(), js.readParams(), n, "sgd");
     run.destroy();
   });
+  it("stepQueued(): step() without a promise, the same numbers, no read; R113 past MAX_UNSYNCED_STEPS; R112 for opaque SAM", async () => {
+    if (!device) return;
+    const cfg = "chain(clip_by_global_norm(1.0), adamw(1e-3))";
+    const a = await gpuRun(cfg);
+    const b = await gpuRun(cfg);
+    reset();
+    for (let s = 1; s <= 6; s++) {
+      a.writeGrads(gradAt(s));
+      a.stepQueued();
+      b.writeGrads(gradAt(s));
+      await b.step();
+    }
+    expect(calls.mapAsync + calls.workDone).toBe(0);
+    expect(a.count).toBe(6);
+    expect(await a.sync()).toEqual({ steps: 6 });
+    await b.sync();
+    expect(Array.from((await a.readParams())["a.weight"])).toEqual(Array.from((await b.readParams())["a.weight"]));
+    for (let s = 0; s < MAX_UNSYNCED_STEPS; s++) a.stepQueued();
+    expect(() => a.stepQueued()).toThrow(/R113/);
+    expect(await a.sync()).toEqual({ steps: MAX_UNSYNCED_STEPS });
+    a.stepQueued();
+    await a.sync();
+    const opaque = await gpuRun("sam(sgd(0.1), sgd(0.05), sync=3, opaque_mode=true)");
+    expect(() => opaque.stepQueued()).toThrow(/R112/);
+    for (const r of [a, b, opaque]) r.destroy();
+  }, 120_000);
 });
 
 // ------------------------------------------------------------------ (b) a refused step of a queue changes nothing
