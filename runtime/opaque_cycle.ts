@@ -143,3 +143,58 @@ export async function runCycle(cycle: PhaseCycle, io: CycleIo, grads: CycleGradi
     saved.release();
   }
 }
+
+/**
+ * The same cycle without a promise, for a CPU run whose gradFn (and allReduce) return
+ * synchronously (run.stepSync({ gradFn }): tfjs's model.fit calls its optimizer synchronously).
+ * A gradFn or allReduce that returns a promise is R112; a failure anywhere restores the cycle's
+ * arenas and every counter, as the asynchronous cycle does.
+ */
+export function runCycleSync(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | undefined, allReduce: AllReduce | undefined, signal?: Abortable): void {
+  if (typeof gradFn !== "function") {
+    fail("R204", "this optimizer evaluates gradients itself (sam(..., opaque_mode=true)): stepSync({ gradFn })", "gradFn(params, i, out) returns (or writes into out) the gradient at the perturbed params, synchronously");
+  }
+  const run = (name: string) => {
+    if (io.runPhase(name)) throw new Error("internal: an asynchronous executor needs the async step path");
+  };
+  if (cycle.evaluations === 0) return run(cycle.last);
+  const notAPromise = (r: unknown, what: string) => {
+    if (r && typeof (r as { then?: unknown }).then === "function") {
+      // A promise nobody awaits: keep its rejection from surfacing as an unhandled one.
+      (r as Promise<unknown>).then(undefined, () => {});
+      fail("R112", `stepSync()'s ${what} returned a promise`, `a ${what} that awaits needs await run.step({ gradFn })`);
+    }
+  };
+  const saved = io.saveArenas(cycle.restoreArenas);
+  const counters = new Map(io.counters);
+  try {
+    run(cycle.first);
+    for (let i = 0; i < cycle.evaluations; i++) {
+      if (signal?.aborted) throw aborted(signal, `before gradient evaluation ${i}`);
+      const params = io.viewArena(cycle.perturbedParams) as Tensors;
+      const { buffer, views } = io.gradientBuffer(cycle.gradients);
+      let result: GradResult;
+      try {
+        result = gradFn(params, i, views) as GradResult;
+      } catch (e) {
+        throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
+      }
+      notAPromise(result, "gradFn");
+      if (result !== undefined && result !== null) copyNamed(buffer, io.layout, result, `gradFn's result (adversarial step ${i})`);
+      if (allReduce) {
+        const reduced = allReduce(views);
+        notAPromise(reduced, "allReduce");
+        if (reduced !== undefined && reduced !== null) copyNamed(buffer, io.layout, reduced as Record<string, ArrayLike<number>>, `allReduce's result (adversarial step ${i})`);
+      }
+      io.commitGradients(cycle.gradients, buffer);
+      run(i < cycle.evaluations - 1 ? cycle.middle : cycle.last);
+    }
+  } catch (e) {
+    saved.restore();
+    io.counters.clear();
+    for (const [c, v] of counters) io.counters.set(c, v);
+    throw e;
+  } finally {
+    saved.release();
+  }
+}

@@ -9,7 +9,8 @@ import { jsExecutor } from "./backends/js/executor.js";
 import { fail } from "./errors.js";
 import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
 import type { KernelSource } from "./kernels.js";
-import type { AllReduce, CycleIo, Tensors } from "./opaque_cycle.js";
+import { runCycleSync, type AllReduce, type CycleIo, type Tensors } from "./opaque_cycle.js";
+import { isOuterPhase } from "./protocol.js";
 import { BaseRun, checkedStepOptions, throwIfAborted, type StepOptions } from "./run_base.js";
 import { encodeState, savedArenas, type StateSnapshot } from "./state.js";
 import { copyNamed, initialArena, packParams, viewsOf, type TensorInit } from "./tensors.js";
@@ -118,14 +119,24 @@ export class Run extends BaseRun {
     return viewsOf(this.arena(PARAMS).slice(), this.layout);
   }
 
-  /** Synchronous step for CPU use (not for a step that evaluates gradients itself: opaque SAM). */
-  stepSync(stepOptions?: Omit<StepOptions, "gradFn">): void {
+  /**
+   * Synchronous step for CPU use. Opaque SAM (a cycle of phases) runs here too when
+   * `gradFn` (and `allReduce`) return synchronously; one that returns a promise is R112.
+   */
+  stepSync(stepOptions?: Omit<StepOptions, "deviceGradFn">): void {
     const options = checkedStepOptions(stepOptions);
-    if (this.artifact.protocol.step.kind === "cycle") fail("R204", "opaque SAM steps need step({ gradFn }) (async)", "use await run.step({ gradFn })");
+    const step = this.artifact.protocol.step;
+    if (step.kind === "cycle" && options.gradFn === undefined) fail("R204", "opaque SAM steps need a gradFn: run.stepSync({ gradFn }) (synchronous) or await run.step({ gradFn })", "gradFn(params, i, out) returns (or writes into out) the gradient at the perturbed params");
+    if ((options as StepOptions).deviceGradFn !== undefined) fail("R112", "stepSync({ deviceGradFn }) needs a GPU run", "on the CPU pass stepSync({ gradFn })");
     this.enter("stepSync()");
     try {
       throwIfAborted(options.signal, "before it started");
-      this.withStagedGrads(options.grads, () => this.stepOnePhase());
+      this.withStagedGrads(options.grads, () => {
+        if (step.kind !== "cycle") return this.stepOnePhase();
+        const allReduce = this.artifact.protocol.allReduce ? (options.allReduce ?? this.allReduce) : undefined;
+        runCycleSync(step, this.cycleIo(), options.gradFn, allReduce, options.signal);
+        if (isOuterPhase(this.artifact.protocol, step.last)) this.outerCount++;
+      });
       this.count++;
     } finally {
       this.leave();

@@ -20,13 +20,17 @@ const ALLOWED: Record<string, string[]> = {
   entry: ["format", "dsl", "targets", "runtime", "compiler"],
   tools: ["format", "dsl", "targets", "runtime", "compiler", "entry"],
   "golden-entry": ["format", "dsl", "targets", "runtime", "compiler", "entry", "tools"],
-  bin: ["format", "dsl", "targets", "runtime", "compiler", "entry", "tools", "golden-entry"],
+  // optc/tfjs: tfjs/ joins a compiled optimizer to tfjs's (optional peer) and only tfjs.ts imports it.
+  tfjs: ["format", "runtime", "entry"],
+  "tfjs-entry": ["tfjs"],
+  bin: ["format", "dsl", "targets", "runtime", "compiler", "entry", "tools", "golden-entry", "tfjs-entry"],
 };
 const ENTRIES = new Set(["index.ts", "build.ts", "vite.ts", "reference.ts"]);
 
 function layerOf(file: string): string {
   if (ENTRIES.has(file)) return "entry";
   if (file === "golden.ts") return "golden-entry";
+  if (file === "tfjs.ts") return "tfjs-entry";
   return file.split("/")[0];
 }
 
@@ -37,7 +41,7 @@ function sourceFiles(): string[] {
       if (statSync(join(ROOT, rel)).isDirectory()) return walk(rel);
       return rel.endsWith(".ts") && !rel.endsWith(".d.ts") ? [rel] : [];
     });
-  return [...["index.ts", "build.ts", "vite.ts", "reference.ts", "golden.ts"], ...Object.keys(ALLOWED).filter((l) => !l.includes("entry")).flatMap((d) => walk(d))];
+  return [...["index.ts", "build.ts", "vite.ts", "reference.ts", "golden.ts", "tfjs.ts"], ...Object.keys(ALLOWED).filter((l) => !l.includes("entry")).flatMap((d) => walk(d))];
 }
 
 /** Every relative import of a file, resolved to a repository path (`.js` → `.ts`). */
@@ -103,6 +107,12 @@ function mutualLayers(graph: Graph): string[] {
   return [...edges].filter((e) => edges.has(e.split(" → ").reverse().join(" → ")));
 }
 
+/** Every bare (package) import of a file. */
+function packagesOf(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  return [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^."'][^"']*)["']/gm)].map((m) => m[1]);
+}
+
 const files = sourceFiles();
 const graph: Graph = new Map(files.map((f) => [f, importsOf(f)]));
 
@@ -127,6 +137,17 @@ describe("layers", () => {
 
   it("no two layers import each other", () => {
     expect(mutualLayers(graph)).toEqual([]);
+  });
+
+  it("tfjs reaches only optc/tfjs (and the CLI's demo): tfjs/ and tfjs.ts import @tensorflow/tfjs-core and nothing else of tfjs; no library source imports @tensorflow/*", () => {
+    const inTfjs = (f: string) => f === "tfjs.ts" || f.startsWith("tfjs/");
+    const wrong = files.flatMap((f) =>
+      packagesOf(f)
+        .filter((p) => (inTfjs(f) ? p.startsWith("@tensorflow/") && p !== "@tensorflow/tfjs-core" : layerOf(f) !== "bin" && p.startsWith("@tensorflow/")))
+        .map((p) => `${f} imports ${p}`),
+    );
+    expect(wrong).toEqual([]);
+    expect(files.filter(inTfjs).length).toBeGreaterThan(1);
   });
 
   it("the checks catch a wrong-way import, a cycle and two layers importing each other (made-up graphs)", () => {
