@@ -149,6 +149,25 @@ export class GpuRun extends DeviceRun {
     return run;
   }
 
+  /**
+   * create() without a promise, for callers that cannot await (tfjs's synchronous optimizer
+   * constructor): the same run on the same device, with the device's verdict on its pipelines
+   * not awaited but checked at the first sync() (or read): a kernel the device rejected throws
+   * R404 there, as create() would have; until then the device also reports it as an
+   * uncapturederror, and the steps queued meanwhile are invalid commands that change nothing.
+   */
+  static createQueued(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuInitOptions): GpuRun {
+    if (artifact.target !== "webgpu") fail("R110", `this optimizer was compiled for ${artifact.target}, not webgpu`, "compile(config, { target: 'webgpu' })");
+    const run = new GpuRun(artifact, params, options);
+    run.device.pushErrorScope("validation");
+    for (const [name, phase] of Object.entries(artifact.phases)) run.bindPhase(name, phase);
+    run.bindCheck = run.device.popErrorScope();
+    return run;
+  }
+
+  /** createQueued(): the device's verdict on the pipelines, checked at the first readStatus(). */
+  private bindCheck: Promise<GPUError | null> | undefined;
+
   override step(options?: GpuStepOptions): Promise<void> {
     return super.step(options as StepOptions);
   }
@@ -326,6 +345,11 @@ export class GpuRun extends DeviceRun {
 
   protected async readStatus(): Promise<DeviceStatus> {
     if (this.lost) fail("R401", `the GPU device was lost: ${this.lost}`, "create a new device and a new run, then loadState() a saved snapshot");
+    if (this.bindCheck) {
+      const err = await this.bindCheck;
+      if (err) fail("R404", `the device rejected a kernel: ${err.message}`, "please report this with the config");
+      this.bindCheck = undefined;
+    }
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(this.table, 0, this.statusRead, 0, this.statusRead.size);
     this.device.queue.submit([enc.finish()]);
