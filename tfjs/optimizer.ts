@@ -13,7 +13,7 @@ import type { Optimizer as OptcCompiled, Run } from "../runtime/optimizer.js";
 import type { StateSnapshot } from "../runtime/state.js";
 import { bridgeKind, emptyStats, readInto, writeVariable, type BridgeKind, type CopyStats } from "./bridge.js";
 import { createWebGpuStepper, type WebGpuStepper } from "./webgpu.js";
-import { hasOptcState, snapshotToWeights, weightsToSnapshot, type NamedTensor } from "./weights.js";
+import { hasOptcState, remapSnapshot, snapshotToWeights, weightsToSnapshot, type NamedTensor } from "./weights.js";
 
 export interface TfjsOptimizerOptions {
   /** optc's finiteness guard (default true): a step with NaN/Inf gradients is refused (R201) and changes nothing. */
@@ -80,7 +80,9 @@ export class OptcOptimizer extends tf.Optimizer {
   private names = new Set<string>();
   private backendName = "";
   private kind: BridgeKind = "copy";
-  private pending?: StateSnapshot;
+  private pending?: { snapshot: StateSnapshot; order: string[] };
+  /** The variables in the order tfjs passed them at the first step. */
+  private order: string[] = [];
   private inGradFn = false;
   /** What the last step copied. */
   lastStep: CopyStats = emptyStats();
@@ -99,7 +101,7 @@ export class OptcOptimizer extends tf.Optimizer {
 
   /** Steps optc has taken (SAM: every call; outerCount counts outer updates). */
   get count(): number {
-    return this.stepper?.count ?? this.run?.count ?? this.pending?.count ?? 0;
+    return this.stepper?.count ?? this.run?.count ?? this.pending?.snapshot.count ?? 0;
   }
 
   /** Which optc target runs, on which tfjs backend, and what a step copies. */
@@ -231,6 +233,7 @@ export class OptcOptimizer extends tf.Optimizer {
       if (v.dtype !== "float32") fail("R115", `variable '${name}' is ${v.dtype}; optc updates float32 variables only`, "make the variable float32 (tf.variable(x.toFloat())), or leave it out of varList");
       return v;
     });
+    this.order = [...grads.keys()];
     this.backendName = backend;
     this.kind = bridgeKind(backend);
     if (isWebGpu(backend)) {
@@ -238,7 +241,13 @@ export class OptcOptimizer extends tf.Optimizer {
       const sorted = [...byName.keys()].sort();
       const stepper = createWebGpuStepper(this.config, sorted.map((name) => ({ name, variable: byName.get(name)! })), tf.backend(), { validate: this.options.validate });
       if (this.pending) {
-        stepper.loadState(this.pending);
+        let at = 0;
+        const layout = sorted.map((name) => {
+          const shape = [...byName.get(name)!.shape];
+          const size = shape.reduce((a, b) => a * b, 1);
+          return { name, shape, offset: (at += size) - size, size };
+        });
+        stepper.loadState(remapSnapshot(this.pending.snapshot, this.pending.order, this.order, layout));
         this.pending = undefined;
       }
       this.stepper = stepper;
@@ -253,7 +262,7 @@ export class OptcOptimizer extends tf.Optimizer {
     this.slots = run.tensors.map((t) => ({ name: t.name, variable: byName.get(t.name)!, offset: t.offset, size: t.size, shape: [...t.shape], dataId: dataIdOf(byName.get(t.name)!) }));
     this.names = new Set(this.slots.map((s) => s.name));
     if (this.pending) {
-      run.loadState(this.pending);
+      run.loadState(remapSnapshot(this.pending.snapshot, this.pending.order, this.order, run.tensors));
       this.pending = undefined;
     }
     this.run = run;
@@ -311,8 +320,9 @@ export class OptcOptimizer extends tf.Optimizer {
   /** tfjs's `iter`, then optc's whole state (tfjs/weights.ts). */
   override async getWeights(): Promise<NamedTensor[]> {
     const iter = await this.saveIterations();
-    const s = this.stepper ? await this.stepper.saveState() : this.run ? this.run.saveState() : this.pending;
-    return s ? [iter, ...snapshotToWeights(s)] : [iter];
+    if (this.pending) return [iter, ...snapshotToWeights(this.pending.snapshot, this.pending.order)];
+    const s = this.stepper ? await this.stepper.saveState() : this.run ? this.run.saveState() : undefined;
+    return s ? [iter, ...snapshotToWeights(s, this.order)] : [iter];
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
@@ -322,12 +332,15 @@ export class OptcOptimizer extends tf.Optimizer {
       if (rest.length === 0 && !this.run && !this.stepper) return; // saved before the first step: nothing but iter
       fail("R301", "these optimizer weights hold no optc state (no optc/meta)", "pass what an OptcOptimizer's getWeights() returned");
     }
-    const snapshot = await weightsToSnapshot(rest);
-    if (this.stepper) this.stepper.loadState(snapshot);
-    else if (this.run) {
-      this.run.loadState(snapshot);
+    const loaded = await weightsToSnapshot(rest);
+    if (this.stepper) {
+      let at = 0;
+      const layout = this.slots.map((t) => ({ name: t.name, shape: t.shape, offset: (at += t.shape.reduce((a, b) => a * b, 1)) - t.shape.reduce((a, b) => a * b, 1), size: t.shape.reduce((a, b) => a * b, 1) }));
+      this.stepper.loadState(remapSnapshot(loaded.snapshot, loaded.order, this.order, layout));
+    } else if (this.run) {
+      this.run.loadState(remapSnapshot(loaded.snapshot, loaded.order, this.order, this.run.tensors));
       this.writeParams();
-    } else this.pending = snapshot;
+    } else this.pending = loaded;
   }
 
   override dispose(): void {

@@ -25,8 +25,9 @@ const META = `${PREFIX}meta`;
 const COUNT = `${PREFIX}count`;
 const COUNTER = `${PREFIX}counter/`;
 
-export function snapshotToWeights(s: StateSnapshot): NamedTensor[] {
-  const meta = JSON.stringify({ fingerprint: s.fingerprint, config: s.config, tensors: s.tensors, counters: Object.keys(s.counters) });
+/** `order`: the variables in the order tfjs passed them at the first step (model.trainableWeights' order in fit). */
+export function snapshotToWeights(s: StateSnapshot, order: string[]): NamedTensor[] {
+  const meta = JSON.stringify({ fingerprint: s.fingerprint, config: s.config, tensors: s.tensors, counters: Object.keys(s.counters), order });
   const out: NamedTensor[] = [
     { name: META, tensor: tf.tensor1d(Int32Array.from(meta, (c) => c.charCodeAt(0)), "int32") },
     { name: COUNT, tensor: tf.tensor1d([s.count, s.outerCount], "int32") },
@@ -42,7 +43,7 @@ export function hasOptcState(weights: NamedTensor[]): boolean {
 }
 
 /** Rebuilds the snapshot (not yet validated against a run: loadState does that). */
-export async function weightsToSnapshot(weights: NamedTensor[]): Promise<StateSnapshot> {
+export async function weightsToSnapshot(weights: NamedTensor[]): Promise<{ snapshot: StateSnapshot; order: string[] }> {
   if (!Array.isArray(weights)) fail("R301", "setWeights() needs the NamedTensor[] that getWeights() returned", "pass what getWeights() returned (model.save with includeOptimizer does)");
   const byName = new Map<string, tf.Tensor>();
   for (const w of weights) {
@@ -51,7 +52,7 @@ export async function weightsToSnapshot(weights: NamedTensor[]): Promise<StateSn
   }
   const metaT = byName.get(META);
   if (!metaT) return fail("R301", "these optimizer weights hold no optc state (no optc/meta)", "pass what an OptcOptimizer's getWeights() returned");
-  let meta: { fingerprint?: unknown; config?: unknown; tensors?: unknown; counters?: unknown };
+  let meta: { fingerprint?: unknown; config?: unknown; tensors?: unknown; counters?: unknown; order?: unknown };
   try {
     meta = JSON.parse(String.fromCharCode(...Array.from(await metaT.data(), Number)));
   } catch {
@@ -66,7 +67,8 @@ export async function weightsToSnapshot(weights: NamedTensor[]): Promise<StateSn
     if (name.startsWith(COUNTER)) counters[name.slice(COUNTER.length)] = Number((await t.data())[0]);
     else arenas[name.slice(PREFIX.length)] = Float32Array.from(await t.data());
   }
-  return {
+  const order = Array.isArray(meta.order) && meta.order.every((n) => typeof n === "string") ? (meta.order as string[]) : [];
+  const snapshot: StateSnapshot = {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     fingerprint: meta.fingerprint as string,
@@ -77,4 +79,45 @@ export async function weightsToSnapshot(weights: NamedTensor[]): Promise<StateSn
     counters,
     arenas,
   };
+  return { snapshot, order };
+}
+
+/**
+ * A snapshot saved with other variable names (a model loaded in the same process gets fresh
+ * names: dense_Dense3/kernel becomes dense_Dense3/kernel_1) for this run's variables: matched by
+ * name when the names are the same, else by position in the order tfjs passed them at the first
+ * step (as tfjs's own optimizers match their state), shapes checked (R304), every arena re-laid out.
+ */
+export function remapSnapshot(s: StateSnapshot, savedOrder: string[], order: string[], layout: { name: string; shape: number[]; offset: number; size: number }[]): StateSnapshot {
+  const saved = Array.isArray(s.tensors) ? s.tensors : [];
+  const names = new Set(layout.map((t) => t.name));
+  if (saved.length === layout.length && saved.every((t) => names.has(t?.name))) return s;
+  if (savedOrder.length !== order.length || savedOrder.length !== saved.length) {
+    fail("R304", `the optimizer state was saved for ${saved.length} variables, this optimizer updates ${layout.length}`, "load it into the same model (tf.loadLayersModel loads both)");
+  }
+  const rename = new Map(savedOrder.map((n, i) => [n, order[i]]));
+  let at = 0;
+  const from = new Map<string, { offset: number; size: number; shape: number[] }>();
+  for (const t of saved) {
+    const size = (t.shape ?? []).reduce((a: number, b: number) => a * b, 1);
+    from.set(rename.get(t.name) ?? t.name, { offset: at, size, shape: t.shape });
+    at += size;
+  }
+  for (const t of layout) {
+    const f = from.get(t.name);
+    if (!f || f.shape.length !== t.shape.length || f.shape.some((d, i) => d !== t.shape[i])) {
+      fail("R304", `the optimizer state does not fit variable '${t.name}' [${t.shape.join(", ")}]${f ? `: it was saved for shape [${f.shape.join(", ")}]` : ""}`, "load it into the same model (tf.loadLayersModel loads both)");
+    }
+  }
+  const arenas: Record<string, Float32Array> = {};
+  for (const [name, data] of Object.entries(s.arenas)) {
+    const src = data instanceof Float32Array ? data : Float32Array.from(data);
+    const out = new Float32Array(src.length);
+    for (const t of layout) {
+      const f = from.get(t.name)!;
+      out.set(src.subarray(f.offset, f.offset + f.size), t.offset);
+    }
+    arenas[name] = out;
+  }
+  return { ...s, tensors: layout.map((t) => ({ name: t.name, shape: [...t.shape] })), arenas };
 }
