@@ -44,7 +44,7 @@ const COMMANDS: Record<string, Command> = {
   demo: {
     options: { configs: { value: true }, backends: { value: true }, epochs: { value: true }, seed: { value: true }, hidden: { value: true }, batch: { value: true }, out: { value: true }, quiet: {}, help: { short: "h" } },
     load: () => import("./commands/demo.js"),
-    needs: ["mnist", "vega", "vega-lite", "@resvg/resvg-js", "dejavu-fonts-ttf"],
+    needs: ["mnist", "@tensorflow/tfjs-core", "@tensorflow/tfjs-layers", "vega", "vega-lite", "@resvg/resvg-js", "dejavu-fonts-ttf"],
   },
 };
 
@@ -60,7 +60,7 @@ commands:
   compile  write a standalone TypeScript module (build time: no parser, no eval)
   golden   record a golden trajectory, or check every backend against one
   docs     print the language reference
-  demo     train a small model with several optimizers (npm start)
+  demo     train a tfjs model on MNIST with tfjs's adam and optc's optimizers (npm start)
 
 Run optc <command> --help for a command's options.`;
 

@@ -1,171 +1,171 @@
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
+import type * as tfTypes from "@tensorflow/tfjs-core";
+import { missingPeer, OptcError } from "../../compiler/diagnostics.js";
 import { compile } from "../../index.js";
-import type { CompiledStep } from "../../format/artifact.js";
 import { stepsPerOuterUpdate } from "../../runtime/protocol.js";
-import type { TensorInit } from "../../runtime/tensors.js";
-import { nodeGpuDevice } from "../../tools/node_device.js";
 import { integer, show, UsageError, type Parsed } from "../args.js";
 import { checkWritable, out, writeFileAtomic } from "../io.js";
-import { evaluate, initParams, lossAndGrad, rng, scratch } from "../demo/mlp.js";
 import { loadMnist } from "../demo/mnist.js";
 import type { CurvePoint } from "../demo/plot.js";
+import type { Backend } from "../demo/train.js";
 
+/** tfjs's own Adam first (the baseline), then optc's optimizers through optc/tfjs. */
 export const DEMO_CONFIGS = [
-  "sgd(0.05, momentum=0.9)",
-  "adam(1e-3)",
-  "sam(sgd(0.05, momentum=0.9), chain(normalize(), sgd(0.05)), sync=2)",
-  "sam(sgd(0.05, momentum=0.9), chain(normalize(), sgd(0.05)), sync=2, opaque_mode=true)",
+  "tf.train.adam(1e-3)",
+  "adamw(1e-3, weight_decay=1e-4)",
+  "sam(adam(1e-3), chain(normalize(), sgd(0.05)), sync=2)",
+  "sam(adam(1e-3), chain(normalize(), sgd(0.05)), sync=2, opaque_mode=true)",
+  "chain(clip_by_global_norm(1.0), adamw(learning_rate=warmup_cosine_decay_schedule(0, 1e-3, 60, 375)))",
 ];
 
-export const help = `optc demo [--configs 'cfg1; cfg2'] [--backends js,webgpu] [--epochs N] [--seed S]
+const TFJS_BACKENDS = ["wasm", "cpu"];
+
+export const help = `optc demo [--configs 'cfg1; cfg2'] [--backends wasm,cpu] [--epochs N] [--seed S]
           [--hidden H] [--batch B] [--out DIR] [--quiet]
 
-Trains an MLP (784-H-10, ReLU) on the MNIST digits of the \`mnist\` package (8,000 train /
-2,000 test) with each optimizer config, compiled by optc; shows progress, prints a table of
-final train/test loss and accuracy, wall time and steps/s, and writes loss and accuracy
-curves as SVG and PNG into DIR (default out/demo). Deterministic for a given seed.
---backends js,webgpu also trains on WebGPU (Node's Dawn; SwiftShader without a GPU).
-Default configs:
+Trains a TensorFlow.js model (tfjs-layers: a 784-H-10 MLP, ReLU, softmax; model.fit) on the
+MNIST digits of the \`mnist\` package (8,000 train / 2,000 test) with each optimizer: tfjs's own
+(a config written tf.train.NAME(numbers), e.g. tf.train.adam(1e-3)) or an optc config, run by
+optc/tfjs's tfjsOptimizer(config). Shows progress, prints a table of final train/test loss and
+accuracy, wall time and steps/s, and writes loss and accuracy curves as SVG and PNG into DIR
+(default out/demo). Every run starts from the same weights and sees the same batches; the whole
+demo is deterministic for a given seed. --backends picks tfjs's backends (default wasm).
+Default configs (3 epochs):
   ${DEMO_CONFIGS.join("\n  ")}`;
 
-function intOption(v: string | true | undefined, name: string, def: number, min = 1): number {
-  return integer(v, name, def, min);
-}
-
 function bar(frac: number, width = 20): string {
-  const full = Math.round(frac * width);
+  const full = Math.max(0, Math.min(width, Math.round(frac * width)));
   return `${"█".repeat(full)}${"░".repeat(width - full)}`;
 }
 
-type Tensors = Record<string, Float32Array>;
-type GradFn = (params: Tensors, i: number, out: Tensors) => void;
+/** A tfjs optimizer written tf.train.NAME(a, b, ...) with numeric arguments: the baselines. */
+const TF_TRAIN = /^tf\.train\.([a-z]+)\(\s*([^()]*)\)$/i;
+const TF_TRAIN_NAMES = ["sgd", "momentum", "adam", "adamax", "adagrad", "adadelta", "rmsprop"];
 
-/** The training loop's view of a run, whichever backend holds the params. */
-interface Trainer {
-  artifact: CompiledStep;
-  count: number;
-  /** CPU params to differentiate at (live views on js; a read-back copy on webgpu). */
-  params(): Promise<Tensors>;
-  /** Where the loop writes gradients; step() takes them from there. */
-  grads: Tensors;
-  step(gradFn: GradFn): Promise<void>;
-  trueParams(): Promise<Tensors>;
-  destroy(): void;
+function tfTrain(cfg: string): { name: string; args: number[] } | undefined {
+  if (!cfg.startsWith("tf.train.")) return undefined;
+  const m = TF_TRAIN.exec(cfg);
+  const name = m?.[1] ?? "";
+  const args = m && m[2].trim() !== "" ? m[2].split(",").map((a) => Number(a.trim())) : [];
+  const needed = name === "sgd" ? 1 : name === "momentum" ? 2 : 0;
+  if (!m || !TF_TRAIN_NAMES.includes(name) || args.some((a) => !Number.isFinite(a)) || args.length < needed) {
+    throw new UsageError(`'${show(cfg)}' is not a tfjs optimizer the demo knows: write tf.train.NAME(numbers), NAME one of ${TF_TRAIN_NAMES.join(", ")} (sgd needs a learning rate, momentum a rate and a momentum)`);
+  }
+  return { name, args };
 }
 
-async function trainer(cfg: string, backend: string, params: Record<string, TensorInit>, device?: GPUDevice): Promise<Trainer> {
-  if (backend === "webgpu") {
-    const opt = compile(cfg, { target: "webgpu" });
-    const run = await opt.init(params, { device: device! });
-    const grads = Object.fromEntries(run.tensors.map((t) => [t.name, new Float32Array(t.size)]));
+interface Entry {
+  cfg: string;
+  callsPerBatch: number;
+  make(tf: typeof tfTypes): Promise<tfTypes.Optimizer>;
+}
+
+/** Checks every config before any training: a bad optc config is its diagnostic (E...), a bad tf.train one a usage error. */
+function entries(configs: string[]): Entry[] {
+  return configs.map((cfg) => {
+    const t = tfTrain(cfg);
+    if (t) {
+      return {
+        cfg,
+        callsPerBatch: 1,
+        make: async (tf) => (tf.train[t.name as "adam"] as (...a: number[]) => tfTypes.Optimizer)(...t.args),
+      };
+    }
+    const compiled = compile(cfg);
     return {
-      artifact: opt.artifact,
-      get count() {
-        return run.count;
-      },
-      params: () => run.readParams(),
-      grads,
-      step: async (gradFn) => {
-        run.writeGrads(grads);
-        await run.step({ gradFn });
-      },
-      trueParams: () => run.readTrueParams(),
-      destroy: () => run.destroy(),
+      cfg,
+      callsPerBatch: stepsPerOuterUpdate(compiled.artifact.protocol),
+      make: async () => (await import("../../tfjs.js")).tfjsOptimizer(cfg) as unknown as tfTypes.Optimizer,
     };
+  });
+}
+
+/** The demo's tfjs backends are dev dependencies: one that is missing is P101, like the demo's other packages. */
+function requireBackendPackage(backend: string): void {
+  const pkg = `@tensorflow/tfjs-backend-${backend}`;
+  try {
+    createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+  } catch {
+    throw new OptcError([missingPeer(pkg, `optc demo --backends ${backend}`, `npm i -D ${pkg}, or run it from a clone of optc's repository (npm start)`)], "");
   }
-  const opt = compile(cfg, { target: "js" });
-  const run = await opt.init(params);
-  return {
-    artifact: opt.artifact,
-    get count() {
-      return run.count;
-    },
-    params: async () => run.params,
-    grads: run.grads,
-    step: (gradFn) => run.step({ gradFn }),
-    trueParams: async () => run.trueParams,
-    destroy: () => undefined,
-  };
 }
 
 export async function run(p: Parsed): Promise<number> {
-  const epochs = intOption(p.options.epochs, "epochs", 15);
-  const seed = intOption(p.options.seed, "seed", 1, 0);
-  const hidden = intOption(p.options.hidden, "hidden", 64);
-  const batch = intOption(p.options.batch, "batch", 64);
+  const epochs = integer(p.options.epochs, "epochs", 3, 1);
+  const seed = integer(p.options.seed, "seed", 1, 0);
+  const hidden = integer(p.options.hidden, "hidden", 128, 1);
+  const batch = integer(p.options.batch, "batch", 64, 1);
   const outDir = resolve(typeof p.options.out === "string" ? p.options.out : "out/demo");
-  const backends = typeof p.options.backends === "string" ? p.options.backends.split(",").map((b) => b.trim()) : ["js"];
-  for (const b of backends) if (b !== "js" && b !== "webgpu") throw new UsageError(`unknown backend '${show(b)}' (backends: js, webgpu)`);
+  const backends = typeof p.options.backends === "string" ? p.options.backends.split(",").map((b) => b.trim()) : ["wasm"];
+  for (const b of backends) if (!TFJS_BACKENDS.includes(b)) throw new UsageError(`unknown backend '${show(b)}' (tfjs backends: ${TFJS_BACKENDS.join(", ")})`);
   // A directory that cannot be written is refused now, not after minutes of training.
   checkWritable(resolve(outDir, "results.md"));
   const configs = typeof p.options.configs === "string" ? p.options.configs.split(";").map((s) => s.trim()).filter(Boolean) : DEMO_CONFIGS;
-  for (const cfg of configs) compile(cfg); // report a bad config before any training
-  const device = backends.includes("webgpu") ? await nodeGpuDevice() : undefined;
+  if (configs.length === 0) throw new UsageError("--configs names no optimizer");
+  const runs = entries(configs); // report a bad config before any training
+  for (const b of backends) requireBackendPackage(b);
   const live = process.stdout.isTTY && p.options.quiet !== true;
   const log = (s: string) => p.options.quiet !== true && out(s);
 
+  const tf = await import("@tensorflow/tfjs-core");
+  const { trainRun, useBackend } = await import("../demo/train.js");
   const { train, test } = loadMnist();
-  log(`optc demo: MLP 784-${hidden}-10 on MNIST (${train.n} train / ${test.n} test), batch ${batch}, ${epochs} epochs, seed ${seed}\n\n`);
+  if (batch > train.n) throw new UsageError(`--batch ${batch} is more than the ${train.n} training digits`);
+  log(`optc demo: tfjs-layers MLP 784-${hidden}-10 on MNIST (${train.n} train / ${test.n} test), model.fit, batch ${batch}, ${epochs} epoch${epochs === 1 ? "" : "s"}, seed ${seed}\n\n`);
   const points: CurvePoint[] = [];
   const rows: string[][] = [];
-  const stepsPerEpoch = Math.floor(train.n / batch);
-  for (const backend of backends) {
-    for (const cfg of configs) {
-      const run = await trainer(cfg, backend, initParams(hidden, rng(seed)), device);
-      const callsPerBatch = stepsPerOuterUpdate(run.artifact.protocol);
-      const order = Int32Array.from({ length: train.n }, (_, i) => i);
-      const shuffle = rng(seed + 1);
-      const s = scratch(hidden, batch);
-      let idx = order.subarray(0, batch);
-      const gradFn = (params: Record<string, Float32Array>, _i: number, out: Record<string, Float32Array>) => {
-        lossAndGrad(params, hidden, train, idx, s, out);
-      };
-      const t0 = performance.now();
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = Math.floor(shuffle() * (i + 1));
-          [order[i], order[j]] = [order[j], order[i]];
-        }
-        let running = 0;
-        for (let b = 0; b < stepsPerEpoch; b++) {
-          idx = order.subarray(b * batch, (b + 1) * batch);
-          // Every call of a SAM cycle sees the same batch (the paper's protocol).
-          for (let c = 0; c < callsPerBatch; c++) {
-            const r = lossAndGrad(await run.params(), hidden, train, idx, s, run.grads);
-            if (c === 0) running += r.loss;
-            await run.step(gradFn);
-          }
-          if (live && (b % 10 === 0 || b === stepsPerEpoch - 1)) {
-            const done = (epoch - 1 + (b + 1) / stepsPerEpoch) / epochs;
-            const rate = run.count / ((performance.now() - t0) / 1000);
-            out(`\r${bar(done)} ${cfg.slice(0, 44).padEnd(44)} epoch ${epoch}/${epochs}  loss ${(running / (b + 1)).toFixed(3)}  ${rate.toFixed(0)} steps/s `);
-          }
-        }
-        const trueParams = await run.trueParams();
-        const tr = evaluate(trueParams, hidden, train);
-        const te = evaluate(trueParams, hidden, test);
-        const label = backends.length > 1 ? `${cfg} [${backend}]` : cfg;
-        points.push({ optimizer: label, epoch, split: "train", loss: tr.loss, accuracy: tr.acc }, { optimizer: label, epoch, split: "test", loss: te.loss, accuracy: te.acc });
-        if (!live) log(`${cfg}  epoch ${epoch}/${epochs}  train loss ${tr.loss.toFixed(4)}  test acc ${(100 * te.acc).toFixed(1)}%\n`);
-      }
-      const seconds = (performance.now() - t0) / 1000;
+  const described: string[] = [];
+  for (const backend of backends as Backend[]) {
+    await useBackend(backend);
+    for (const r of runs) {
+      const label = backends.length > 1 ? `${r.cfg} [${backend}]` : r.cfg;
+      const optimizer = await r.make(tf);
+      const name = r.cfg.length > 44 ? `${r.cfg.slice(0, 43)}…` : r.cfg.padEnd(44);
+      let shown = 0;
+      const result = await trainRun({
+        optimizer,
+        callsPerBatch: r.callsPerBatch,
+        train,
+        test,
+        hidden,
+        batch,
+        epochs,
+        seed,
+        onBatch: (epoch, done, loss, calls, seconds) => {
+          const now = performance.now();
+          if (!live || (now - shown < 100 && done < 1)) return;
+          shown = now;
+          out(`\r${bar(done)} ${name} [${backend}] epoch ${epoch}/${epochs}  loss ${loss.toFixed(3)}  ${(calls / seconds).toFixed(0)} steps/s `);
+        },
+        onEpoch: (e) => {
+          points.push({ optimizer: label, epoch: e.epoch, split: "train", loss: e.train.loss, accuracy: e.train.accuracy }, { optimizer: label, epoch: e.epoch, split: "test", loss: e.test.loss, accuracy: e.test.accuracy });
+          if (!live && e.epoch > 0) log(`${r.cfg} [${backend}]  epoch ${e.epoch}/${epochs}  train loss ${e.train.loss.toFixed(4)}  test acc ${(100 * e.test.accuracy).toFixed(1)}%\n`);
+        },
+      });
       if (live) out("\n");
-      const last = points.slice(-2);
-      run.destroy();
-      rows.push([cfg, backend, last[0].loss.toFixed(4), `${(100 * last[0].accuracy).toFixed(2)}%`, last[1].loss.toFixed(4), `${(100 * last[1].accuracy).toFixed(2)}%`, `${seconds.toFixed(1)} s`, (run.count / seconds).toFixed(0)]);
+      const describe = (optimizer as unknown as { describe?: () => string }).describe;
+      if (typeof describe === "function") described.push(`[${backend}] ${describe.call(optimizer)}`);
+      optimizer.dispose();
+      const last = result.epochs[result.epochs.length - 1];
+      rows.push([r.cfg, backend, last.train.loss.toFixed(4), `${(100 * last.train.accuracy).toFixed(2)}%`, last.test.loss.toFixed(4), `${(100 * last.test.accuracy).toFixed(2)}%`, `${result.seconds.toFixed(1)} s`, (result.calls / result.seconds).toFixed(0)]);
     }
   }
   const head = ["optimizer", "backend", "train loss", "train acc", "test loss", "test acc", "wall time", "steps/s"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
   const table = `${line(head)}\n|${widths.map((w) => "-".repeat(w + 2)).join("|")}|\n${rows.map(line).join("\n")}`;
-  device?.destroy();
-  log(`\n${table}\n\nSAM rows are evaluated at the true (unperturbed) params; a SAM step is one optimizer call\n(transparent SAM makes 2 calls per batch, opaque SAM 1 call with 2 gradient evaluations).\n`);
+  log(
+    `\n${table}\n\nWall time is the time in model.fit (the evaluations after each epoch are left out); a step is one\n` +
+      `optimizer call (transparent SAM makes 2 per batch, opaque SAM 1 with 2 gradient evaluations).\n` +
+      `SAM rows are evaluated at the true (unperturbed) params.\n`,
+  );
+  if (described.length > 0) log(`\nWhat optc ran (optimizer.describe()):\n${described.map((d) => `  ${d}`).join("\n")}\n`);
   writeFileAtomic(resolve(outDir, "results.md"), `${table}\n`);
   writeFileAtomic(resolve(outDir, "curves.json"), JSON.stringify(points, null, 1));
   // Loaded here: the plotting stack is a dev dependency, needed only by the demo.
   const { renderCharts } = await import("../demo/plot.js");
-  const files = await renderCharts(points, outDir);
+  const files = await renderCharts(points, outDir, `MNIST, tfjs-layers MLP 784-${hidden}-10`);
   log(`\nwrote ${files.map((f) => f.slice(outDir.length + 1)).join(", ")}, results.md and curves.json to ${outDir}\n`);
   return 0;
 }

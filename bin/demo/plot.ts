@@ -16,7 +16,7 @@ export interface CurvePoint {
 /** Both SAM modes of the same config are present (their curves are identical). */
 function samBothModes(points: CurvePoint[]): boolean {
   const names = new Set(points.map((p) => p.optimizer));
-  return [...names].some((n) => n.startsWith("sam(") && names.has(n.replace(/, opaque_mode=true\)$/, ")")) && n.endsWith("opaque_mode=true)"));
+  return [...names].some((n) => n.startsWith("sam(") && /, opaque_mode=true\)( \[\w+\])?$/.test(n) && names.has(n.replace(/, opaque_mode=true\)( \[\w+\])?$/, ")$1")));
 }
 
 function spec(points: CurvePoint[], metric: "loss" | "accuracy", title: string): vegaLite.TopLevelSpec {
@@ -40,11 +40,12 @@ function spec(points: CurvePoint[], metric: "loss" | "accuracy", title: string):
   } as vegaLite.TopLevelSpec;
 }
 
-export async function renderCharts(points: CurvePoint[], outDir: string): Promise<string[]> {
+/** Writes loss.svg/png and accuracy.svg/png into outDir; `model` names the model in the titles. */
+export async function renderCharts(points: CurvePoint[], outDir: string, model: string): Promise<string[]> {
   const require = createRequire(import.meta.url);
   const fontDir = join(dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
   const written: string[] = [];
-  for (const [metric, title] of [["loss", "MNIST MLP 784-64-10: loss per epoch"], ["accuracy", "MNIST MLP 784-64-10: accuracy per epoch"]] as const) {
+  for (const [metric, title] of [["loss", `${model}: loss per epoch`], ["accuracy", `${model}: accuracy per epoch`]] as const) {
     const view = new vega.View(vega.parse(vegaLite.compile(spec(points, metric, title)).spec), { renderer: "none" });
     const svg = await view.toSVG();
     view.finalize();
