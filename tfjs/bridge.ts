@@ -6,8 +6,11 @@
  *   gradients are copied from it into optc's grads arena (no dataSync, no temporary array), and
  *   new params are written into the variable's own values array in place when nothing else
  *   shares it (backend refCount 1), else assigned as a fresh tensor.
- * - wasm: the same through a Float32Array view of the wasm heap at the tensor's memoryOffset,
- *   made afresh for each copy (heap growth detaches old views) and never kept.
+ * - wasm: gradients through a Float32Array view of the wasm heap at the tensor's memoryOffset,
+ *   made afresh for each copy (heap growth detaches old views) and never kept. New params are
+ *   always assigned as a fresh tensor (one copy into the heap): the wasm backend's XNNPACK
+ *   matmul caches packed weights by tensor id, so writing a variable's memory in place would
+ *   leave the next forward pass on the old weights (measured: the loss diverged).
  * - anything else (webgl, ...): dataSync() (a download) and variable.assign(tf.tensor(...)) (an upload).
  *
  * Every fast path is guarded (dtype, length, bounds, ownership) and falls back to the public API.
@@ -106,8 +109,8 @@ export function readInto(kind: BridgeKind, t: tf.Tensor, dst: Float32Array, stat
 /** Writes src into a variable: in place where the variable alone owns its memory, else by assign(). */
 export function writeVariable(kind: BridgeKind, v: tf.Variable, src: Float32Array, stats: CopyStats): void {
   stats.paramBytes += 4 * src.length;
-  if (kind !== "copy" && soleOwner(v)) {
-    const target = kind === "cpu" ? cpuValues(v, src.length) : wasmView(v, src.length);
+  if (kind === "cpu" && soleOwner(v)) {
+    const target = cpuValues(v, src.length);
     if (target) {
       target.set(src);
       stats.inPlaceWrites++;
@@ -115,7 +118,7 @@ export function writeVariable(kind: BridgeKind, v: tf.Variable, src: Float32Arra
     }
   }
   // tfjs-cpu keeps the array it is given: hand it a copy, never a view of optc's arena.
-  const fresh = tf.tensor(kind === "cpu" || kind === "copy" ? src.slice() : src, v.shape, "float32");
+  const fresh = tf.tensor(kind === "wasm" ? src : src.slice(), v.shape, "float32");
   v.assign(fresh);
   fresh.dispose();
   stats.assigns++;

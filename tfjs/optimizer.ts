@@ -112,7 +112,7 @@ export class OptcOptimizer extends tf.Optimizer {
     const s = this.lastStep;
     const how: Record<BridgeKind, string> = {
       cpu: "gradients copied from tfjs-cpu's values arrays into optc's grads arena (no dataSync); params written into the variables' values arrays in place (variable.assign of a fresh tensor where the memory is shared)",
-      wasm: "gradients copied from the wasm heap (a view made per copy) into optc's grads arena; params written into the variables' heap memory in place (variable.assign where shared)",
+      wasm: "gradients copied from the wasm heap (a view made per copy) into optc's grads arena; params copied into a fresh heap tensor per variable and assigned (XNNPACK caches packed weights by tensor id, so in place would be stale)",
       copy: `gradients read with dataSync() (a download from tfjs-${this.backendName}) and params uploaded with variable.assign(tf.tensor(...))`,
     };
     return (
