@@ -1,0 +1,62 @@
+/**
+ * optc's tfjsOptimizer inside tfjs in headless Chromium, on tfjs's WebGL2 and WebGPU backends:
+ * the same problem trained with tfjs's adam, sgd and momentum and with optc's equivalents ends
+ * with the same weights.
+ *
+ * Tolerance: both compute in float32 on the GPU, in a different order (tfjs: one kernel per op;
+ * optc: one fused kernel, bias corrections 1 - β^t formed differently), so the weights differ by
+ * a few float32 roundings per step: we allow 8 float32 ulps per step relative to max(1, |w|),
+ * over the 10 steps taken.
+ */
+import { build } from "esbuild";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { browserUnavailable, serve, withPage } from "../helpers/browser.js";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const unavailable = browserUnavailable();
+if (unavailable) {
+  console.warn(`tfjs browser tests skipped: ${unavailable}`);
+  if (process.env.CI === "true") throw new Error(`CI=true but the tfjs browser tests cannot run: ${unavailable}`);
+}
+const TOLERANCE = 8 * 2 ** -23 * 10;
+
+type Weights = { w: number[]; b: number[] };
+
+describe("tfjsOptimizer in headless Chromium, tfjs's own optimizers as the reference", () => {
+  for (const backend of ["webgl", "webgpu"]) {
+    it.skipIf(unavailable !== undefined)(`${backend}: adam, sgd and momentum end with tfjs's weights`, async () => {
+      const dir = join(ROOT, "test/.generated/tfjs-page");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "index.html"), '<!doctype html><meta charset="utf-8"><pre id="result">running</pre><script type="module" src="./main.js"></script>\n');
+      await build({ entryPoints: [join(ROOT, "test/tfjs/pages/tfjs_backends.ts")], bundle: true, format: "esm", target: "es2022", outfile: join(dir, "main.js"), logLevel: "silent", external: ["gpu.js", "webgpu", "ts-morph", "node:*"] });
+      const { url, server } = await serve(dir);
+      try {
+        const text = await withPage(
+          `${url}?backend=${backend}`,
+          async (page) => {
+            await page.waitForFunction(() => document.getElementById("result")?.textContent !== "running", undefined, { timeout: 90_000 });
+            return page.textContent("#result");
+          },
+          ["--enable-unsafe-webgpu", "--use-angle=swiftshader", "--enable-features=Vulkan"],
+        );
+        expect(text).not.toMatch(/^error/);
+        const out = JSON.parse(text!) as Record<string, { ref: Weights; got: Weights; describe: string }> & { backend: string };
+        expect(out.backend).toBe(backend);
+        for (const name of ["adam", "sgd", "momentum"]) {
+          const { ref, got, describe: said } = out[name];
+          console.log(`${backend} ${name}: ${said}`);
+          for (const k of ["w", "b"] as const) {
+            ref[k].forEach((r, i) => {
+              const x = got[k][i];
+              if (!(Math.abs(x - r) <= TOLERANCE * Math.max(1, Math.abs(r)))) throw new Error(`${backend} ${name} ${k}[${i}]: optc ${x} vs tfjs ${r}`);
+            });
+          }
+        }
+      } finally {
+        server.close();
+      }
+    }, 180_000);
+  }
+});
