@@ -26,11 +26,19 @@ export const ENTRIES = {
   build: "build.ts",
   vite: "vite.ts",
   golden: "golden.ts",
+  tfjs: "tfjs.ts",
   "bin/cli": "bin/cli.ts",
 };
 
 /** Packages a shipped declaration file may import: the consumer has them where that entry is used. */
-const TYPE_IMPORTS_ALLOWED = { "vite.d.ts": ["vite"] };
+const TYPE_IMPORTS_ALLOWED = {
+  "vite.d.ts": ["vite"],
+  // optc/tfjs: its consumer has tfjs-core (an optional peer, for that entry only).
+  "tfjs/optimizer.d.ts": ["@tensorflow/tfjs-core"],
+  "tfjs/bridge.d.ts": ["@tensorflow/tfjs-core"],
+  "tfjs/weights.d.ts": ["@tensorflow/tfjs-core"],
+  "tfjs/webgpu.d.ts": ["@tensorflow/tfjs-core"],
+};
 
 const chevrotainBundle = {
   name: "chevrotain-prebuilt",

@@ -174,7 +174,7 @@ try { compile("adam(lr=1)"); } catch (e) { if (e instanceof OptcError) { const d
 });
 
 // A build-time user: the optional peers and the consumer's own types, linked from this repository.
-const dev = installInto(packed.tarball, { name: "build-user", link: ["ts-morph", "@ts-morph/common", "@webgpu/types", "@types/node", "undici-types", "vite"] });
+const dev = installInto(packed.tarball, { name: "build-user", link: ["ts-morph", "@ts-morph/common", "@webgpu/types", "@types/node", "undici-types", "vite", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu"] });
 
 await check("a strict TypeScript consumer with @webgpu/types, @types/node and vite type-checks every entry; GPU types are the real ones", () => {
   writeFileSync(join(dev, "tsconfig.json"), tsconfig({ lib: ["ES2022", "DOM"], types: ["node", "@webgpu/types"] }));
@@ -198,6 +198,29 @@ void checkGolden; void plugin; void module; void report;
 `,
   );
   tsc(dev);
+});
+
+await check("optc/tfjs from the installed package (tfjs-core linked): tfjsOptimizer steps a variable; optc alone never loads tfjs", () => {
+  writeFileSync(
+    join(dev, "tfjs-user.mjs"),
+    `import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { tfjsOptimizer, OptcOptimizer } from "optc/tfjs";
+await tf.setBackend("cpu");
+const w = tf.variable(tf.tensor1d([1, 2]), true, "w");
+const opt = tfjsOptimizer("sgd(0.5)");
+opt.applyGradients({ w: tf.tensor1d([1, 1]) });
+let code = "none";
+try { tfjsOptimizer("adam(lr=1)"); } catch (e) { code = e.diagnostics?.[0]?.code; }
+console.log(JSON.stringify({ w: Array.from(w.dataSync()), optc: opt instanceof OptcOptimizer && opt instanceof tf.Optimizer, code }));
+`,
+  );
+  const r = run(dev, join(dev, "tfjs-user.mjs"));
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out.trim().split("\n").at(-1)), { w: [0.5, 1.5], optc: true, code: "E202" });
+  writeFileSync(join(app, "no-tfjs.mjs"), `await import("optc"); await import("optc/runtime"); console.log("ok");`);
+  const plain = run(app, join(app, "no-tfjs.mjs"));
+  assert.equal(plain.code, 0, plain.err);
 });
 
 await check("with ts-morph installed, the installed CLI's compile writes a module", () => {
