@@ -7,7 +7,7 @@ import { stepsPerOuterUpdate } from "../../runtime/protocol.js";
 import { integer, show, UsageError, type Parsed } from "../args.js";
 import { checkWritable, out, writeFileAtomic } from "../io.js";
 import { loadMnist } from "../demo/mnist.js";
-import type { CurvePoint } from "../demo/plot.js";
+import type { CurvePoint, StepPoint } from "../demo/plot.js";
 import type { Backend } from "../demo/train.js";
 
 /** tfjs's own Adam first (the baseline), then optc's optimizers through optc/tfjs. */
@@ -20,6 +20,7 @@ export const DEMO_CONFIGS = [
 ];
 
 const TFJS_BACKENDS = ["wasm", "cpu"];
+const SMOOTH = 20;
 
 export const help = `optc demo [--configs 'cfg1; cfg2'] [--backends wasm,cpu] [--epochs N] [--seed S]
           [--hidden H] [--batch B] [--out DIR] [--quiet]
@@ -109,15 +110,17 @@ export async function run(p: Parsed): Promise<number> {
   const log = (s: string) => p.options.quiet !== true && out(s);
 
   const tf = await import("@tensorflow/tfjs-core");
-  const { trainRun, useBackend } = await import("../demo/train.js");
+  const { trainRun, useBackend, warmUp } = await import("../demo/train.js");
   const { train, test } = loadMnist();
   if (batch > train.n) throw new UsageError(`--batch ${batch} is more than the ${train.n} training digits`);
   log(`optc demo: tfjs-layers MLP 784-${hidden}-10 on MNIST (${train.n} train / ${test.n} test), model.fit, batch ${batch}, ${epochs} epoch${epochs === 1 ? "" : "s"}, seed ${seed}\n\n`);
   const points: CurvePoint[] = [];
+  const steps: StepPoint[] = [];
   const rows: string[][] = [];
   const described: string[] = [];
   for (const backend of backends as Backend[]) {
     await useBackend(backend);
+    await warmUp(hidden, batch);
     for (const r of runs) {
       const label = backends.length > 1 ? `${r.cfg} [${backend}]` : r.cfg;
       const optimizer = await r.make(tf);
@@ -147,6 +150,12 @@ export async function run(p: Parsed): Promise<number> {
       const describe = (optimizer as unknown as { describe?: () => string }).describe;
       if (typeof describe === "function") described.push(`[${backend}] ${describe.call(optimizer)}`);
       optimizer.dispose();
+      // The per-batch loss is noisy: a trailing moving mean over 20 batches.
+      let sum = 0;
+      result.batchLoss.forEach((l, i) => {
+        sum += l - (i >= SMOOTH ? result.batchLoss[i - SMOOTH] : 0);
+        steps.push({ optimizer: label, step: i + 1, loss: sum / Math.min(i + 1, SMOOTH) });
+      });
       const last = result.epochs[result.epochs.length - 1];
       rows.push([r.cfg, backend, last.train.loss.toFixed(4), `${(100 * last.train.accuracy).toFixed(2)}%`, last.test.loss.toFixed(4), `${(100 * last.test.accuracy).toFixed(2)}%`, `${result.seconds.toFixed(1)} s`, (result.calls / result.seconds).toFixed(0)]);
     }
@@ -163,9 +172,10 @@ export async function run(p: Parsed): Promise<number> {
   if (described.length > 0) log(`\nWhat optc ran (optimizer.describe()):\n${described.map((d) => `  ${d}`).join("\n")}\n`);
   writeFileAtomic(resolve(outDir, "results.md"), `${table}\n`);
   writeFileAtomic(resolve(outDir, "curves.json"), JSON.stringify(points, null, 1));
+  writeFileAtomic(resolve(outDir, "steps.json"), JSON.stringify(steps));
   // Loaded here: the plotting stack is a dev dependency, needed only by the demo.
   const { renderCharts } = await import("../demo/plot.js");
-  const files = await renderCharts(points, outDir, `MNIST, tfjs-layers MLP 784-${hidden}-10`);
-  log(`\nwrote ${files.map((f) => f.slice(outDir.length + 1)).join(", ")}, results.md and curves.json to ${outDir}\n`);
+  const files = await renderCharts(points, outDir, `MNIST, tfjs-layers MLP 784-${hidden}-10`, steps);
+  log(`\nwrote ${files.map((f) => f.slice(outDir.length + 1)).join(", ")}, results.md, curves.json and steps.json to ${outDir}\n`);
   return 0;
 }

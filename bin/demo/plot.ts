@@ -5,6 +5,13 @@ import { dirname, join } from "node:path";
 import * as vega from "vega";
 import * as vegaLite from "vega-lite";
 
+/** The training loss of one batch (a moving mean), as model.fit logged it: the loss at the true params. */
+export interface StepPoint {
+  optimizer: string;
+  step: number;
+  loss: number;
+}
+
 export interface CurvePoint {
   optimizer: string;
   epoch: number;
@@ -14,15 +21,37 @@ export interface CurvePoint {
 }
 
 /** Both SAM modes of the same config are present (their curves are identical). */
-function samBothModes(points: CurvePoint[]): boolean {
+function samBothModes(points: { optimizer: string }[]): boolean {
   const names = new Set(points.map((p) => p.optimizer));
   return [...names].some((n) => n.startsWith("sam(") && /, opaque_mode=true\)( \[\w+\])?$/.test(n) && names.has(n.replace(/, opaque_mode=true\)( \[\w+\])?$/, ")$1")));
+}
+
+const LEGEND = { field: "optimizer", type: "nominal", legend: { orient: "bottom", columns: 1, labelLimit: 1200, title: "optimizer" } };
+const SAM_NOTE = "transparent and opaque SAM give the same numbers (by design), so their lines coincide";
+
+/** The training loss per step, every optimizer in one panel. */
+function stepSpec(steps: StepPoint[], title: string): vegaLite.TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: samBothModes(steps) ? { text: title, subtitle: SAM_NOTE } : title,
+    background: "white",
+    data: { values: steps },
+    width: 760,
+    height: 300,
+    mark: { type: "line", strokeWidth: 1.5, clip: true },
+    encoding: {
+      x: { field: "step", type: "quantitative", title: "batch (the optimizer's outer updates)" },
+      y: { field: "loss", type: "quantitative", title: "training loss, moving mean (log scale)", scale: { type: "log", nice: false } },
+      color: LEGEND,
+    },
+    config: { font: "DejaVu Sans" },
+  } as vegaLite.TopLevelSpec;
 }
 
 function spec(points: CurvePoint[], metric: "loss" | "accuracy", title: string): vegaLite.TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: samBothModes(points) ? { text: title, subtitle: "transparent and opaque SAM give the same numbers (by design), so their lines coincide" } : title,
+    title: samBothModes(points) ? { text: title, subtitle: SAM_NOTE } : title,
     background: "white",
     data: { values: points },
     facet: { column: { field: "split", type: "nominal", title: null, sort: ["train", "test"] } },
@@ -32,21 +61,29 @@ function spec(points: CurvePoint[], metric: "loss" | "accuracy", title: string):
       mark: { type: "line", point: { size: 25 }, strokeWidth: 2 },
       encoding: {
         x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1, format: "d" } },
-        y: { field: metric, type: "quantitative", title: metric === "loss" ? "cross-entropy (log scale)" : "accuracy", scale: metric === "loss" ? { type: "log" } : { zero: false } },
-        color: { field: "optimizer", type: "nominal", legend: { orient: "bottom", columns: 1, labelLimit: 700, title: "optimizer" } },
+        y: { field: metric, type: "quantitative", title: metric === "loss" ? "cross-entropy (log scale)" : "accuracy", scale: metric === "loss" ? { type: "log", nice: false } : { zero: false } },
+        color: LEGEND,
       },
     },
     config: { font: "DejaVu Sans" },
   } as vegaLite.TopLevelSpec;
 }
 
-/** Writes loss.svg/png and accuracy.svg/png into outDir; `model` names the model in the titles. */
-export async function renderCharts(points: CurvePoint[], outDir: string, model: string): Promise<string[]> {
+/**
+ * Writes loss.svg/png and accuracy.svg/png (per epoch, train and test) and, given steps,
+ * steps.svg/png (the training loss per batch) into outDir; `model` names the model in the titles.
+ */
+export async function renderCharts(points: CurvePoint[], outDir: string, model: string, steps: StepPoint[] = []): Promise<string[]> {
   const require = createRequire(import.meta.url);
   const fontDir = join(dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
   const written: string[] = [];
-  for (const [metric, title] of [["loss", `${model}: loss per epoch`], ["accuracy", `${model}: accuracy per epoch`]] as const) {
-    const view = new vega.View(vega.parse(vegaLite.compile(spec(points, metric, title)).spec), { renderer: "none" });
+  const charts: [string, vegaLite.TopLevelSpec][] = [
+    ["loss", spec(points, "loss", `${model}: loss per epoch`)],
+    ["accuracy", spec(points, "accuracy", `${model}: accuracy per epoch`)],
+  ];
+  if (steps.length > 0) charts.push(["steps", stepSpec(steps, `${model}: training loss per batch`)]);
+  for (const [metric, chart] of charts) {
+    const view = new vega.View(vega.parse(vegaLite.compile(chart).spec), { renderer: "none" });
     const svg = await view.toSVG();
     view.finalize();
     const { writeFileSync } = await import("node:fs");

@@ -60,6 +60,22 @@ export function buildModel(hidden: number, seed: number): tfl.Sequential {
   });
 }
 
+/**
+ * A few untimed steps of a throwaway model, so that the first timed run does not pay for the
+ * backend's warm-up (kernel compilation, heap growth) alone.
+ */
+export async function warmUp(hidden: number, batch: number): Promise<void> {
+  const model = buildModel(hidden, 0);
+  const opt = tf.train.sgd(0);
+  model.compile({ optimizer: opt, loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  const [x, y] = [tf.zeros([4 * batch, 784]), tf.zeros([4 * batch, 10])];
+  await model.fit(x, y, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0 });
+  tf.dispose(model.evaluate(x, y, { batchSize: 1000 }) as tf.Scalar[]);
+  tf.dispose([x, y]);
+  model.dispose();
+  opt.dispose();
+}
+
 export interface EpochResult {
   epoch: number;
   train: { loss: number; accuracy: number };
@@ -87,6 +103,8 @@ export interface RunResult {
   calls: number;
   /** Seconds spent in model.fit (evaluation excluded). */
   seconds: number;
+  /** The training loss of every batch (model.fit's log of the cycle's first call: the loss at the true params). */
+  batchLoss: number[];
 }
 
 interface Tensors {
@@ -132,6 +150,7 @@ export async function trainRun(o: RunOptions): Promise<RunResult> {
   const feed = new Int32Array(batches * o.batch * k);
   let calls = 0;
   let seconds = 0;
+  const batchLoss: number[] = [];
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(shuffle() * (i + 1));
@@ -153,7 +172,11 @@ export async function trainRun(o: RunOptions): Promise<RunResult> {
       callbacks: {
         onBatchEnd: async (i: number, logs?: tfl.Logs) => {
           calls++;
-          if (i % k === 0) running += Number(logs?.loss ?? NaN);
+          if (i % k === 0) {
+            const loss = Number(logs?.loss ?? NaN);
+            running += loss;
+            batchLoss.push(loss);
+          }
           const b = Math.floor(i / k) + 1;
           o.onBatch?.(epoch, (epoch - 1 + (i + 1) / (batches * k)) / o.epochs, running / b, calls, seconds + (performance.now() - t0) / 1000);
         },
@@ -165,5 +188,5 @@ export async function trainRun(o: RunOptions): Promise<RunResult> {
   }
   model.dispose();
   tf.dispose([train.x, train.y, test.x, test.y]);
-  return { epochs, calls, seconds };
+  return { epochs, calls, seconds, batchLoss };
 }
