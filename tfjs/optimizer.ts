@@ -230,7 +230,7 @@ export class OptcOptimizer extends tf.Optimizer {
     const vars = [...grads.keys()].sort().map((name) => {
       const v = registered[name];
       if (!v) fail("R114", `there is a gradient for '${name}' but no variable of that name`, "gradients are matched to variables by name (tf.engine().registeredVariables); pass { [variable.name]: gradient }");
-      if (v.dtype !== "float32") fail("R115", `variable '${name}' is ${v.dtype}; optc updates float32 variables only`, "make the variable float32 (tf.variable(x.cast("float32"))), or leave it out of varList");
+      if (v.dtype !== "float32") fail("R115", `variable '${name}' is ${v.dtype}; optc updates float32 variables only`, "make the variable float32 (tf.variable(x.cast('float32'))), or leave it out of varList");
       return v;
     });
     this.order = [...grads.keys()];
