@@ -17,7 +17,7 @@ import { compile } from "../../index.js";
 import { CATALOG_CONFIGS } from "../helpers/catalog.js";
 import { browserUnavailable } from "../helpers/browser.js";
 import { openGpuJsPage, type GpuJsPage } from "../helpers/gpujs_page.js";
-import { makeRun } from "../helpers/run.js";
+import { bigModel, makeRun } from "../helpers/run.js";
 import type { QueueCase, QueueResult } from "./pages/gpujs_golden.js";
 import { cpuGrad, gradAt, poisoned, type Poison } from "./pages/gpujs_grads.js";
 
@@ -34,12 +34,6 @@ beforeAll(async () => {
   if (!unavailable) page = await openGpuJsPage();
 }, 120_000);
 afterAll(async () => page?.close());
-
-/** Sizes 100, 37, 130 and 1 (268 elements): with 8×8 pages, five textures, tensors across page edges. */
-function bigModel(): Record<string, number[]> {
-  const gen = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(1 + i * 1.7 + k) * 2);
-  return { "a.weight": gen(100, 0), "a.bias": gen(37, 1), "b.weight": gen(130, 2), "b.bias": gen(1, 3) };
-}
 
 const gpujs = (config: string) => compile(config, { target: "gpujs" }).artifact;
 const queued = (c: Omit<QueueCase, "model" | "artifact"> & { config: string }) => page!.queued({ ...c, artifact: gpujs(c.config), model: bigModel(), maxTextureSize: c.maxTextureSize ?? 8 });

@@ -16,7 +16,7 @@ import { compile } from "../../index.js";
 import { CATALOG_CONFIGS, wavyGrad } from "../helpers/catalog.js";
 import { browserUnavailable } from "../helpers/browser.js";
 import { openGpuJsPage, type GpuJsPage } from "../helpers/gpujs_page.js";
-import { makeRun, trajectory } from "../helpers/run.js";
+import { bigModel, makeRun, trajectory } from "../helpers/run.js";
 import { SAM_PHASES_A, SAM_ROWS_A } from "../helpers/spec_rows.js";
 
 const PER_STEP = 4 * 2 ** -23;
@@ -31,12 +31,6 @@ beforeAll(async () => {
   if (!unavailable) page = await openGpuJsPage();
 }, 120_000);
 afterAll(async () => page?.close());
-
-/** Sizes 100, 37, 130 and 1 (268 elements): with 8×8 pages, five textures, tensors across page edges. */
-function bigModel(): Record<string, number[]> {
-  const gen = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(1 + i * 1.7 + k) * 2);
-  return { "a.weight": gen(100, 0), "a.bias": gen(37, 1), "b.weight": gen(130, 2), "b.bias": gen(1, 3) };
-}
 
 function expectWithinUlps(gpu: Record<string, number[]>[], ref: Record<string, number[]>[], stepsPerRow = 1): void {
   expect(gpu.length).toBe(ref.length);

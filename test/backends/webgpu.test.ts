@@ -12,7 +12,7 @@ import { compile } from "../../index.js";
 import type { GpuRun } from "../../runtime/backends/webgpu/run.js";
 import { CATALOG_CONFIGS, wavyGrad } from "../helpers/catalog.js";
 import { requireGpu } from "../helpers/gpu.js";
-import { makeRun, quadGrad, trajectory } from "../helpers/run.js";
+import { bigModel, makeRun, quadGrad, trajectory } from "../helpers/run.js";
 import { SAM_PHASES_A, SAM_ROWS_A } from "../helpers/spec_rows.js";
 
 const ULP = 2 ** -23;
@@ -24,11 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => device?.destroy());
 
-/** Sizes 100, 37, 130 and 1: none a multiple of the workgroup size, tensors spanning 64-element chunks. */
-function bigModel(): Record<string, number[]> {
-  const gen = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(1 + i * 1.7 + k) * 2);
-  return { "a.weight": gen(100, 0), "a.bias": gen(37, 1), "b.weight": gen(130, 2), "b.bias": gen(1, 3) };
-}
 const tensors = (m: Record<string, number[]>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }]));
 
 async function gpuTrajectory(run: GpuRun, steps: number, grad: (p: Record<string, Float32Array>, out: Record<string, Float32Array>) => void) {

@@ -18,7 +18,7 @@ import type { GpuRun } from "../../runtime/backends/webgpu/run.js";
 import type { Run } from "../../runtime/optimizer.js";
 import { CATALOG_CONFIGS } from "../helpers/catalog.js";
 import { requireGpu } from "../helpers/gpu.js";
-import { makeRun } from "../helpers/run.js";
+import { bigModel, makeRun } from "../helpers/run.js";
 
 const ULP = 2 ** -23;
 const PER_STEP = 4 * ULP;
@@ -53,11 +53,6 @@ afterAll(() => {
   device?.destroy();
 });
 
-/** Sizes 100, 37, 130 and 1 (webgpu.test.ts's model): none a multiple of 64, tensors spanning 64-element chunks. */
-function bigModel(): Record<string, number[]> {
-  const gen = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(1 + i * 1.7 + k) * 2);
-  return { "a.weight": gen(100, 0), "a.bias": gen(37, 1), "b.weight": gen(130, 2), "b.bias": gen(1, 3) };
-}
 const tensors = (m: Record<string, number[]>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }]));
 const CHUNK = 64;
 

@@ -9,6 +9,15 @@ export function makeRun(config: string, params: Record<string, number[]>, backen
   return opt.initSync(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }])));
 }
 
+/**
+ * The GPU tests' model: sizes 100, 37, 130 and 1 (268 elements), none a multiple of 4 or of the
+ * workgroup size, so tensors span WebGPU chunks and rows, and with 8×8 gpu.js pages five textures.
+ */
+export function bigModel(): Record<string, number[]> {
+  const gen = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(1 + i * 1.7 + k) * 2);
+  return { "a.weight": gen(100, 0), "a.bias": gen(37, 1), "b.weight": gen(130, 2), "b.bias": gen(1, 3) };
+}
+
 /** Gradient of Σ(w - t)² (quadratic) per tensor, or of Σx² when no target. */
 export function quadGrad(params: Record<string, Float32Array>, out: Record<string, Float32Array>, target?: Record<string, number[]>): void {
   for (const [k, x] of Object.entries(params)) {
