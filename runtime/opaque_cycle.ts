@@ -82,6 +82,18 @@ export interface CycleGradients {
   deviceGradFn?: DeviceGradFn;
 }
 
+/** R205: the caller's gradient function threw at evaluation i (state is restored by the caller). */
+function threw(what: string, i: number, e: unknown): OptcRuntimeError {
+  return new OptcRuntimeError("R205", `${what} threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, `params and optimizer state are unchanged; fix ${what} and step again`);
+}
+
+/** A failed cycle: its arenas and every counter as they were before it. */
+function restoreCycle(io: CycleIo, saved: SavedArenas, counters: Map<string, number>): void {
+  saved.restore();
+  io.counters.clear();
+  for (const [c, v] of counters) io.counters.set(c, v);
+}
+
 export async function runCycle(cycle: PhaseCycle, io: CycleIo, grads: CycleGradients, allReduce: AllReduce | undefined, signal?: Abortable): Promise<void> {
   const { gradFn, deviceGradFn } = grads;
   if (deviceGradFn !== undefined) {
@@ -108,7 +120,7 @@ export async function runCycle(cycle: PhaseCycle, io: CycleIo, grads: CycleGradi
           await untilAborted(Promise.resolve().then(() => onDevice(lent, i)), signal, `while deviceGradFn ran (adversarial step ${i})`);
         } catch (e) {
           if (e instanceof OptcRuntimeError && e.code === "R208") throw e;
-          throw new OptcRuntimeError("R205", `deviceGradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix deviceGradFn and step again");
+          throw threw("deviceGradFn", i, e);
         }
         await io.runPhase(i < cycle.evaluations - 1 ? cycle.middle : cycle.last);
         continue;
@@ -120,7 +132,7 @@ export async function runCycle(cycle: PhaseCycle, io: CycleIo, grads: CycleGradi
         result = await untilAborted(Promise.resolve().then(() => gradFn!(params, i, views)), signal, `while gradFn ran (adversarial step ${i})`);
       } catch (e) {
         if (e instanceof OptcRuntimeError && e.code === "R208") throw e;
-        throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
+        throw threw("gradFn", i, e);
       }
       if (result !== undefined && result !== null) copyNamed(buffer, io.layout, result, `gradFn's result (adversarial step ${i})`);
       if (allReduce) {
@@ -135,9 +147,7 @@ export async function runCycle(cycle: PhaseCycle, io: CycleIo, grads: CycleGradi
     // A device that refused a later phase of this cycle leaves the earlier phases' stores: undo them there.
     saved.restoreIfRefused?.();
   } catch (e) {
-    saved.restore();
-    io.counters.clear();
-    for (const [c, v] of counters) io.counters.set(c, v);
+    restoreCycle(io, saved, counters);
     throw e;
   } finally {
     saved.release();
@@ -177,7 +187,7 @@ export function runCycleSync(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | un
       try {
         result = gradFn(params, i, views) as GradResult;
       } catch (e) {
-        throw new OptcRuntimeError("R205", `gradFn threw at adversarial step ${i}: ${e instanceof Error ? e.message : String(e)}`, "params and optimizer state are unchanged; fix gradFn and step again");
+        throw threw("gradFn", i, e);
       }
       notAPromise(result, "gradFn");
       if (result !== undefined && result !== null) copyNamed(buffer, io.layout, result, `gradFn's result (adversarial step ${i})`);
@@ -190,9 +200,7 @@ export function runCycleSync(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | un
       run(i < cycle.evaluations - 1 ? cycle.middle : cycle.last);
     }
   } catch (e) {
-    saved.restore();
-    io.counters.clear();
-    for (const [c, v] of counters) io.counters.set(c, v);
+    restoreCycle(io, saved, counters);
     throw e;
   } finally {
     saved.release();

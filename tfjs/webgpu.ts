@@ -135,8 +135,14 @@ export function createWebGpuStepper(config: string, vars: { name: string; variab
     const data = be.tensorMap.get(v.dataId);
     if (data) data.values = null;
   };
-  const copyOut = (enc: GPUCommandEncoder, targets: GPUBuffer[]) => {
+  /** optc's params into each variable's own buffer (re-read now: tfjs may have reallocated one), then its CPU cache dropped. */
+  const writeParamsOut = () => {
+    const targets = slots.map(ownBuffer);
+    flushTfjs();
+    const enc = device.createCommandEncoder();
     slots.forEach((s, i) => enc.copyBufferToBuffer(paramsBuffer, s.offset, targets[i], 0, s.bytes));
+    device.queue.submit([enc.finish()]);
+    for (const s of slots) dropCache(s.variable);
   };
 
   // Initial params: the variables' buffers, copied on the device (and into arenas that start as a copy of them).
@@ -181,25 +187,14 @@ export function createWebGpuStepper(config: string, vars: { name: string; variab
       });
       device.queue.submit([enc.finish()]);
       run.stepQueued();
-      // Targets re-read now: tfjs may have reallocated a variable's data (assign, dispose).
-      const targets = slots.map(ownBuffer);
-      flushTfjs();
-      const out = device.createCommandEncoder();
-      copyOut(out, targets);
-      device.queue.submit([out.finish()]);
-      for (const s of slots) dropCache(s.variable);
+      writeParamsOut();
     },
     sync: () => run.sync(),
     saveState: () => run.saveState(),
     loadState(s: StateSnapshot): void {
       live();
       run.loadState(s);
-      const targets = slots.map(ownBuffer);
-      flushTfjs();
-      const enc = device.createCommandEncoder();
-      copyOut(enc, targets);
-      device.queue.submit([enc.finish()]);
-      for (const sl of slots) dropCache(sl.variable);
+      writeParamsOut();
     },
     describe:
       `optc webgpu: ${config} on tfjs's GPUDevice (${slots.length} variable${slots.length === 1 ? "" : "s"}, ${bytesPerStep / 8} params); ` +
