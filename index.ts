@@ -9,9 +9,10 @@ import { GpuJsRun, type GpuJsInitOptions } from "./runtime/backends/gpujs/run.js
 import type { TensorInit } from "./runtime/tensors.js";
 import { evalKernels } from "./runtime/eval_kernels.js";
 import { load, type Optimizer } from "./runtime/optimizer.js";
+import { loadWasm } from "./runtime/backends/wasm/index.js";
 
 export interface CompileOptions {
-  /** "js" (default), "webgpu" or "gpujs". */
+  /** "js" (default), "webgpu", "gpujs" or "wasm". */
   target?: Target;
 }
 
@@ -61,7 +62,7 @@ export function compileReference(source: string): Optimizer {
 /** compile("adamw(1e-3)") → an Optimizer; `await opt.init(params)` gives a stateful run. */
 export function compile(source: string, options: { target: "webgpu" }): WebGpuOptimizer;
 export function compile(source: string, options: { target: "gpujs" }): GpuJsOptimizer;
-export function compile(source: string, options?: { target?: "js" }): Optimizer;
+export function compile(source: string, options?: { target?: "js" | "wasm" }): Optimizer;
 export function compile(source: string, options?: CompileOptions): Optimizer | WebGpuOptimizer | GpuJsOptimizer;
 export function compile(source: string, options: CompileOptions = {}): Optimizer | WebGpuOptimizer | GpuJsOptimizer {
   const artifact = compileArtifact(source, options);
@@ -73,6 +74,7 @@ export function compile(source: string, options: CompileOptions = {}): Optimizer
     const gpuOptimizer: WebGpuOptimizer = { artifact, init: (params, init) => GpuRun.create(artifact, params, init) };
     return gpuOptimizer;
   }
+  if (artifact.target === "wasm") return loadWasm(artifact);
   return load(artifact, evalKernels);
 }
 

@@ -20,8 +20,8 @@ export const ARTIFACT_VERSION = 3;
  */
 export const LAYOUT_VERSION = 1;
 
-export type Target = "js" | "webgpu" | "gpujs";
-export const TARGETS: readonly Target[] = ["js", "webgpu", "gpujs"];
+export type Target = "js" | "webgpu" | "gpujs" | "wasm";
+export const TARGETS: readonly Target[] = ["js", "webgpu", "gpujs", "wasm"];
 
 /** Arenas that hold gradients, checked for NaN/Inf before a phase reads them: the caller's, and a cycle's. */
 export function gradientArenas(protocol: Protocol): string[] {
@@ -98,6 +98,8 @@ export interface KernelCode {
   jsGuarded?: string;
   wgsl?: string;
   gpujs?: GpuJsProgram;
+  /** The kernel's WebAssembly module (targets/wasm/render.ts), base64. */
+  wasm?: string;
 }
 
 /** One kernel of a pass, with the host values it is fed and the reductions it produces. */

@@ -21,3 +21,15 @@ export interface PhaseExecutor {
 }
 
 export type ExecutorFactory = (ctx: ExecutorContext) => PhaseExecutor;
+
+/**
+ * Where a run's arenas live, and the executor that runs phases over them: plain Float32Arrays
+ * (the JS target, the default), or views into one WebAssembly.Memory (the wasm target). Each
+ * arena the factory returns has `layout.total` elements, and is filled by the run.
+ */
+export interface Backing {
+  arena(name: string): Float32Array;
+  executor: ExecutorFactory;
+}
+
+export type BackingFactory = (artifact: CompiledStep, layout: TensorLayout, guarded: boolean) => Backing;

@@ -11,4 +11,5 @@ export type { StateSnapshot } from "./state.js";
 export { encodeState, decodeState } from "./state.js";
 export type { TensorInit, TensorInfo } from "./tensors.js";
 export type { KernelFactory } from "./backends/js/index.js";
+export { loadWasm } from "./backends/wasm/index.js";
 export { prebuiltKernels, type KernelSource } from "./kernels.js";

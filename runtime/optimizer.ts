@@ -7,13 +7,13 @@ import { GRADS, PARAMS } from "../format/arena_names.js";
 import { ARTIFACT_VERSION, type CompiledStep } from "../format/artifact.js";
 import { jsExecutor } from "./backends/js/executor.js";
 import { fail } from "./errors.js";
-import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
+import type { BackingFactory, ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
 import type { KernelSource } from "./kernels.js";
 import { runCycleSync, type AllReduce, type CycleIo, type Tensors } from "./opaque_cycle.js";
 import { isOuterPhase } from "./protocol.js";
 import { BaseRun, checkedStepOptions, throwIfAborted, type StepOptions } from "./run_base.js";
 import { encodeState, savedArenas, type StateSnapshot } from "./state.js";
-import { copyNamed, initialArena, packParams, viewsOf, type TensorInit } from "./tensors.js";
+import { copyNamed, fillArena, initialArena, packParams, viewsOf, type TensorInit } from "./tensors.js";
 
 export type { AllReduce, GradFn, GradResult, Tensors } from "./opaque_cycle.js";
 export type { StepOptions } from "./run_base.js";
@@ -24,6 +24,8 @@ export interface InitOptions {
   allReduce?: AllReduce;
   /** How phases run; default: the compiled JS kernels. */
   executor?: ExecutorFactory;
+  /** Where the arenas live (the wasm target: one WebAssembly.Memory) and the executor that goes with them. */
+  backing?: BackingFactory;
   /** The most the run may allocate for its arenas (default 8 GiB): a larger model is R111 before anything is allocated. */
   maxBytes?: number;
 }
@@ -79,11 +81,15 @@ export class Run extends BaseRun {
     const { layout, values } = packParams(params, artifact.arenas.length * (guarded ? 2 : 1) - (guarded ? 1 : 0), options.maxBytes);
     super(artifact, layout, options.allReduce, options.validate ?? true);
     this.initialParams = values.slice();
-    for (const a of artifact.arenas) this.arenas.set(a.name, a.role === "params" ? values : initialArena(a, values));
-    this.params = viewsOf(values, layout);
+    const backing = options.backing?.(artifact, layout, guarded);
+    for (const a of artifact.arenas) {
+      if (!backing) this.arenas.set(a.name, a.role === "params" ? values : initialArena(a, values));
+      else this.arenas.set(a.name, fillArena(backing.arena(a.name), a, values));
+    }
+    this.params = viewsOf(this.arena(PARAMS), layout);
     this.grads = viewsOf(this.arena(GRADS), layout);
     const context: ExecutorContext = { artifact, layout, guarded, arenas: this.arenas, counters: this.counters, maskflags: this.maskflags, seg: layout.seg, kernels };
-    this.executor = (options.executor ?? jsExecutor)(context);
+    this.executor = (options.executor ?? backing?.executor ?? jsExecutor)(context);
   }
 
   private arena(name: string): Float32Array {

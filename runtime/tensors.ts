@@ -114,6 +114,13 @@ export function initialArena(decl: ArenaDecl, params: Float32Array): Float32Arra
   return "copy" in decl.init ? params.slice() : new Float32Array(params.length).fill(decl.init.fill);
 }
 
+/** An arena allocated elsewhere (a wasm memory) given its initial contents; returns it. */
+export function fillArena(arena: Float32Array, decl: ArenaDecl, params: Float32Array): Float32Array {
+  if (decl.role === "params" || "copy" in decl.init) arena.set(params);
+  else arena.fill(decl.init.fill);
+  return arena;
+}
+
 /** Per-segment values packed for a GPU kernel: value j of segment s at j * segments + s (a scalar fills its row). */
 export function packSegvals(segvals: readonly (number | Float64Array)[], segments: number): Float32Array {
   const out = new Float32Array(Math.max(1, segvals.length * segments));

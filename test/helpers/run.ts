@@ -2,10 +2,10 @@
 import { compile, compileReference } from "../../index.js";
 import type { Run } from "../../runtime/optimizer.js";
 
-export type Backend = "js" | "interp";
+export type Backend = "js" | "interp" | "wasm";
 
 export function makeRun(config: string, params: Record<string, number[]>, backend: Backend = "js"): Run {
-  const opt = backend === "js" ? compile(config) : compileReference(config);
+  const opt = backend === "interp" ? compileReference(config) : compile(config, { target: backend });
   return opt.initSync(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }])));
 }
 

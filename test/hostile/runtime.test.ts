@@ -41,7 +41,7 @@ function fingerprint(run: Run): string {
 
 const tensors = (w: number[]) => ({ w: { shape: [w.length], data: Float32Array.from(w) } });
 
-describe("non-finite values refuse the step, state bit-identical (JS kernels and the interpreter alike)", () => {
+describe("non-finite values refuse the step, state bit-identical (JS kernels, wasm kernels and the interpreter alike)", () => {
   const cases: [string, string, (run: Run) => void, string][] = [
     ["a gradient that overflows the update (sgd(1e30) · 1e10)", "sgd(1e30)", (r) => r.grads.w.set([1e10, 0, 0]), "R207"],
     ["a finite gradient whose square overflows adam's nu (|g| = 1e21: 0.001·g² = 1e39)", "adam(1e-3)", (r) => r.grads.w.set([1e21, 1, 1]), "R207"],
@@ -52,9 +52,9 @@ describe("non-finite values refuse the step, state bit-identical (JS kernels and
     ["an overflow after a first pass that reduced", "chain(clip_by_global_norm(1.0), sgd(3e38))", (r) => ((r.params.w[0] = -3e38), r.grads.w.set([1e30, 1, 1])), "R207"],
   ];
   for (const [what, config, prepare, code] of cases) {
-    for (const backend of ["js", "interp"] as const) {
+    for (const backend of ["js", "interp", "wasm"] as const) {
       it(`${what} (${backend}): ${code}`, async () => {
-        const run = (backend === "js" ? compile(config) : compileReference(config)).initSync(tensors([0.5, -1, 2]));
+        const run = (backend === "interp" ? compileReference(config) : compile(config, { target: backend })).initSync(tensors([0.5, -1, 2]));
         run.grads.w.set([0.1, 0.2, 0.3]);
         await run.step();
         prepare(run);
@@ -240,6 +240,7 @@ describe("bounded memory: too large a model is refused before anything is alloca
     expect(codeOf(() => compile("sgd(0.1)").initSync({ w: { shape: [2 ** 31] } }))).toBe("R111");
     expect(await asyncCodeOf(() => compile("sgd(0.1)", { target: "gpujs" }).init({ w: { shape: [1e10] } }, { gpu: new GPU({ mode: "cpu" }) }))).toBe("R111");
     expect(codeOf(() => compile("adam(0.1)").initSync({ a: { shape: [2 ** 30] }, b: { shape: [2 ** 30] } }))).toBe("R111");
+    expect(codeOf(() => compile("sgd(0.1)", { target: "wasm" }).initSync({ w: { shape: [2 ** 31] } }))).toBe("R111");
     expect(Date.now() - t0).toBeLessThan(2000);
   });
   it("a model past maxBytes (default 8 GiB) is R111; maxBytes raises or lowers the bound", () => {

@@ -1,0 +1,206 @@
+/**
+ * The WebAssembly SIMD target, executed for real (Node's V8): every catalog entry equals the
+ * reference interpreter bit for bit (f64x2 math, float32 stores), SAM in both modes, refused
+ * steps that leave params, grads and state bit-identical, snapshots that move between the JS and
+ * wasm targets, and a run whose arenas are zero-copy views into one WebAssembly.Memory that
+ * never grows.
+ */
+import { describe, expect, it } from "vitest";
+import { compile, compileReference, OptcRuntimeError, type Run } from "../../index.js";
+import { loadWasm } from "../../runtime/index.js";
+import { fromBase64, toBase64 } from "../../format/base64.js";
+import { CATALOG_CONFIGS, model, wavyGrad } from "../helpers/catalog.js";
+import { bigModel, makeRun, quadGrad, trajectory } from "../helpers/run.js";
+
+const EXTRA = {
+  sam_opaque: "sam(sgd(0.1), chain(normalize(), adam(0.01)), sync=3, opaque_mode=true)",
+  sam_opaque_reset: "sam(adam(0.05), chain(normalize(), adam(0.01)), sync=2, opaque_mode=true)",
+  sam_k2: "sam(lamb(0.01), chain(normalize(), sgd(0.05)), sync=2, reset_state=false)",
+};
+
+/** Bit patterns, so -0 and +0 (and NaN payloads) count as different. */
+const bits = (t: Record<string, number[]>[]) => JSON.stringify(t.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Array.from(new Uint32Array(Float32Array.from(v).buffer))]))));
+
+describe("wasm kernels = reference interpreter, bit for bit", () => {
+  for (const [name, config] of Object.entries({ ...CATALOG_CONFIGS, ...EXTRA })) {
+    it(`${name}: ${config}`, async () => {
+      const wasm = await trajectory(makeRun(config, model(), "wasm"), 7, wavyGrad);
+      const ref = await trajectory(makeRun(config, model(), "interp"), 7, wavyGrad);
+      expect(bits(wasm)).toBe(bits(ref));
+      const moved = Object.entries(wasm[6]).some(([k, v]) => v.some((x, i) => Math.fround(model()[k][i]) !== x));
+      expect(moved || name === "set_to_zero").toBe(true);
+    });
+  }
+  // Sizes 100, 37, 130, 1: many vector iterations, every tail length, a tensor of one.
+  for (const name of ["adam", "lamb", "clip_by_global_norm", "adamw", "lion", "scale_by_trust_ratio", "sam", "rmsprop"]) {
+    it(`${name} on a 268-element model`, async () => {
+      const config = CATALOG_CONFIGS[name];
+      const wasm = await trajectory(makeRun(config, bigModel(), "wasm"), 5, wavyGrad);
+      const ref = await trajectory(makeRun(config, bigModel(), "interp"), 5, wavyGrad);
+      expect(bits(wasm)).toBe(bits(ref));
+    });
+  }
+});
+
+describe("every op has a rendering equal to format/ops.ts's meaning", () => {
+  // Configs whose kernels reach pow, exp, cos, tanh, sign, floor, min/max, select and the comparisons.
+  const configs = [
+    'chain(scale_by_lion(mode="smooth", smooth_beta=2.0), scale(-0.01))',
+    "chain(clip(0.05), sgd(0.1))",
+    "adamax(0.01)",
+    "adam(cosine_decay_schedule(0.1, 5, alpha=0.1, exponent=2))",
+    "apply_if_finite(adam(0.01), 3)",
+    "MultiSteps(sgd(0.1), 2, should_skip_update_fn=skip_not_finite)",
+  ];
+  for (const config of configs) {
+    it(config, async () => {
+      // Gradients with zeros, signs and sizes across many binades.
+      const grad = (p: Record<string, Float32Array>, out: Record<string, Float32Array>) => {
+        for (const [k, x] of Object.entries(p)) for (let i = 0; i < x.length; i++) out[k][i] = i % 5 === 0 ? 0 : (i % 2 ? -1 : 1) * Math.exp(((i * 7) % 23) - 11) * (1 + x[i]);
+      };
+      const wasm = await trajectory(makeRun(config, bigModel(), "wasm"), 4, grad);
+      const ref = await trajectory(makeRun(config, bigModel(), "interp"), 4, grad);
+      expect(bits(wasm)).toBe(bits(ref));
+    });
+  }
+});
+
+function fingerprint(run: Run): string {
+  const s = run.saveState();
+  const b = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer)).join(",");
+  return JSON.stringify({ arenas: Object.fromEntries(Object.entries(s.arenas).map(([k, v]) => [k, b(v)])), counters: s.counters, count: s.count, grads: b(run.grads.w) });
+}
+
+async function codeOf(f: () => unknown): Promise<string> {
+  try {
+    await f();
+  } catch (e) {
+    if (e instanceof OptcRuntimeError) return e.code;
+    throw e;
+  }
+  throw new Error("expected an optc error");
+}
+
+describe("refused steps leave params, grads and state bit-identical", () => {
+  const w = (n: number) => ({ w: { shape: [n], data: Float32Array.from({ length: n }, (_, i) => Math.sin(i) + 0.5) } });
+  const cases: [string, (r: Run) => void, string][] = [
+    ["sgd(1e30)", (r) => (r.grads.w.fill(0), (r.grads.w[5] = 1e10)), "R207"],
+    ["adam(1e-3)", (r) => (r.grads.w.fill(1), (r.grads.w[9] = 1e21)), "R207"],
+    ["lamb(1e-3)", (r) => (r.grads.w.fill(1), (r.params.w[1] = Number.NaN)), "R206"],
+    ["sgd(0.1)", (r) => (r.grads.w.fill(1), (r.params.w[10] = Infinity)), "R206"],
+    ["adam(1e-3)", (r) => (r.grads.w.fill(1), (r.grads.w[10] = Number.NaN)), "R201"],
+    ["chain(clip_by_global_norm(1.0), sgd(0.1))", (r) => (r.grads.w.fill(1), (r.grads.w[3] = -Infinity)), "R201"],
+    ["chain(clip_by_global_norm(1.0), sgd(3e38))", (r) => ((r.params.w[0] = -3e38), r.grads.w.fill(1), (r.grads.w[0] = 1e30)), "R207"],
+    ["sam(adam(0.01), chain(normalize(), sgd(0.05)), sync=2)", (r) => (r.grads.w.fill(1), (r.grads.w[2] = Number.NaN)), "R201"],
+  ];
+  for (const [config, prepare, code] of cases) {
+    it(`${config}: ${code}`, async () => {
+      // 11 elements: two vector iterations and a tail of three.
+      const run = compile(config, { target: "wasm" }).initSync(w(11));
+      run.grads.w.fill(0.1);
+      await run.step();
+      prepare(run);
+      const before = fingerprint(run);
+      expect(await codeOf(() => run.step())).toBe(code);
+      expect(fingerprint(run)).toBe(before);
+      // The run is still usable, and agrees with the JS target afterwards.
+      run.params.w.set(w(11).w.data);
+      const js = compile(config).initSync(w(11));
+      js.loadState(run.saveState());
+      for (const r of [run, js]) {
+        r.grads.w.fill(0.25);
+        await r.step();
+      }
+      expect(Array.from(run.params.w)).toEqual(Array.from(js.params.w));
+    });
+  }
+  it("validate: false lets the overflow through, as on the JS target", async () => {
+    const run = compile("sgd(1e30)", { target: "wasm" }).initSync(w(3), { validate: false });
+    run.grads.w.set([1e10, 0, 0]);
+    await run.step();
+    expect(run.params.w[0]).toBe(-Infinity);
+  });
+});
+
+describe("snapshots move between the JS and wasm targets", () => {
+  for (const config of [CATALOG_CONFIGS.chain, CATALOG_CONFIGS.sam, EXTRA.sam_opaque]) {
+    it(config, async () => {
+      const gradFn = (p: Record<string, Float32Array>, _i: number, out: Record<string, Float32Array>) => wavyGrad(p, out);
+      const js = makeRun(config, bigModel(), "js");
+      const wasm = makeRun(config, bigModel(), "wasm");
+      for (const r of [js, wasm]) for (let s = 0; s < 3; s++) (wavyGrad(r.params, r.grads), await r.step({ gradFn }));
+      expect(JSON.stringify(wasm.saveState())).toBe(JSON.stringify(js.saveState()));
+      // Cross-load (binary one way, JSON the other) and go on: still equal.
+      const js2 = makeRun(config, bigModel(), "js");
+      const wasm2 = makeRun(config, bigModel(), "wasm");
+      js2.loadState(wasm.saveStateBinary());
+      wasm2.loadState(JSON.parse(JSON.stringify(js.saveState())));
+      for (const r of [js2, wasm2]) for (let s = 0; s < 3; s++) (wavyGrad(r.params, r.grads), await r.step({ gradFn }));
+      expect(JSON.stringify(wasm2.saveState())).toBe(JSON.stringify(js2.saveState()));
+    });
+  }
+});
+
+describe("one WebAssembly.Memory, sized once", () => {
+  it("params and grads are zero-copy Float32Array views into it; steps and reset() never grow it", async () => {
+    const opt = compile("chain(clip_by_global_norm(1.0), adamw(1e-3))", { target: "wasm" });
+    const run = opt.initSync({ a: { shape: [3, 5] }, b: { shape: [1001] } });
+    const buffer = run.params.a.buffer;
+    expect(Object.prototype.toString.call(buffer)).toBe("[object ArrayBuffer]");
+    expect(run.grads.b.buffer).toBe(buffer);
+    // Every tensor of every arena starts on a 4-byte boundary, each arena on a 16-byte one.
+    expect(run.params.a.byteOffset % 16).toBe(0);
+    const length = buffer.byteLength;
+    for (let s = 0; s < 5; s++) {
+      quadGrad(run.params, run.grads);
+      await run.step();
+    }
+    run.reset();
+    run.loadState(run.saveState());
+    expect(buffer.byteLength).toBe(length);
+    expect(run.params.a.buffer).toBe(buffer);
+  });
+  it("params written through the views are what the next step reads", async () => {
+    const run = compile("sgd(0.5)", { target: "wasm" }).initSync({ w: [1, 2, 3, 4, 5] });
+    run.params.w.set([10, 20, 30, 40, 50]);
+    run.grads.w.fill(2);
+    run.stepSync();
+    expect(Array.from(run.params.w)).toEqual([9, 19, 29, 39, 49]);
+  });
+  it("a model past 4 GiB of wasm memory is R111 before anything is allocated", async () => {
+    expect(await codeOf(() => compile("adam(0.1)", { target: "wasm" }).initSync({ w: { shape: [2 ** 28] } }))).toBe("R111");
+  });
+});
+
+describe("the wasm artifact", () => {
+  it("carries one module per kernel (base64) and no JS; loadWasm() runs it from the artifact alone", async () => {
+    const opt = compile("adam(0.01)", { target: "wasm" });
+    const kernels = Object.values(opt.artifact.phases).flatMap((p) => p.passes.flatMap((pass) => pass.kernels));
+    expect(kernels.length).toBeGreaterThan(0);
+    for (const k of kernels) {
+      expect(k.code.js).toBeUndefined();
+      expect(WebAssembly.validate(fromBase64(k.code.wasm!)!)).toBe(true);
+    }
+    const copy = JSON.parse(JSON.stringify(opt.artifact));
+    const a = loadWasm(copy).initSync({ w: [1, 2, 3] });
+    const b = compileReference("adam(0.01)").initSync({ w: [1, 2, 3] });
+    for (const r of [a, b]) (r.grads.w.set([0.5, -1, 2]), r.stepSync());
+    expect(Array.from(a.params.w)).toEqual(Array.from(b.params.w));
+  });
+  it("base64 round-trips every byte value and length", () => {
+    for (let n = 0; n < 7; n++) {
+      const bytes = Uint8Array.from({ length: 256 + n }, (_, i) => (i * 37 + n) & 255);
+      expect(Array.from(fromBase64(toBase64(bytes))!)).toEqual(Array.from(bytes));
+    }
+    expect(fromBase64("not base64!")).toBeUndefined();
+  });
+  it("a damaged module is R110 (no code) or R117 (rejected), never a raw WebAssembly error", async () => {
+    const art = JSON.parse(JSON.stringify(compile("sgd(0.1)", { target: "wasm" }).artifact));
+    const k = Object.values(art.phases as Record<string, { passes: { kernels: { code: { wasm?: string } }[] }[] }>)[0].passes[0].kernels[0];
+    k.code.wasm = toBase64(Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 99]));
+    expect(await codeOf(() => loadWasm(art).initSync({ w: [1] }))).toBe("R117");
+    delete k.code.wasm;
+    expect(await codeOf(() => loadWasm(art).initSync({ w: [1] }))).toBe("R110");
+    expect(await codeOf(() => loadWasm(compile("sgd(0.1)").artifact))).toBe("R110");
+  });
+});
