@@ -2,6 +2,7 @@
 import type { KernelCode } from "../format/artifact.js";
 import type { DeviceCode, DeviceProgram, DeviceTable } from "../format/device.js";
 import type { Renderer } from "../targets/target.js";
+import { describeWasmKernel } from "../targets/wasm/describe.js";
 import type { PhaseDevicePlan } from "./fuse/device.js";
 import type { KernelPlan, PhasePlan } from "./fuse/plan.js";
 
@@ -46,7 +47,7 @@ export function describeCode(phases: RenderedPhase[]): string[] {
       programsAt(i);
       pass.kernels.forEach((k, j) => {
         const c = k.code;
-        const text = c.js ?? c.wgsl ?? (c.gpujs ? `// ${c.gpujs.kind} program, settings ${JSON.stringify(c.gpujs.settings)}\n${c.gpujs.source}` : "");
+        const text = c.js ?? c.wgsl ?? (c.wasm !== undefined ? describeWasmKernel(k.kernel, c.wasm) : undefined) ?? (c.gpujs ? `// ${c.gpujs.kind} program, settings ${JSON.stringify(c.gpujs.settings)}\n${c.gpujs.source}` : "");
         out.push(`--- ${phase.name} pass ${i}${pass.kernels.length > 1 ? ` kernel ${j}` : ""}${k.checkOnly ? " (finiteness check only: validate: false skips it)" : ""} ---`, text, "");
       });
     });

@@ -9,11 +9,12 @@ import { GpuJsRun, type GpuJsInstance } from "../runtime/backends/gpujs/run.js";
 import { GpuRun } from "../runtime/backends/webgpu/run.js";
 import { evalKernels } from "../runtime/eval_kernels.js";
 import { load } from "../runtime/optimizer.js";
+import { loadWasm } from "../runtime/backends/wasm/index.js";
 import { nodeGpuDevice } from "./node_device.js";
 import type { Problem } from "./problems.js";
 
-/** Where a trajectory runs: the JS kernels, the reference interpreter, WebGPU, or gpu.js. */
-export const BACKENDS = ["js", "interp", "webgpu", "gpujs"] as const;
+/** Where a trajectory runs: the JS kernels, the reference interpreter, WebGPU, gpu.js, or the wasm kernels. */
+export const BACKENDS = ["js", "interp", "webgpu", "gpujs", "wasm"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export function isBackend(name: string): name is Backend {
@@ -51,7 +52,7 @@ interface Stepper {
 
 /** Compiles `source` for `backend` (throws OptcError on a bad config) and returns its rows, run lazily. */
 export async function startTrajectory(source: string, backend: Backend, problem: Problem, x0: readonly number[], steps: number, options: TrajectoryOptions = {}): Promise<Trajectory> {
-  const target = backend === "webgpu" || backend === "gpujs" ? backend : "js";
+  const target = backend === "webgpu" || backend === "gpujs" || backend === "wasm" ? backend : "js";
   const artifact = compileArtifact(source, { target });
   const stepper = await openStepper(source, artifact, backend, problem, x0, options);
   const sam = artifact.protocol.owner !== "plain";
@@ -72,8 +73,8 @@ export async function startTrajectory(source: string, backend: Backend, problem:
 
 async function openStepper(source: string, artifact: CompiledStep, backend: Backend, problem: Problem, x0: readonly number[], options: TrajectoryOptions): Promise<Stepper> {
   const gradFn = (params: Record<string, Float32Array>, _i: number, out: Record<string, Float32Array>) => problem.grad(params.x, out.x);
-  if (backend === "js" || backend === "interp") {
-    const run = (backend === "js" ? load(artifact, evalKernels) : compileReference(source)).initSync({ x: [...x0] });
+  if (backend === "js" || backend === "interp" || backend === "wasm") {
+    const run = (backend === "js" ? load(artifact, evalKernels) : backend === "wasm" ? loadWasm(artifact) : compileReference(source)).initSync({ x: [...x0] });
     return {
       phase: () => run.phase,
       step: async () => {

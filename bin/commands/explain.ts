@@ -7,12 +7,13 @@ import { isTarget, TARGETS } from "../../format/artifact.js";
 import { show, UsageError, type Parsed } from "../args.js";
 import { out, printDiagnostics, readSource } from "../io.js";
 
-export const help = `optc explain '<config>' | -f file.opt [--target js|webgpu|gpujs] [--no-code]
+export const help = `optc explain '<config>' | -f file.opt [--target js|webgpu|gpujs|wasm] [--no-code]
                  [--stage ${STAGES.join("|")}]
 
 Shows every stage: the typed tree, the state layout, each phase's passes with what they
 read and write, bytes moved per parameter per step, and the generated kernels (JS loops,
-WGSL compute shaders with --target webgpu, gpu.js kernel functions with --target gpujs).
+WGSL compute shaders with --target webgpu, gpu.js kernel functions with --target gpujs,
+each wasm module's size and per-element program with --target wasm).
 --stage prints one stage's text form alone: ast (the parsed config, canonical layout),
 typed (the checked tree), ir (each phase's step IR), plan (passes and bytes, for the
 target's caps), kernels (the generated code). A config is at most 1 MiB (-f FILE, or -f -

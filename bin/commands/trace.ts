@@ -5,7 +5,7 @@ import { positiveInt, problemOptions, show, UsageError, type Parsed } from "../a
 import { f32String, out, readSource } from "../io.js";
 
 export const help = `optc trace '<config>' [--problem quadratic|sphere|rosenbrock] [--x0=a,b,..]
-           [--target=a,b,..] [--steps N] [--every K] [--backend js|webgpu|gpujs|interp]
+           [--target=a,b,..] [--steps N] [--every K] [--backend js|webgpu|gpujs|wasm|interp]
 
 Runs the optimizer on a toy problem and prints one JSON object per step:
 {"step":1,"loss":...,"params":[...]} with params as the caller holds them after the step
@@ -15,7 +15,8 @@ Runs the optimizer on a toy problem and prints one JSON object per step:
   rosenbrock  (1-x)² + 100(y-x²)²     (x0 -1.2,1)
 Backends: js (generated kernels, default), webgpu (WGSL on Node's Dawn; set VK_ICD_FILENAMES
 to a Vulkan driver such as Chromium's SwiftShader), gpujs (the gpu.js kernels in gpu.js's cpu
-mode, which Node has without WebGL), interp (the reference interpreter).
+mode, which Node has without WebGL), wasm (the WebAssembly SIMD kernels), interp (the
+reference interpreter).
 Numbers are plain decimals: --x0 and --target comma-separated without spaces (--x0=-1,10,1),
 --steps and --every positive integers; --target (quadratic only) has one value per param.
 Stopping the reader (optc trace ... | head -1) ends the run quietly. A config is at most

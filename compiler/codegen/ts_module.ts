@@ -53,7 +53,7 @@ export const RESERVED_NAMES: readonly string[] = [
 export const MODULE_NAMES: readonly string[] = [
   "artifact", "kernels", "params", "options",
   "load", "prebuiltKernels", "CompiledStep", "InitOptions", "KernelFactory", "Run", "TensorInit",
-  "GpuRun", "GpuInitOptions", "GpuJsRun", "GpuJsInitOptions",
+  "GpuRun", "GpuInitOptions", "GpuJsRun", "GpuJsInitOptions", "loadWasm",
 ];
 
 /** The standard built-ins (the kernels call Math.fround and Math.sqrt, the runtime Float32Array...): a factory must not shadow them. */
@@ -107,7 +107,7 @@ export function compileToModule(source: string, options: ModuleOptions = {}): Mo
   if (!c.artifact || !c.plans) return { diagnostics: c.diagnostics };
   const plan = c.plans.flatMap(describePlan);
   const runtimeImport = options.runtimeImport ?? "optc/runtime";
-  const code = target === "js" ? render(tsMorph, c.artifact, plan, name, runtimeImport) : renderGpuModule(tsMorph, c.artifact, plan, name, runtimeImport);
+  const code = target === "js" ? render(tsMorph, c.artifact, plan, name, runtimeImport) : target === "wasm" ? renderWasmModule(tsMorph, c.artifact, plan, name, runtimeImport) : renderGpuModule(tsMorph, c.artifact, plan, name, runtimeImport);
   return { code: options.lang === "js" ? stripTypes(tsMorph, code) : code, diagnostics: c.diagnostics };
 }
 
@@ -197,6 +197,40 @@ function renderGpuModule({ Project, IndentationText, QuoteKind, VariableDeclarat
     ],
     returnType: `Promise<${m.run}>`,
     statements: `return ${m.run}.create(artifact, params, options);`,
+  });
+  file.addExportAssignment({ isExportEquals: false, expression: name });
+  file.formatText({ indentSize: 2, convertTabsToSpaces: true, semicolons: ts.SemicolonPreference.Insert });
+  return `${header(artifact, plan).join("\n")}\n${file.getFullText()}`;
+}
+
+/**
+ * The wasm module: the artifact carries each kernel's WebAssembly bytes (base64 string
+ * constants; nothing is fetched at run time) and loadWasm() instantiates them. A page with a
+ * Content-Security-Policy must allow 'wasm-unsafe-eval' (compiling wasm bytes), not 'unsafe-eval'.
+ */
+function renderWasmModule({ Project, IndentationText, QuoteKind, VariableDeclarationKind, ts }: TsMorphModule, artifact: CompiledStep, plan: string[], name: string, runtimeImport: string): string {
+  const project = new Project({ useInMemoryFileSystem: true, manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Double } });
+  const file = project.createSourceFile("optimizer.ts", "", { overwrite: true });
+  file.addImportDeclaration({
+    moduleSpecifier: runtimeImport,
+    namedImports: ["loadWasm", { name: "CompiledStep", isTypeOnly: true }, { name: "InitOptions", isTypeOnly: true }, { name: "Run", isTypeOnly: true }, { name: "TensorInit", isTypeOnly: true }],
+  });
+  file.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ["The compiled optimizer: state layout, host program and one WebAssembly module per pass (base64; CSP: 'wasm-unsafe-eval')."],
+    declarations: [{ name: "artifact", type: "CompiledStep", initializer: toSource(artifact) }],
+  });
+  file.addFunction({
+    isExported: true,
+    name,
+    docs: [`Creates a wasm run of \`${docText(artifact.config)}\` over the given tensors: the same object as compile(config, { target: "wasm" }).init(params).`],
+    parameters: [
+      { name: "params", type: "Record<string, TensorInit>" },
+      { name: "options", type: "InitOptions", initializer: "{}" },
+    ],
+    returnType: "Promise<Run>",
+    statements: "return loadWasm(artifact).init(params, options);",
   });
   file.addExportAssignment({ isExportEquals: false, expression: name });
   file.formatText({ indentSize: 2, convertTabsToSpaces: true, semicolons: ts.SemicolonPreference.Insert });

@@ -214,7 +214,7 @@ function section(id: number, payload: number[]): number[] {
 }
 
 /** The module's bytes: types, imports (functions, then the memory), functions and their exports. */
-export function encodeModule(spec: ModuleSpec): Uint8Array {
+export function encodeModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   const types: string[] = [];
   const typeIndex = (params: ValType[], results: ValType[]) => {
     const key = `${params.join(",")}:${results.join(",")}`;

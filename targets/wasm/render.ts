@@ -359,7 +359,7 @@ function scanFunction(): FunctionBuilder {
 }
 
 /** The kernel's module bytes: run, guarded and scan over the imported memory. */
-export function renderWasmModule(k: Kernel, options: { shared?: boolean } = {}): Uint8Array {
+export function renderWasmModule(k: Kernel, options: { shared?: boolean } = {}): Uint8Array<ArrayBuffer> {
   const imports = importsOf(k);
   return encodeModule({
     memory: { module: "env", name: "memory", shared: options.shared === true },

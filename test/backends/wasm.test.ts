@@ -5,9 +5,18 @@
  * wasm targets, and a run whose arenas are zero-copy views into one WebAssembly.Memory that
  * never grows.
  */
+import { build as esbuild } from "esbuild";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build as viteBuild } from "vite";
 import { describe, expect, it } from "vitest";
-import { compile, compileReference, OptcRuntimeError, type Run } from "../../index.js";
-import { loadWasm } from "../../runtime/index.js";
+import { optc } from "../../vite.js";
+import { compileToModule } from "../../build.js";
+import { describePlan } from "../../compiler/describe.js";
+import { describeCode } from "../../compiler/render.js";
+import { checkGolden, recordGolden, TOLERANCE_ULPS } from "../../golden.js";
+import { compile, compileReference, compileSource, OptcRuntimeError, type Run } from "../../index.js";
+import { loadWasm, type InitOptions, type TensorInit } from "../../runtime/index.js";
 import { fromBase64, toBase64 } from "../../format/base64.js";
 import { CATALOG_CONFIGS, model, wavyGrad } from "../helpers/catalog.js";
 import { bigModel, makeRun, quadGrad, trajectory } from "../helpers/run.js";
@@ -202,5 +211,69 @@ describe("the wasm artifact", () => {
     delete k.code.wasm;
     expect(await codeOf(() => loadWasm(art).initSync({ w: [1] }))).toBe("R110");
     expect(await codeOf(() => loadWasm(compile("sgd(0.1)").artifact))).toBe("R110");
+  });
+});
+
+describe("the plumbing: build-time modules, trajectories, golden files, explain", () => {
+  const ROOT = new URL("../../", import.meta.url).pathname;
+  const GEN = join(ROOT, "test/.generated");
+  mkdirSync(GEN, { recursive: true });
+  type Factory = (params: Record<string, TensorInit>, options?: InitOptions) => Promise<Run>;
+
+  it("optc compile --target wasm: a module embedding the bytes, bit-identical to compile(), bundling without eval or fetch", async () => {
+    const config = CATALOG_CONFIGS.chain;
+    const r = compileToModule(config, { target: "wasm", runtimeImport: join(ROOT, "runtime/index.ts"), name: "create" });
+    expect(r.code).toContain("return loadWasm(artifact).init(params, options);");
+    const file = join(GEN, "wasm_module.ts");
+    writeFileSync(file, r.code!);
+    const create = (await import(/* @vite-ignore */ file)).default as Factory;
+    const params = Object.fromEntries(Object.entries(bigModel()).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }]));
+    const generated = await trajectory(await create(params), 5, wavyGrad);
+    const runtime = await trajectory(makeRun(config, bigModel(), "wasm"), 5, wavyGrad);
+    expect(bits(generated)).toBe(bits(runtime));
+    const out = await esbuild({ entryPoints: [file], bundle: true, write: false, format: "esm", minify: true, platform: "browser" });
+    const js = out.outputFiles[0].text;
+    expect(js).not.toMatch(/chevrotain|new Function|\beval\(|ts-morph|fetch\(/);
+  });
+
+  it("optc trace --backend wasm and optc golden: the wasm trajectory is the interpreter's, bit for bit (tolerance 0)", async () => {
+    expect(TOLERANCE_ULPS.wasm).toBe(0);
+    const golden = await recordGolden("sam(adam(0.05), chain(normalize(), sgd(0.1)), sync=2)", { backends: ["js", "wasm"], problem: "rosenbrock", steps: 12 });
+    const report = await checkGolden(golden);
+    const wasm = report.results.find((b) => b.backend === "wasm")!;
+    expect(report.ok).toBe(true);
+    expect(wasm.ok).toBe(true);
+    expect(wasm.steps.every((s) => !s.differs)).toBe(true);
+  });
+
+  it("optc explain --target wasm shows each module and its bytes per parameter", () => {
+    const c = compileSource("chain(clip_by_global_norm(1.0), adam(1e-3))", { target: "wasm" });
+    const text = describeCode(c.rendered!).join("\n");
+    expect(text).toMatch(/kernel step\.pass1: a \d+-byte WebAssembly module/);
+    expect(text).toContain("v29 = sqrt v28");
+    expect(c.plans!.flatMap(describePlan).join("\n")).toContain("B/param");
+  });
+});
+
+describe("the Vite plugin", () => {
+  it("`import create from './train.opt?target=wasm'` bundles the bytes (no eval, no fetch), and the bundle runs", async () => {
+    const ROOT = new URL("../../", import.meta.url).pathname;
+    const dir = join(ROOT, "test/.generated/vite-wasm");
+    mkdirSync(dir, { recursive: true });
+    const config = "chain(clip_by_global_norm(1.0), adamw(0.01))";
+    writeFileSync(join(dir, "train.opt"), `${config}\n`);
+    writeFileSync(join(dir, "main.js"), 'export { default } from "./train.opt?target=wasm";\n');
+    const out = await viteBuild({ root: dir, logLevel: "silent", plugins: [optc({ runtimeImport: join(ROOT, "runtime/index.ts") })], build: { write: false, minify: true, lib: { entry: join(dir, "main.js"), formats: ["es"], fileName: "opt" } } });
+    const js = (Array.isArray(out) ? out[0] : (out as { output: { code?: string }[] })).output.map((o: { code?: string }) => o.code ?? "").join("\n");
+    expect(js).not.toMatch(/chevrotain|new Function|\beval\(|fetch\(/);
+    // Every module's bytes start with \0asm: "AGFzbQ" in base64.
+    expect(js).toContain('"AGFzbQ');
+    const file = join(dir, "bundle.mjs");
+    writeFileSync(file, js);
+    const create = (await import(/* @vite-ignore */ file)).default as (p: Record<string, TensorInit>) => Promise<Run>;
+    const run = await create({ w: { shape: [9], data: Float32Array.from({ length: 9 }, (_, i) => i / 3 - 1) } });
+    const ref = makeRun(config, { w: Array.from({ length: 9 }, (_, i) => i / 3 - 1) }, "interp");
+    for (const r of [run, ref]) for (let s = 0; s < 3; s++) (quadGrad(r.params, r.grads), r.stepSync());
+    expect(Array.from(run.params.w)).toEqual(Array.from(ref.params.w));
   });
 });

@@ -164,7 +164,7 @@ describe("bad golden files and options are G-code diagnostics", () => {
   });
   it("check options: unknown or no backends are G104", async () => {
     const g = readGoldenFile(PAPER_FILE);
-    expect((await asyncErrorOf(() => checkGolden(g, { backends: ["wasm"] }))).code).toBe("G104");
+    expect((await asyncErrorOf(() => checkGolden(g, { backends: ["cuda"] }))).code).toBe("G104");
     expect((await asyncErrorOf(() => checkGolden(g, { backends: [] }))).code).toBe("G104");
   });
   it("record options out of range are G107; so is a failed write", async () => {

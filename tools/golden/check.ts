@@ -4,7 +4,7 @@
  * The recording is the reference interpreter's (compiler/ir/interp.ts, the definition of the
  * IR). A check re-runs the trajectory on each backend, feeding it the problem's gradients at its
  * own params, and measures every value's distance from the recording in float32 ulps of
- * max(1, |recorded|). The tolerance is the documented one: js and interp exact (bit for bit),
+ * max(1, |recorded|). The tolerance is the documented one: js, wasm and interp exact (bit for bit),
  * webgpu and gpujs 4 ulps per optimizer phase, accumulated over the steps taken.
  */
 import { phasesPerStep } from "../../runtime/protocol.js";
@@ -16,7 +16,7 @@ import { isBackend, startTrajectory, type Backend, type TrajectoryOptions } from
 import { GOLDEN_FORMAT, GOLDEN_VERSION, GoldenError, sealGolden, unknownBackend, type GoldenFile, type GoldenProblem } from "./format.js";
 
 /** Ulps per phase a backend may drift from the recording; 0 means bit for bit. */
-export const TOLERANCE_ULPS: Record<Backend, number> = { js: 0, interp: 0, webgpu: 4, gpujs: 4 };
+export const TOLERANCE_ULPS: Record<Backend, number> = { js: 0, interp: 0, webgpu: 4, gpujs: 4, wasm: 0 };
 const ULP = 2 ** -23;
 const MAX_STEPS = 100_000;
 const MAX_VALUES = 10_000_000;
