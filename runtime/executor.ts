@@ -32,4 +32,10 @@ export interface Backing {
   executor: ExecutorFactory;
 }
 
-export type BackingFactory = (artifact: CompiledStep, layout: TensorLayout, guarded: boolean) => Backing;
+export interface BackingOptions {
+  guarded: boolean;
+  /** The wasm target's lanes: "f64" (default, bit-exact) or "f32" (faster, within an ulp bound). */
+  precision?: "f64" | "f32";
+}
+
+export type BackingFactory = (artifact: CompiledStep, layout: TensorLayout, options: BackingOptions) => Backing;

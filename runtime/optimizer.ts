@@ -26,6 +26,12 @@ export interface InitOptions {
   executor?: ExecutorFactory;
   /** Where the arenas live (the wasm target: one WebAssembly.Memory) and the executor that goes with them. */
   backing?: BackingFactory;
+  /**
+   * The wasm target only: "f64" (default) computes in f64x2 lanes, bit for bit the interpreter's
+   * results; "f32" in f32x4 lanes, faster where divisions and square roots bound the step, within
+   * a stated ulp bound (README, WebAssembly).
+   */
+  precision?: "f64" | "f32";
   /** The most the run may allocate for its arenas (default 8 GiB): a larger model is R111 before anything is allocated. */
   maxBytes?: number;
 }
@@ -81,7 +87,10 @@ export class Run extends BaseRun {
     const { layout, values } = packParams(params, artifact.arenas.length * (guarded ? 2 : 1) - (guarded ? 1 : 0), options.maxBytes);
     super(artifact, layout, options.allReduce, options.validate ?? true);
     this.initialParams = values.slice();
-    const backing = options.backing?.(artifact, layout, guarded);
+    if (options.precision !== undefined && (options.backing === undefined || (options.precision !== "f64" && options.precision !== "f32"))) {
+      fail("R118", `init's precision must be "f64" or "f32" on the wasm target, got ${JSON.stringify(options.precision) ?? String(options.precision)}${options.backing ? "" : " on a JS run"}`, 'compile with { target: "wasm" } and pass precision: "f64" (exact) or "f32" (fast)');
+    }
+    const backing = options.backing?.(artifact, layout, { guarded, precision: options.precision });
     for (const a of artifact.arenas) {
       if (!backing) this.arenas.set(a.name, a.role === "params" ? values : initialArena(a, values));
       else this.arenas.set(a.name, fillArena(backing.arena(a.name), a, values));

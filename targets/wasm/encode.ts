@@ -87,7 +87,31 @@ export const SIMD = {
   f64x2Div: 0xf3,
   f64x2Min: 0xf4,
   f64x2Max: 0xf5,
+  i8x16Shuffle: 0x0d,
+  f32x4Splat: 0x13,
+  f32x4ExtractLane: 0x1f,
+  f32x4ReplaceLane: 0x20,
+  f32x4Eq: 0x41,
+  f32x4Ne: 0x42,
+  f32x4Lt: 0x43,
+  f32x4Gt: 0x44,
+  f32x4Le: 0x45,
+  f32x4Ge: 0x46,
+  f32x4Floor: 0x68,
+  f32x4Abs: 0xe0,
+  f32x4Neg: 0xe1,
+  f32x4Sqrt: 0xe3,
+  f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
+  f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f32x4Min: 0xe8,
+  f32x4Max: 0xe9,
 } as const;
+
+/** Scalar conversions. */
+export const F32_DEMOTE_F64 = 0xb6;
+export const F64_PROMOTE_F32 = 0xbb;
 
 export function uleb(n: number): number[] {
   const out: number[] = [];
@@ -177,6 +201,12 @@ export class FunctionBuilder {
   splatConst(x: number): this {
     const b = f64Bytes(x);
     return this.op(0xfd, ...uleb(SIMD.const), ...b, ...b);
+  }
+  /** An f32x4 constant with every lane `x` rounded to float32. */
+  splatConstF32(x: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, x, true);
+    return this.op(0xfd, ...uleb(SIMD.const), ...b, ...b, ...b, ...b);
   }
   call(fn: number): this {
     return this.op(OP.call, ...uleb(fn));

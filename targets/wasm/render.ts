@@ -1,8 +1,9 @@
 /**
  * WebAssembly SIMD renderer: each kernel becomes a small wasm module (bytes, base64 in the
- * artifact) that imports the run's memory and exports three functions:
+ * artifact) that imports the run's memory and exports:
  *   run(a0..aB-1, b0..bS-1, seg, nseg, U, SV, R, RS, lo, hi)      the plain kernel
  *   guarded(same)                                                 with a backup per store
+ *   run_f32, guarded_f32 (same)                                   the same in f32x4 lanes
  *   scan(ptr, n) → i32                                            first non-finite float32, or -1
  * Every argument is a byte address in the memory (B bindings, S backups of the stores, the
  * segment table, uniforms, per-segment values and the global and per-segment reduction outputs,
@@ -15,6 +16,11 @@
  * interpreter calls. Reductions keep format/kernel.ts's four accumulators as two f64x2 vectors
  * (elements k, k+1 and k+2, k+3 of each group of four), a tail into accumulator 0.
  *
+ * The f32x4 form (init's precision: "f32") computes every op in float32, four elements a vector:
+ * 2-4x faster where f64 division and square roots bound the loop (adam), within a stated ulp
+ * bound of the interpreter instead of bit for bit. Imported functions still run in float64, and
+ * reductions still add in float64 in the same order.
+ *
  * Like the JS target's guarded form, the finiteness test is not in the element loop: `scan`
  * runs over what the phase wrote (integer exponent tests, at memory speed).
  */
@@ -23,7 +29,7 @@ import { toBase64 } from "../../format/base64.js";
 import { isSegmented, type Kernel } from "../../format/kernel.js";
 import type { UnaryOp, BinaryOp } from "../../format/ops.js";
 import type { Renderer } from "../target.js";
-import { encodeModule, F64, FunctionBuilder, I32, OP, SIMD, V128, type ImportedFunction } from "./encode.js";
+import { encodeModule, F32_DEMOTE_F64, F64, F64_PROMOTE_F32, FunctionBuilder, I32, OP, SIMD, V128, type ImportedFunction } from "./encode.js";
 
 /** Ops without a wasm instruction: the imported Math functions (how many arguments). */
 const IMPORTED: Partial<Record<UnaryOp | BinaryOp, 1 | 2>> = { cos: 1, tanh: 1, exp: 1, log: 1, pow: 2 };
@@ -69,7 +75,7 @@ class KernelFn {
   readonly zero: number;
   readonly tmp: number;
 
-  constructor(readonly k: Kernel, readonly imports: Imports) {
+  constructor(readonly k: Kernel, readonly imports: Imports, readonly f32: boolean) {
     const B = k.bindings.length;
     const S = k.stores.length;
     this.f = new FunctionBuilder(Array<typeof I32>(B + S + 8).fill(I32), []);
@@ -89,8 +95,9 @@ class KernelFn {
 /** Leaves the truthiness mask of value local `x` (non-zero and not NaN) on the stack. */
 function truthyMask(fn: KernelFn, x: number): void {
   const { f } = fn;
-  f.get(x).get(fn.zero).simd(SIMD.f64x2Ne);
-  f.get(x).get(x).simd(SIMD.f64x2Eq);
+  const m = modeOf(fn);
+  f.get(x).get(fn.zero).simd(m.compare.ne!);
+  f.get(x).get(x).simd(m.compare.eq!);
   f.simd(SIMD.and);
 }
 
@@ -99,33 +106,75 @@ function maskToNumber(fn: KernelFn): void {
   fn.f.get(fn.one).simd(SIMD.and);
 }
 
-const BINARY_SIMD: Partial<Record<BinaryOp, number>> = {
-  add: SIMD.f64x2Add,
-  sub: SIMD.f64x2Sub,
-  mul: SIMD.f64x2Mul,
-  div: SIMD.f64x2Div,
-  // Both propagate NaN and order -0 below +0, as Math.min and Math.max do.
-  min: SIMD.f64x2Min,
-  max: SIMD.f64x2Max,
-};
-const COMPARE_SIMD: Partial<Record<BinaryOp, number>> = { lt: SIMD.f64x2Lt, le: SIMD.f64x2Le, gt: SIMD.f64x2Gt, ge: SIMD.f64x2Ge, eq: SIMD.f64x2Eq, ne: SIMD.f64x2Ne };
-const UNARY_SIMD: Partial<Record<UnaryOp, number>> = { neg: SIMD.f64x2Neg, abs: SIMD.f64x2Abs, sqrt: SIMD.f64x2Sqrt, floor: SIMD.f64x2Floor };
-
-/** An imported Math function, lane by lane (lanes 1: lane 0 only, the scalar tail). */
-function callImported(fn: KernelFn, name: string, args: number[], lanes: 1 | 2): void {
-  const { f } = fn;
-  const index = fn.imports.index.get(name);
-  if (index === undefined) throw new Error(`internal: no import ${name}`);
-  for (const a of args) f.get(a).lane(SIMD.f64x2ExtractLane, 0);
-  f.call(index).simd(SIMD.f64x2Splat);
-  if (lanes === 1) return;
-  for (const a of args) f.get(a).lane(SIMD.f64x2ExtractLane, 1);
-  f.call(index).lane(SIMD.f64x2ReplaceLane, 1);
+/** The instructions of one lane shape: f64x2 (the exact form) or f32x4 (the fast one). */
+interface LaneMode {
+  binary: Partial<Record<BinaryOp, number>>;
+  compare: Partial<Record<BinaryOp, number>>;
+  unary: Partial<Record<UnaryOp, number>>;
+  splat: number;
+  extract: number;
+  replace: number;
+  /** Lanes per vector body. */
+  width: 2 | 4;
 }
 
+const F64X2: LaneMode = {
+  // min and max propagate NaN and order -0 below +0, as Math.min and Math.max do.
+  binary: { add: SIMD.f64x2Add, sub: SIMD.f64x2Sub, mul: SIMD.f64x2Mul, div: SIMD.f64x2Div, min: SIMD.f64x2Min, max: SIMD.f64x2Max },
+  compare: { lt: SIMD.f64x2Lt, le: SIMD.f64x2Le, gt: SIMD.f64x2Gt, ge: SIMD.f64x2Ge, eq: SIMD.f64x2Eq, ne: SIMD.f64x2Ne },
+  unary: { neg: SIMD.f64x2Neg, abs: SIMD.f64x2Abs, sqrt: SIMD.f64x2Sqrt, floor: SIMD.f64x2Floor },
+  splat: SIMD.f64x2Splat,
+  extract: SIMD.f64x2ExtractLane,
+  replace: SIMD.f64x2ReplaceLane,
+  width: 2,
+};
+const F32X4: LaneMode = {
+  binary: { add: SIMD.f32x4Add, sub: SIMD.f32x4Sub, mul: SIMD.f32x4Mul, div: SIMD.f32x4Div, min: SIMD.f32x4Min, max: SIMD.f32x4Max },
+  compare: { lt: SIMD.f32x4Lt, le: SIMD.f32x4Le, gt: SIMD.f32x4Gt, ge: SIMD.f32x4Ge, eq: SIMD.f32x4Eq, ne: SIMD.f32x4Ne },
+  unary: { neg: SIMD.f32x4Neg, abs: SIMD.f32x4Abs, sqrt: SIMD.f32x4Sqrt, floor: SIMD.f32x4Floor },
+  splat: SIMD.f32x4Splat,
+  extract: SIMD.f32x4ExtractLane,
+  replace: SIMD.f32x4ReplaceLane,
+  width: 4,
+};
+const modeOf = (fn: KernelFn): LaneMode => (fn.f32 ? F32X4 : F64X2);
+
+/** A scalar f64 host value on the stack → a vector of it (rounded to float32 in the f32 form). */
+function splatHost(fn: KernelFn): void {
+  if (fn.f32) fn.f.op(F32_DEMOTE_F64).simd(SIMD.f32x4Splat);
+  else fn.f.simd(SIMD.f64x2Splat);
+}
+
+function splatLiteral(fn: KernelFn, x: number): void {
+  if (fn.f32) fn.f.splatConstF32(x);
+  else fn.f.splatConst(x);
+}
+
+/** An imported Math function (float64), lane by lane (lanes 1: lane 0 only, the scalar tail). */
+function callImported(fn: KernelFn, name: string, args: number[], lanes: Lanes): void {
+  const { f } = fn;
+  const m = modeOf(fn);
+  const index = fn.imports.index.get(name);
+  if (index === undefined) throw new Error(`internal: no import ${name}`);
+  for (let lane = 0; lane < lanes; lane++) {
+    for (const a of args) {
+      f.get(a).lane(m.extract, lane);
+      if (fn.f32) f.op(F64_PROMOTE_F32);
+    }
+    f.call(index);
+    if (fn.f32) f.op(F32_DEMOTE_F64);
+    if (lane === 0) f.simd(m.splat);
+    else f.lane(m.replace, lane);
+  }
+}
+
+/** Elements one vector body covers: 2 (f64x2), 4 (f32x4), or 1 (the scalar tail). */
+type Lanes = 1 | 2 | 4;
+
 /** Op `i` of the kernel, its operands already in their locals; sets its value local. */
-function emitOp(fn: KernelFn, i: number, lanes: 1 | 2, offset: number): void {
+function emitOp(fn: KernelFn, i: number, lanes: Lanes, offset: number): void {
   const { f, k, value: v } = fn;
+  const m = modeOf(fn);
   const op = k.ops[i];
   switch (op.op) {
     case "const":
@@ -134,9 +183,9 @@ function emitOp(fn: KernelFn, i: number, lanes: 1 | 2, offset: number): void {
       return; // hoisted: set before the loops
     case "load":
       f.get(fn.arena[op.arena]).get(fn.i4).op(OP.i32Add);
-      if (lanes === 2) f.simdMem(SIMD.load64Zero, 3, offset);
-      else f.simdMem(SIMD.load32Zero, 2, offset);
-      f.simd(SIMD.f64x2PromoteLowF32x4).set(v[i]);
+      loadLanes(fn, lanes, offset);
+      if (!fn.f32) f.simd(SIMD.f64x2PromoteLowF32x4);
+      f.set(v[i]);
       return;
     case "select":
       f.get(v[op.a]).get(v[op.b]);
@@ -153,8 +202,8 @@ function emitOp(fn: KernelFn, i: number, lanes: 1 | 2, offset: number): void {
   if ("b" in op) {
     const a = v[op.a];
     const b = v[op.b];
-    const bin = BINARY_SIMD[name as BinaryOp];
-    const cmp = COMPARE_SIMD[name as BinaryOp];
+    const bin = m.binary[name as BinaryOp];
+    const cmp = m.compare[name as BinaryOp];
     if (bin !== undefined) f.get(a).get(b).simd(bin);
     else if (cmp !== undefined) {
       f.get(a).get(b).simd(cmp);
@@ -169,12 +218,15 @@ function emitOp(fn: KernelFn, i: number, lanes: 1 | 2, offset: number): void {
     return;
   }
   const a = v[op.a];
-  const un = UNARY_SIMD[name as UnaryOp];
+  const un = m.unary[name as UnaryOp];
   if (un !== undefined) f.get(a).simd(un);
-  else if (name === "f32") f.get(a).simd(SIMD.f32x4DemoteF64x2Zero).simd(SIMD.f64x2PromoteLowF32x4);
-  else if (name === "isfinite") {
+  else if (name === "f32") {
+    // The f32x4 form's values already are float32.
+    if (fn.f32) f.get(a);
+    else f.get(a).simd(SIMD.f32x4DemoteF64x2Zero).simd(SIMD.f64x2PromoteLowF32x4);
+  } else if (name === "isfinite") {
     // x - x is 0 for finite x, NaN for NaN and ±Inf.
-    f.get(a).get(a).simd(SIMD.f64x2Sub).get(fn.zero).simd(SIMD.f64x2Eq);
+    f.get(a).get(a).simd(m.binary.sub!).get(fn.zero).simd(m.compare.eq!);
     maskToNumber(fn);
   } else if (name === "not") {
     f.get(fn.one);
@@ -182,14 +234,31 @@ function emitOp(fn: KernelFn, i: number, lanes: 1 | 2, offset: number): void {
     f.simd(SIMD.andnot);
   } else if (name === "sign") {
     // Math.sign: 1 above zero, -1 below, the value itself for ±0 and NaN.
-    f.splatConst(1).splatConst(-1).get(a).get(a).get(fn.zero).simd(SIMD.f64x2Lt).simd(SIMD.bitselect);
-    f.get(a).get(fn.zero).simd(SIMD.f64x2Gt).simd(SIMD.bitselect);
+    f.get(fn.one);
+    splatLiteral(fn, -1);
+    f.get(a).get(a).get(fn.zero).simd(m.compare.lt!).simd(SIMD.bitselect);
+    f.get(a).get(fn.zero).simd(m.compare.gt!).simd(SIMD.bitselect);
   } else throw new Error(`internal: wasm has no rendering of ${name}`);
   f.set(v[i]);
 }
 
 /** The per-element code for elements [i, i + lanes) at byte `offset` past i: ops, then backups and stores. */
-function elementBody(fn: KernelFn, lanes: 1 | 2, offset: number, guarded: boolean): void {
+/** `lanes` float32 at the address on the stack (+ offset) → a v128 (unused lanes zero). */
+function loadLanes(fn: KernelFn, lanes: Lanes, offset: number): void {
+  // Alignment hints are 4 bytes: a tensor may start at any element of its arena.
+  if (lanes === 4) fn.f.simdMem(SIMD.load, 2, offset);
+  else if (lanes === 2) fn.f.simdMem(SIMD.load64Zero, 2, offset);
+  else fn.f.simdMem(SIMD.load32Zero, 2, offset);
+}
+
+/** The first `lanes` float32 of the v128 on the stack to the address under it (+ offset). */
+function storeLanes(fn: KernelFn, lanes: Lanes, offset: number): void {
+  if (lanes === 4) fn.f.simdMem(SIMD.store, 2, offset);
+  else if (lanes === 2) fn.f.simdMem(SIMD.store64Lane, 2, offset, 0);
+  else fn.f.simdMem(SIMD.store32Lane, 2, offset, 0);
+}
+
+function elementBody(fn: KernelFn, lanes: Lanes, offset: number, guarded: boolean): void {
   const { f, k } = fn;
   k.ops.forEach((_, i) => emitOp(fn, i, lanes, offset));
   k.stores.forEach((s, j) => {
@@ -198,24 +267,26 @@ function elementBody(fn: KernelFn, lanes: 1 | 2, offset: number, guarded: boolea
       // The old bytes, exactly (NaN payloads too), before the store overwrites them.
       addr(fn.backup[j]);
       addr(fn.arena[s.arena]);
-      if (lanes === 2) f.simdMem(SIMD.load64Zero, 3, offset).simdMem(SIMD.store64Lane, 3, offset, 0);
-      else f.simdMem(SIMD.load32Zero, 2, offset).simdMem(SIMD.store32Lane, 2, offset, 0);
+      loadLanes(fn, lanes, offset);
+      storeLanes(fn, lanes, offset);
     }
     addr(fn.arena[s.arena]);
-    f.get(fn.value[s.value]).simd(SIMD.f32x4DemoteF64x2Zero);
-    if (lanes === 2) f.simdMem(SIMD.store64Lane, 3, offset, 0);
-    else f.simdMem(SIMD.store32Lane, 2, offset, 0);
+    f.get(fn.value[s.value]);
+    if (!fn.f32) f.simd(SIMD.f32x4DemoteF64x2Zero);
+    storeLanes(fn, lanes, offset);
   });
 }
 
 /** Values the loops only read: literals, uniforms (per call) and, per segment, segvals. */
 function hoistConstants(fn: KernelFn): void {
   const { f, k } = fn;
-  f.splatConst(1).set(fn.one);
-  f.splatConst(0).set(fn.zero);
+  splatLiteral(fn, 1);
+  f.set(fn.one);
+  splatLiteral(fn, 0);
+  f.set(fn.zero);
   k.ops.forEach((op, i) => {
-    if (op.op === "const") f.splatConst(op.value).set(fn.value[i]);
-    if (op.op === "uniform") f.get(fn.U).mem(OP.f64Load, 3, op.index * 8).simd(SIMD.f64x2Splat).set(fn.value[i]);
+    if (op.op === "const") (splatLiteral(fn, op.value), f.set(fn.value[i]));
+    if (op.op === "uniform") (f.get(fn.U).mem(OP.f64Load, 3, op.index * 8), splatHost(fn), f.set(fn.value[i]));
   });
 }
 
@@ -225,15 +296,19 @@ function loadSegvals(fn: KernelFn): void {
     if (op.op !== "segval") return;
     // SV + (index * nseg + s) * 8
     f.get(fn.SV).i32(op.index).get(fn.nseg).op(OP.i32Mul).get(fn.s).op(OP.i32Add).i32(3).op(OP.i32Shl).op(OP.i32Add);
-    f.mem(OP.f64Load, 3, 0).simd(SIMD.f64x2Splat).set(fn.value[i]);
+    f.mem(OP.f64Load, 3, 0);
+    splatHost(fn);
+    f.set(fn.value[i]);
   });
 }
 
 /**
- * Elements [from, to) (i32 locals): four per iteration as two f64x2 bodies, then a scalar tail.
- * `reduce(acc, lanes)` adds the reduced values of the body just emitted to accumulator pair `acc`.
+ * Elements [from, to) (i32 locals): two vector bodies per iteration (4 elements in f64x2, 8 in
+ * f32x4), then a scalar tail. `reduce(pair, lanes)` adds the reduced values of the body just
+ * emitted to accumulator pair `pair` (f64x2: elements k, k+1 to pair 0 and k+2, k+3 to pair 1;
+ * f32x4: each body's four lanes to both pairs).
  */
-function elementLoop(fn: KernelFn, from: number, to: number, guarded: boolean, reduce?: (pair: 0 | 1, lanes: 1 | 2) => void): void {
+function elementLoop(fn: KernelFn, from: number, to: number, guarded: boolean, reduce?: (pair: 0 | 1, lanes: Lanes) => void): void {
   const { f } = fn;
   f.get(from).set(fn.i);
   const setI4 = () => f.get(fn.i).i32(2).op(OP.i32Shl).set(fn.i4);
@@ -245,11 +320,12 @@ function elementLoop(fn: KernelFn, from: number, to: number, guarded: boolean, r
     f.get(fn.i).i32(step).op(OP.i32Add).set(fn.i);
     f.op(OP.br, 0, OP.end, OP.end);
   };
-  loop(4, () => {
-    elementBody(fn, 2, 0, guarded);
-    reduce?.(0, 2);
-    elementBody(fn, 2, 2 * LANE_BYTES, guarded);
-    reduce?.(1, 2);
+  const w = modeOf(fn).width;
+  loop(2 * w, () => {
+    elementBody(fn, w, 0, guarded);
+    reduce?.(0, w);
+    elementBody(fn, w, w * LANE_BYTES, guarded);
+    reduce?.(1, w);
   });
   loop(1, () => {
     elementBody(fn, 1, 0, guarded);
@@ -262,8 +338,8 @@ function scalarTruthy(f: FunctionBuilder, local: number): void {
   f.get(local).f64(0).op(OP.f64Ne).get(local).get(local).op(OP.f64Eq).op(OP.i32And);
 }
 
-function kernelFunction(k: Kernel, imports: Imports, guarded: boolean): FunctionBuilder {
-  const fn = new KernelFn(k, imports);
+function kernelFunction(k: Kernel, imports: Imports, guarded: boolean, f32: boolean): FunctionBuilder {
+  const fn = new KernelFn(k, imports, f32);
   const { f } = fn;
   hoistConstants(fn);
   if (!isSegmented(k)) {
@@ -290,12 +366,25 @@ function kernelFunction(k: Kernel, imports: Imports, guarded: boolean): Function
   clip(0, segLo);
   clip(4, segHi);
   loadSegvals(fn);
-  acc.forEach(([a, b]) => f.get(fn.zero).set(a).get(fn.zero).set(b));
+  acc.forEach(([a, b]) => f.splatConst(0).set(a).splatConst(0).set(b));
   elementLoop(fn, segLo, segHi, guarded, (pair, lanes) => {
     k.reductions.forEach((r, j) => {
-      const target = acc[j][pair];
-      if (lanes === 2) f.get(target).get(fn.value[r.value]).simd(SIMD.f64x2Add).set(target);
-      else f.get(target).get(target).lane(SIMD.f64x2ExtractLane, 0).get(fn.value[r.value]).lane(SIMD.f64x2ExtractLane, 0).op(OP.f64Add).lane(SIMD.f64x2ReplaceLane, 0).set(target);
+      const value = fn.value[r.value];
+      if (lanes === 1) {
+        const [target] = acc[j];
+        f.get(target).get(target).lane(SIMD.f64x2ExtractLane, 0).get(value);
+        if (f32) f.lane(SIMD.f32x4ExtractLane, 0).op(F64_PROMOTE_F32);
+        else f.lane(SIMD.f64x2ExtractLane, 0);
+        f.op(OP.f64Add).lane(SIMD.f64x2ReplaceLane, 0).set(target);
+      } else if (!f32) {
+        const target = acc[j][pair];
+        f.get(target).get(value).simd(SIMD.f64x2Add).set(target);
+      } else {
+        // Lanes 0, 1 to the first pair and 2, 3 to the second, summed in float64.
+        const [lo, hi] = acc[j];
+        f.get(lo).get(value).simd(SIMD.f64x2PromoteLowF32x4).simd(SIMD.f64x2Add).set(lo);
+        f.get(hi).get(value).get(value).simd(SIMD.i8x16Shuffle).op(...HIGH_HALF).simd(SIMD.f64x2PromoteLowF32x4).simd(SIMD.f64x2Add).set(hi);
+      }
     });
   });
   k.reductions.forEach((r, j) => {
@@ -324,6 +413,9 @@ function kernelFunction(k: Kernel, imports: Imports, guarded: boolean): Function
   });
   return f;
 }
+
+/** i8x16.shuffle lanes moving bytes 8..15 to 0..7: an f32x4's lanes 2, 3 into 0, 1. */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
 const EXPONENT = 0x7f800000;
 
@@ -358,15 +450,20 @@ function scanFunction(): FunctionBuilder {
   return f;
 }
 
-/** The kernel's module bytes: run, guarded and scan over the imported memory. */
+/**
+ * The kernel's module bytes: run and guarded (f64x2, exact), run_f32 and guarded_f32 (f32x4,
+ * the fast form init's precision: "f32" picks) and scan, over the imported memory.
+ */
 export function renderWasmModule(k: Kernel, options: { shared?: boolean } = {}): Uint8Array<ArrayBuffer> {
   const imports = importsOf(k);
   return encodeModule({
     memory: { module: "env", name: "memory", shared: options.shared === true },
     imports: imports.list,
     functions: [
-      { name: "run", fn: kernelFunction(k, imports, false) },
-      { name: "guarded", fn: kernelFunction(k, imports, true) },
+      { name: "run", fn: kernelFunction(k, imports, false, false) },
+      { name: "guarded", fn: kernelFunction(k, imports, true, false) },
+      { name: "run_f32", fn: kernelFunction(k, imports, false, true) },
+      { name: "guarded_f32", fn: kernelFunction(k, imports, true, true) },
       { name: "scan", fn: scanFunction() },
     ],
   });

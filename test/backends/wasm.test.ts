@@ -74,6 +74,8 @@ describe("every op has a rendering equal to format/ops.ts's meaning", () => {
   }
 });
 
+const fingerprintOf = (run: Run) => fingerprint(run);
+
 function fingerprint(run: Run): string {
   const s = run.saveState();
   const b = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer)).join(",");
@@ -275,5 +277,42 @@ describe("the Vite plugin", () => {
     const ref = makeRun(config, { w: Array.from({ length: 9 }, (_, i) => i / 3 - 1) }, "interp");
     for (const r of [run, ref]) for (let s = 0; s < 3; s++) (quadGrad(r.params, r.grads), r.stepSync());
     expect(Array.from(run.params.w)).toEqual(Array.from(ref.params.w));
+  });
+});
+
+describe('precision: "f32" (f32x4 lanes): within 4 float32 ulps of max(1, |value|) per step of the interpreter', () => {
+  const ULP = 2 ** -23;
+  const BOUND_PER_STEP = 4;
+  const worstUlps: Record<string, number> = {};
+  for (const [name, config] of Object.entries({ ...CATALOG_CONFIGS, ...EXTRA })) {
+    it(`${name}: ${config}`, async () => {
+      const params = Object.fromEntries(Object.entries(bigModel()).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }]));
+      const fast = await trajectory(compile(config, { target: "wasm" }).initSync(params, { precision: "f32" }), 7, wavyGrad);
+      const ref = await trajectory(makeRun(config, bigModel(), "interp"), 7, wavyGrad);
+      let worst = 0;
+      fast.forEach((row, step) => {
+        for (const [k, v] of Object.entries(row)) {
+          v.forEach((x, i) => {
+            const e = ref[step][k][i];
+            const ulps = Math.abs(x - e) / (Math.max(1, Math.abs(e)) * ULP);
+            expect(ulps).toBeLessThanOrEqual(BOUND_PER_STEP * (step + 1));
+            worst = Math.max(worst, ulps / (step + 1));
+          });
+        }
+      });
+      worstUlps[name] = worst;
+    });
+  }
+  it("is really another computation (some entry differs from the interpreter), and validate: false and refusals work there too", async () => {
+    expect(Object.values(worstUlps).some((u) => u > 0)).toBe(true);
+    const run = compile("adam(1e-3)", { target: "wasm" }).initSync({ w: [0.5, -1, 2, 3, 4] }, { precision: "f32" });
+    run.grads.w.set([1, Number.NaN, 1, 1, 1]);
+    const before = fingerprintOf(run);
+    expect(await codeOf(() => run.step())).toBe("R201");
+    expect(fingerprintOf(run)).toBe(before);
+  });
+  it('precision is checked: anything but "f64" or "f32", or precision on a JS run, is R118', async () => {
+    expect(await codeOf(() => compile("sgd(0.1)", { target: "wasm" }).initSync({ w: [1] }, { precision: "f16" as "f32" }))).toBe("R118");
+    expect(await codeOf(() => compile("sgd(0.1)").initSync({ w: [1] }, { precision: "f32" }))).toBe("R118");
   });
 });

@@ -8,7 +8,7 @@
 import type { CompiledStep, KernelArtifact } from "../../../format/artifact.js";
 import { fromBase64 } from "../../../format/base64.js";
 import { fail } from "../../errors.js";
-import type { Backing, ExecutorContext, PhaseExecutor } from "../../executor.js";
+import type { Backing, BackingOptions, ExecutorContext, PhaseExecutor } from "../../executor.js";
 import { firstNonFinite, nonFiniteError } from "../../finite.js";
 import { drivePhaseSync, type KernelSums } from "../../phase_driver.js";
 import type { TensorLayout } from "../../tensors.js";
@@ -17,6 +17,8 @@ import { allKernels, planMemory, type WasmMemoryPlan } from "./memory.js";
 interface KernelExports {
   run: (...args: number[]) => void;
   guarded: (...args: number[]) => void;
+  run_f32: (...args: number[]) => void;
+  guarded_f32: (...args: number[]) => void;
   scan: (ptr: number, n: number) => number;
 }
 
@@ -46,8 +48,9 @@ function instantiate(k: KernelArtifact, memory: WebAssembly.Memory): KernelExpor
 }
 
 /** The arenas of a wasm run, in one memory, and the executor that runs phases on them. */
-export function wasmBacking(artifact: CompiledStep, layout: TensorLayout, guarded: boolean): Backing {
-  const plan = planMemory(artifact, layout, guarded);
+export function wasmBacking(artifact: CompiledStep, layout: TensorLayout, options: BackingOptions): Backing {
+  const plan = planMemory(artifact, layout, options.guarded);
+  const f32 = options.precision === "f32";
   const view = (at: number) => new Float32Array(plan.memory.buffer, at, layout.total);
   return {
     arena: (name) => {
@@ -55,11 +58,11 @@ export function wasmBacking(artifact: CompiledStep, layout: TensorLayout, guarde
       if (at === undefined) throw new Error(`internal: no arena ${name}`);
       return view(at);
     },
-    executor: (ctx) => wasmExecutor(ctx, plan),
+    executor: (ctx) => wasmExecutor(ctx, plan, f32),
   };
 }
 
-function wasmExecutor(ctx: ExecutorContext, plan: WasmMemoryPlan): PhaseExecutor {
+function wasmExecutor(ctx: ExecutorContext, plan: WasmMemoryPlan, f32: boolean): PhaseExecutor {
   const { memory } = plan;
   const total = ctx.layout.total;
   const nseg = ctx.layout.seg.length - 1;
@@ -90,7 +93,7 @@ function wasmExecutor(ctx: ExecutorContext, plan: WasmMemoryPlan): PhaseExecutor
     const backups = kernel.stores.map((st) => (ctx.guarded ? address(plan.backups, kernel.bindings[st.arena].name) : 0));
     const args = [...kernel.bindings.map((b) => address(plan.arenas, b.name)), ...backups, plan.seg, nseg, s.U, s.SV, s.R, s.RS, 0, total];
     bound.set(k, {
-      fn: ctx.guarded ? exports.guarded : exports.run,
+      fn: ctx.guarded ? (f32 ? exports.guarded_f32 : exports.guarded) : f32 ? exports.run_f32 : exports.run,
       args,
       uniforms: f64(s.U, kernel.uniformCount),
       segvals: Array.from({ length: kernel.segvalCount }, (_, j) => f64(s.SV + j * nseg * 8, nseg)),
