@@ -43,8 +43,8 @@ function bytesPerStep(run: Run, n: number): number {
   return Object.values(run.artifact.phases)[0].bytesPerElement * n;
 }
 
-function optcRun(config: string, target: "js" | "wasm", n: number, validate: boolean): Run {
-  const run = compile(config, { target }).initSync({ w: { shape: [n], data: fill(new Float32Array(n), 1) } }, { validate });
+function optcRun(config: string, target: "js" | "wasm", n: number, validate: boolean, precision?: "f32"): Run {
+  const run = compile(config, { target }).initSync({ w: { shape: [n], data: fill(new Float32Array(n), 1) } }, { validate, ...(precision ? { precision } : {}) });
   fill(run.grads.w, 2);
   return run;
 }
@@ -76,6 +76,8 @@ for (const n of sizes) {
   for (const [name, config] of Object.entries(WASM_CONFIGS)) {
     const run = optcRun(config, "wasm", n, false);
     cands.push({ name: `optc wasm ${name}`, bytes: bytesPerStep(run, n), fn: () => run.stepSync() });
+    const fast = optcRun(config, "wasm", n, false, "f32");
+    cands.push({ name: `optc wasm f32 ${name}`, bytes: bytesPerStep(fast, n), fn: () => fast.stepSync() });
   }
   for (const name of ["adam", "sgd"]) {
     const guarded = optcRun(WASM_CONFIGS[name], "wasm", n, true);
@@ -89,7 +91,7 @@ for (const n of sizes) {
 }
 
 /** tfjs-wasm's adam / optc wasm adam, paired in a child process. */
-let tfjs: Record<string, { tfjsMs: number; optcMs: number; ratio: number }> = {};
+let tfjs: Record<string, { tfjsMs: number; optcMs: number; ratio: number; ratioF32: number }> = {};
 if (!argv.includes("--no-tfjs")) {
   try {
     tfjs = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", `${here}wasm_tfjs_child.ts`, sizes.join(","), String(Math.min(rounds, 5))], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
@@ -130,9 +132,11 @@ L.push("", "Goals (paired ratios, medians of rounds):", "");
 for (const { n, rows } of results) {
   const r = (name: string) => rows.find((x) => x.name === name)!;
   const bw = (name: string) => (100 * r(name).gbps) / r("wasm y=x+y").gbps;
-  L.push(`- ${n.toExponential(0)}: adam ${bw("optc wasm adam").toFixed(0)} % of streaming bandwidth (goal ≥ 80 %; guarded ${bw("optc wasm adam (guarded)").toFixed(0)} %), adamw ${bw("optc wasm adamw").toFixed(0)} %, nadam ${bw("optc wasm nadam").toFixed(0)} %; sgd ${bw("optc wasm sgd").toFixed(0)} % (goal: the limit); JS adam / wasm adam ${(r("optc js adam").ratio / r("optc wasm adam").ratio).toFixed(1)}× (goal ≥ 5×), JS sgd / wasm sgd ${(r("optc js sgd").ratio / r("optc wasm sgd").ratio).toFixed(1)}×; f64x2 optc adam / f32x4 hand adam ${(r("optc wasm adam").ratio / r("hand f32x4 adam").ratio).toFixed(2)}`);
+  const x = (a: string, b: string) => (r(a).ratio / r(b).ratio).toFixed(2);
+  L.push(`- ${n.toExponential(0)}, f64x2 (exact): adam ${bw("optc wasm adam").toFixed(0)} % of streaming bandwidth (goal ≥ 80 %; guarded ${bw("optc wasm adam (guarded)").toFixed(0)} %), adamw ${bw("optc wasm adamw").toFixed(0)} %, nadam ${bw("optc wasm nadam").toFixed(0)} %; sgd ${bw("optc wasm sgd").toFixed(0)} % (goal: the limit); JS adam / wasm adam ${x("optc js adam", "optc wasm adam")}× (goal ≥ 5×), JS sgd / wasm sgd ${x("optc js sgd", "optc wasm sgd")}×`);
+  L.push(`  f32x4 (precision: "f32"): adam ${bw("optc wasm f32 adam").toFixed(0)} %, adamw ${bw("optc wasm f32 adamw").toFixed(0)} %, nadam ${bw("optc wasm f32 nadam").toFixed(0)} %, sgd ${bw("optc wasm f32 sgd").toFixed(0)} %; JS adam / wasm f32 adam ${x("optc js adam", "optc wasm f32 adam")}×; f64x2 adam / f32x4 adam ${x("optc wasm adam", "optc wasm f32 adam")}; optc f32 adam / hand-written f32x4 adam ${x("optc wasm f32 adam", "hand f32x4 adam")}; the hand-written adam itself ${bw("hand f32x4 adam").toFixed(0)} %`);
   const t = tfjs[String(n)];
-  if (t) L.push(`  tfjs-wasm adam / optc wasm adam ${t.ratio.toFixed(1)}× (goal ≥ 8×; ${t.tfjsMs.toFixed(2)} vs ${t.optcMs.toFixed(3)} ms, own process)`);
+  if (t) L.push(`  tfjs-wasm adam / optc wasm adam ${t.ratio.toFixed(1)}×, / optc wasm f32 adam ${t.ratioF32.toFixed(1)}× (goal ≥ 8×; tfjs ${t.tfjsMs.toFixed(2)} ms vs optc f64x2 ${t.optcMs.toFixed(3)} ms, paired in their own process)`);
 }
 L.push("", "| latency (chain(clip_by_global_norm(1.0), adamw(1e-3))) | compile() ms | compile + init + first step ms |", "|---|---|---|");
 for (const [key, v] of Object.entries(latencies)) L.push(`| ${key} | ${v.compileMs.toFixed(2)} | ${v.firstStepMs.toFixed(2)} |`);

@@ -13,7 +13,7 @@ export function describeWasmKernel(k: Kernel, base64: string): string {
   const imported = [...new Set(k.ops.map((o) => o.op).filter((o) => ["cos", "tanh", "exp", "log", "pow"].includes(o)))];
   const L = [
     `;; kernel ${commentSafe(k.name)}: a ${bytes}-byte WebAssembly module; exports run, guarded (backups), scan (finiteness)`,
-    `;; f64x2 lanes: float32 loads promoted, float64 math, stores rounded to float32; 4 elements per iteration, scalar tail`,
+    `;; f64x2 lanes (run, guarded): float32 loads promoted, float64 math, stores rounded to float32; f32x4 (run_f32, guarded_f32): float32 math; two vectors per iteration, scalar tail`,
     ...(imported.length ? [`;; imported per lane from JS Math: ${imported.join(", ")}`] : []),
     ...bindingComments(k, ";; ").map((l) => l.replace(";; // ", ";; ")),
   ];
