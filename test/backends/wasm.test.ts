@@ -14,7 +14,7 @@ import { optc } from "../../vite.js";
 import { compileToModule } from "../../build.js";
 import { describePlan } from "../../compiler/describe.js";
 import { describeCode } from "../../compiler/render.js";
-import { checkGolden, recordGolden, TOLERANCE_ULPS } from "../../golden.js";
+import { checkGolden, readGoldenFile, recordGolden, TOLERANCE_ULPS } from "../../golden.js";
 import { compile, compileReference, compileSource, OptcRuntimeError, type Run } from "../../index.js";
 import { loadWasm, type InitOptions, type TensorInit } from "../../runtime/index.js";
 import { fromBase64, toBase64 } from "../../format/base64.js";
@@ -246,6 +246,16 @@ describe("the plumbing: build-time modules, trajectories, golden files, explain"
     expect(report.ok).toBe(true);
     expect(wasm.ok).toBe(true);
     expect(wasm.steps.every((s) => !s.differs)).toBe(true);
+  });
+
+  it("the checked-in golden files of the spec's SAM rows (both modes, k = 3 with adam) hold on wasm, bit for bit", async () => {
+    const dir = join(ROOT, "test/golden/trajectories");
+    for (const file of ["sam_paper.golden.json", "sam_paper_opaque.golden.json", "sam_adam_k3.golden.json"]) {
+      const report = await checkGolden(readGoldenFile(join(dir, file)), { backends: ["wasm"] });
+      expect(report.ok).toBe(true);
+      expect(report.results[0].steps.length).toBeGreaterThan(0);
+      expect(report.results[0].steps.every((s) => !s.differs)).toBe(true);
+    }
   });
 
   it("optc explain --target wasm shows each module and its bytes per parameter", () => {
