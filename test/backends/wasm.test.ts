@@ -171,6 +171,18 @@ describe("one WebAssembly.Memory, sized once", () => {
     expect(buffer.byteLength).toBe(length);
     expect(run.params.a.buffer).toBe(buffer);
   });
+  it("empty tensors (and a model of nothing but one) step like the interpreter's", () => {
+    for (const config of ["chain(clip_by_global_norm(1.0), adam(1e-3))", "lamb(1e-2)"]) {
+      const params = () => ({ e: { shape: [0] }, b: [1, 2, 3], z: { shape: [2, 0] } });
+      const wasm = compile(config, { target: "wasm" }).initSync(params());
+      const ref = compileReference(config).initSync(params());
+      for (const r of [wasm, ref]) (r.grads.b.set([0.5, -1, 2]), r.stepSync());
+      expect(Array.from(wasm.params.b)).toEqual(Array.from(ref.params.b));
+      const empty = compile(config, { target: "wasm" }).initSync({ e: { shape: [0] } });
+      empty.stepSync();
+      expect(empty.params.e.length).toBe(0);
+    }
+  });
   it("params written through the views are what the next step reads", async () => {
     const run = compile("sgd(0.5)", { target: "wasm" }).initSync({ w: [1, 2, 3, 4, 5] });
     run.params.w.set([10, 20, 30, 40, 50]);
