@@ -30,12 +30,18 @@ export type ExecutorFactory = (ctx: ExecutorContext) => PhaseExecutor;
 export interface Backing {
   arena(name: string): Float32Array;
   executor: ExecutorFactory;
+  /** Threads the run really uses (the wasm target with init's threads). */
+  threads?: number;
+  /** Starts what the run needs before its first step (the wasm target's worker threads). */
+  start?(): Promise<void>;
 }
 
 export interface BackingOptions {
   guarded: boolean;
   /** The wasm target's lanes: "f64" (default, bit-exact) or "f32" (faster, within an ulp bound). */
   precision?: "f64" | "f32";
+  /** The wasm target's threads (1: none). */
+  threads?: number;
 }
 
 export type BackingFactory = (artifact: CompiledStep, layout: TensorLayout, options: BackingOptions) => Backing;

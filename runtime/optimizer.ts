@@ -7,7 +7,7 @@ import { GRADS, PARAMS } from "../format/arena_names.js";
 import { ARTIFACT_VERSION, type CompiledStep } from "../format/artifact.js";
 import { jsExecutor } from "./backends/js/executor.js";
 import { fail } from "./errors.js";
-import type { BackingFactory, ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
+import type { Backing, BackingFactory, ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor.js";
 import type { KernelSource } from "./kernels.js";
 import { runCycleSync, type AllReduce, type CycleIo, type Tensors } from "./opaque_cycle.js";
 import { isOuterPhase } from "./protocol.js";
@@ -32,6 +32,12 @@ export interface InitOptions {
    * a stated ulp bound (README, WebAssembly).
    */
   precision?: "f64" | "f32";
+  /**
+   * The wasm target only, with `await opt.init()`: split each pass across this many threads
+   * (worker_threads sharing the memory; results are the same for every count). Where
+   * SharedArrayBuffer or workers are missing the run uses one thread and says why (console.warn).
+   */
+  threads?: number;
   /** The most the run may allocate for its arenas (default 8 GiB): a larger model is R111 before anything is allocated. */
   maxBytes?: number;
 }
@@ -53,11 +59,14 @@ export class Optimizer {
   }
 
   async init(params: Record<string, TensorInit>, options: InitOptions = {}): Promise<Run> {
-    return this.initSync(params, options);
+    const run = new Run(this.artifact, this.kernels, params, { ...this.defaults, ...options });
+    await run.ready();
+    return run;
   }
 
-  /** Same as init(), for CPU backends that need no awaiting. */
+  /** Same as init(), for CPU backends that need no awaiting (no threads: they start asynchronously). */
   initSync(params: Record<string, TensorInit>, options: InitOptions = {}): Run {
+    if (options !== null && typeof options === "object" && typeof options.threads === "number" && options.threads > 1) fail("R118", "init(params, { threads }) starts worker threads, which needs await opt.init(params, { threads })", "await opt.init(...) instead of initSync(), or leave threads out");
     return new Run(this.artifact, this.kernels, params, { ...this.defaults, ...options });
   }
 }
@@ -75,6 +84,7 @@ export class Run extends BaseRun {
   private readonly arenas = new Map<string, Float32Array>();
   private readonly executor: PhaseExecutor;
   private readonly initialParams: Float32Array;
+  private readonly backing: Backing | undefined;
 
   constructor(
     artifact: CompiledStep,
@@ -90,7 +100,12 @@ export class Run extends BaseRun {
     if (options.precision !== undefined && (options.backing === undefined || (options.precision !== "f64" && options.precision !== "f32"))) {
       fail("R118", `init's precision must be "f64" or "f32" on the wasm target, got ${JSON.stringify(options.precision) ?? String(options.precision)}${options.backing ? "" : " on a JS run"}`, 'compile with { target: "wasm" } and pass precision: "f64" (exact) or "f32" (fast)');
     }
-    const backing = options.backing?.(artifact, layout, { guarded, precision: options.precision });
+    const threads = options.threads;
+    if (threads !== undefined && (!(Number.isInteger(threads) && threads >= 1 && threads <= 64) || (options.backing === undefined && threads !== 1))) {
+      fail("R118", `init's threads must be a whole number from 1 to 64 on the wasm target, got ${String(threads)}${options.backing ? "" : " on a JS run"}`, 'compile with { target: "wasm" } and pass threads: 2 (or leave it out for one)');
+    }
+    const backing = options.backing?.(artifact, layout, { guarded, precision: options.precision, threads });
+    this.backing = backing;
     for (const a of artifact.arenas) {
       if (!backing) this.arenas.set(a.name, a.role === "params" ? values : initialArena(a, values));
       else this.arenas.set(a.name, fillArena(backing.arena(a.name), a, values));
@@ -99,6 +114,16 @@ export class Run extends BaseRun {
     this.grads = viewsOf(this.arena(GRADS), layout);
     const context: ExecutorContext = { artifact, layout, guarded, arenas: this.arenas, counters: this.counters, maskflags: this.maskflags, seg: layout.seg, kernels };
     this.executor = (options.executor ?? backing?.executor ?? jsExecutor)(context);
+  }
+
+  /** Threads the steps run on (the wasm target with init's threads; else 1). */
+  get threads(): number {
+    return this.backing?.threads ?? 1;
+  }
+
+  /** Resolves once the run can step (the wasm target's worker threads have started). */
+  async ready(): Promise<void> {
+    await this.backing?.start?.();
   }
 
   private arena(name: string): Float32Array {

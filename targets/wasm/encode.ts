@@ -254,8 +254,9 @@ export function encodeModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   };
   const importEntries = spec.imports.map((f) => [...uleb(utf8(f.module).length), ...utf8(f.module), ...uleb(utf8(f.name).length), ...utf8(f.name), 0x00, ...uleb(typeIndex(f.params, f.results))]);
   const m = spec.memory;
-  // limits: flag 0 = min only; 3 = min and max, shared (threads need a maximum).
-  const limits = m.shared ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)];
+  // limits: flag 1 = min and max; 3 = min and max, shared. The two differ in that one byte, so a
+  // run with threads flips it (runtime/backends/wasm/threads.ts) instead of carrying both forms.
+  const limits = [m.shared ? 0x03 : 0x01, ...uleb(0), ...uleb(65536)];
   importEntries.push([...uleb(utf8(m.module).length), ...utf8(m.module), ...uleb(utf8(m.name).length), ...utf8(m.name), 0x02, ...limits]);
   const funcTypes = spec.functions.map(({ fn }) => uleb(typeIndex(fn.params, fn.results)));
   const typeSection = types.map((key) => {

@@ -1,13 +1,16 @@
 /**
  * WebAssembly SIMD renderer: each kernel becomes a small wasm module (bytes, base64 in the
  * artifact) that imports the run's memory and exports:
- *   run(a0..aB-1, b0..bS-1, seg, nseg, U, SV, R, RS, lo, hi)      the plain kernel
+ *   run(a0..aB-1, b0..bS-1, seg, nseg, U, SV, R, RS, lo, hi, s0, s1)   the plain kernel
  *   guarded(same)                                                 with a backup per store
  *   run_f32, guarded_f32 (same)                                   the same in f32x4 lanes
  *   scan(ptr, n) → i32                                            first non-finite float32, or -1
  * Every argument is a byte address in the memory (B bindings, S backups of the stores, the
  * segment table, uniforms, per-segment values and the global and per-segment reduction outputs,
- * all float64 but the table), except nseg and the element range [lo, hi) the call covers.
+ * all float64 but the table), except nseg, the element range [lo, hi) and the segment range
+ * [s0, s1) the call covers (threads split elementwise kernels by elements, reducing ones by whole
+ * segments). A global reduction writes each segment's sum to RS too, so a threaded run can fold
+ * them on the host in the interpreter's order.
  *
  * Element math is f64x2: two float32 elements are loaded, promoted to float64 (exact), computed
  * with IEEE double instructions (the interpreter's and the JS target's math, so results are
@@ -66,6 +69,8 @@ class KernelFn {
   readonly RS: number;
   readonly lo: number;
   readonly hi: number;
+  readonly s0: number;
+  readonly s1: number;
   readonly i: number;
   readonly i4: number;
   readonly s: number;
@@ -78,10 +83,10 @@ class KernelFn {
   constructor(readonly k: Kernel, readonly imports: Imports, readonly f32: boolean) {
     const B = k.bindings.length;
     const S = k.stores.length;
-    this.f = new FunctionBuilder(Array<typeof I32>(B + S + 8).fill(I32), []);
+    this.f = new FunctionBuilder(Array<typeof I32>(B + S + 10).fill(I32), []);
     this.arena = Array.from({ length: B }, (_, j) => j);
     this.backup = Array.from({ length: S }, (_, j) => B + j);
-    [this.seg, this.nseg, this.U, this.SV, this.R, this.RS, this.lo, this.hi] = Array.from({ length: 8 }, (_, j) => B + S + j);
+    [this.seg, this.nseg, this.U, this.SV, this.R, this.RS, this.lo, this.hi, this.s0, this.s1] = Array.from({ length: 10 }, (_, j) => B + S + j);
     this.i = this.f.local(I32);
     this.i4 = this.f.local(I32);
     this.s = this.f.local(I32);
@@ -354,9 +359,9 @@ function kernelFunction(k: Kernel, imports: Imports, guarded: boolean, f32: bool
   const sum = f.local(F64);
   const flag = f.local(F64);
   k.reductions.forEach((_, j) => f.f64(0).set(global[j]));
-  f.i32(0).set(fn.s);
+  f.get(fn.s0).set(fn.s);
   f.op(OP.block, 0x40, OP.loop, 0x40);
-  f.get(fn.s).get(fn.nseg).op(OP.i32GeS).op(OP.brIf, 1);
+  f.get(fn.s).get(fn.s1).op(OP.i32GeS).op(OP.brIf, 1);
   // The segment clipped to [lo, hi): a thread's share of the elements.
   const clip = (offset: number, out: number) => {
     f.get(fn.seg).get(fn.s).i32(2).op(OP.i32Shl).op(OP.i32Add).mem(OP.i32Load, 2, offset).set(out);
@@ -393,10 +398,8 @@ function kernelFunction(k: Kernel, imports: Imports, guarded: boolean, f32: bool
     f.get(a).lane(SIMD.f64x2ExtractLane, 0).get(a).lane(SIMD.f64x2ExtractLane, 1).op(OP.f64Add);
     f.get(b).lane(SIMD.f64x2ExtractLane, 0).get(b).lane(SIMD.f64x2ExtractLane, 1).op(OP.f64Add);
     f.op(OP.f64Add).set(sum);
-    if (r.scope === "segment") {
-      f.get(fn.RS).i32(j).get(fn.nseg).op(OP.i32Mul).get(fn.s).op(OP.i32Add).i32(3).op(OP.i32Shl).op(OP.i32Add).get(sum).mem(OP.f64Store, 3, 0);
-      return;
-    }
+    f.get(fn.RS).i32(j).get(fn.nseg).op(OP.i32Mul).get(fn.s).op(OP.i32Add).i32(3).op(OP.i32Shl).op(OP.i32Add).get(sum).mem(OP.f64Store, 3, 0);
+    if (r.scope === "segment") return;
     if (r.mask === undefined) {
       f.get(global[j]).get(sum).op(OP.f64Add).set(global[j]);
       return;

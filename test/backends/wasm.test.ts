@@ -9,7 +9,7 @@ import { build as esbuild } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build as viteBuild } from "vite";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { optc } from "../../vite.js";
 import { compileToModule } from "../../build.js";
 import { describePlan } from "../../compiler/describe.js";
@@ -336,5 +336,60 @@ describe('precision: "f32" (f32x4 lanes): within 4 float32 ulps of max(1, |value
   it('precision is checked: anything but "f64" or "f32", or precision on a JS run, is R118', async () => {
     expect(await codeOf(() => compile("sgd(0.1)", { target: "wasm" }).initSync({ w: [1] }, { precision: "f16" as "f32" }))).toBe("R118");
     expect(await codeOf(() => compile("sgd(0.1)").initSync({ w: [1] }, { precision: "f32" }))).toBe("R118");
+  });
+});
+
+describe("threads: init(params, { threads }) over worker_threads sharing the memory", () => {
+  // 2^18 elements per thread at least (MIN_ELEMENTS_PER_THREAD): three tensors, 800,003 elements.
+  const params = () => ({
+    a: { shape: [500_000], data: Float32Array.from({ length: 500_000 }, (_, i) => Math.sin(i * 0.1)) },
+    b: { shape: [300_000], data: Float32Array.from({ length: 300_000 }, (_, i) => Math.cos(i * 0.3)) },
+    c: [1, -2, 3],
+  });
+  const grad = (p: Record<string, Float32Array>, out: Record<string, Float32Array>) => {
+    for (const [k, x] of Object.entries(p)) for (let i = 0; i < x.length; i++) out[k][i] = Math.sin(3 * x[i] + i);
+  };
+  const configs = [CATALOG_CONFIGS.chain, CATALOG_CONFIGS.lamb, CATALOG_CONFIGS.sam, EXTRA.sam_opaque, CATALOG_CONFIGS.adamw];
+  for (const config of configs) {
+    it(`results are the same for 1, 2 and 3 threads (bit for bit): ${config}`, async () => {
+      const runs = await Promise.all([1, 2, 3].map((threads) => compile(config, { target: "wasm" }).init(params(), { threads })));
+      expect(runs.map((r) => r.threads)).toEqual([1, 2, 3]);
+      const gradFn = (p: Record<string, Float32Array>, _i: number, out: Record<string, Float32Array>) => grad(p, out);
+      for (let s = 0; s < 3; s++) for (const r of runs) (grad(r.params, r.grads), await r.step({ gradFn }));
+      const [one, ...more] = runs.map((r) => JSON.stringify(r.saveState()));
+      for (const m of more) expect(m === one).toBe(true);
+    }, 60_000);
+  }
+  it("f32 lanes on threads agree with f32 on one thread; a refused step on threads changes nothing", async () => {
+    const one = await compile("adam(1e-3)", { target: "wasm" }).init(params(), { precision: "f32" });
+    const two = await compile("adam(1e-3)", { target: "wasm" }).init(params(), { precision: "f32", threads: 2 });
+    for (const r of [one, two]) (grad(r.params, r.grads), r.stepSync());
+    expect(JSON.stringify(two.saveState()) === JSON.stringify(one.saveState())).toBe(true);
+    two.grads.b[299_999] = Number.NaN;
+    const before = JSON.stringify(two.saveState());
+    expect(await codeOf(() => two.step())).toBe("R201");
+    expect(JSON.stringify(two.saveState()) === before).toBe(true);
+  }, 60_000);
+  it("threads are checked (R118): not a whole number from 1 to 64, initSync, or a JS run", async () => {
+    const opt = compile("sgd(0.1)", { target: "wasm" });
+    for (const threads of [0, 1.5, 65, Number.NaN]) expect(await codeOf(() => opt.init({ w: [1] }, { threads }))).toBe("R118");
+    expect(await codeOf(() => opt.initSync({ w: [1] }, { threads: 2 }))).toBe("R118");
+    expect(await codeOf(() => compile("sgd(0.1)").init({ w: [1] }, { threads: 2 }))).toBe("R118");
+  });
+  it("without SharedArrayBuffer: one thread, and a message that says why", async () => {
+    const saved = globalThis.SharedArrayBuffer;
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer = undefined;
+      const run = await compile("sgd(0.1)", { target: "wasm" }).init({ w: [1, 2] }, { threads: 4 });
+      expect(run.threads).toBe(1);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining("runs on one thread here: SharedArrayBuffer is not available"));
+      run.grads.w.set([1, 1]);
+      run.stepSync();
+      expect(Array.from(run.params.w)).toEqual([Math.fround(0.9), Math.fround(1.9)]);
+    } finally {
+      globalThis.SharedArrayBuffer = saved;
+      warn.mockRestore();
+    }
   });
 });

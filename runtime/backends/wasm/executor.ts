@@ -13,6 +13,7 @@ import { firstNonFinite, nonFiniteError } from "../../finite.js";
 import { drivePhaseSync, type KernelSums } from "../../phase_driver.js";
 import type { TensorLayout } from "../../tensors.js";
 import { allKernels, planMemory, type WasmMemoryPlan } from "./memory.js";
+import { elementRanges, MAX_THREADS, segmentRanges, sharedModuleBytes, startPool, threadsUnavailable, type ThreadPool, type ThreadRange } from "./threads.js";
 
 interface KernelExports {
   run: (...args: number[]) => void;
@@ -22,35 +23,59 @@ interface KernelExports {
   scan: (ptr: number, n: number) => number;
 }
 
-/** Compiled once per artifact kernel; each run instantiates it over its own memory. */
+/** Compiled once per artifact kernel (and memory kind); each run instantiates it over its own memory. */
 const modules = new WeakMap<KernelArtifact, WebAssembly.Module>();
+const sharedModules = new WeakMap<KernelArtifact, WebAssembly.Module>();
 
-function moduleOf(k: KernelArtifact): WebAssembly.Module {
-  let m = modules.get(k);
+function moduleOf(k: KernelArtifact, shared = false): WebAssembly.Module {
+  const cache = shared ? sharedModules : modules;
+  let m = cache.get(k);
   if (m) return m;
-  const bytes = k.code.wasm === undefined ? undefined : fromBase64(k.code.wasm);
-  if (!bytes) fail("R110", `kernel ${k.kernel.name} has no WebAssembly code`, "compile with { target: 'wasm' }");
+  const decoded = k.code.wasm === undefined ? undefined : fromBase64(k.code.wasm);
+  if (!decoded) fail("R110", `kernel ${k.kernel.name} has no WebAssembly code`, "compile with { target: 'wasm' }");
+  let bytes = decoded;
+  if (shared) {
+    try {
+      bytes = sharedModuleBytes(decoded);
+    } catch (e) {
+      return fail("R117", `kernel ${k.kernel.name}'s WebAssembly module cannot run on threads: ${(e as Error).message}`, "recompile the config with this optc version");
+    }
+  }
   if (typeof WebAssembly !== "object") fail("R117", "this environment has no WebAssembly", "use the JS target (compile(config) or { target: 'js' })");
   try {
     m = new WebAssembly.Module(bytes);
   } catch (e) {
     return fail("R117", `kernel ${k.kernel.name}'s WebAssembly module did not compile: ${(e as Error).message}`, "WebAssembly SIMD is needed (Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+); in a page with a Content-Security-Policy allow 'wasm-unsafe-eval'; else use the JS target");
   }
-  modules.set(k, m);
+  cache.set(k, m);
   return m;
 }
 
 /** What the kernels import besides the memory: JS's own Math functions, the interpreter's too. */
 const MATH = { cos: Math.cos, tanh: Math.tanh, exp: Math.exp, log: Math.log, pow: Math.pow };
 
-function instantiate(k: KernelArtifact, memory: WebAssembly.Memory): KernelExports {
-  return new WebAssembly.Instance(moduleOf(k), { env: { memory }, math: MATH }).exports as unknown as KernelExports;
+function instantiate(k: KernelArtifact, memory: WebAssembly.Memory, shared: boolean): KernelExports {
+  return new WebAssembly.Instance(moduleOf(k, shared), { env: { memory }, math: MATH }).exports as unknown as KernelExports;
 }
+
+/**
+ * Below this many elements per thread a kernel runs on the caller's thread alone: a dispatch
+ * costs 0.05-0.1 ms, so 2 threads lose at 1e5 elements and win from 1e6 (perf anchors, wasm SIMD
+ * Adam on 2 threads: 1.3-1.9x slower at 1e5, 0.53-0.68 of the time at 1e6).
+ */
+export const MIN_ELEMENTS_PER_THREAD = 1 << 18;
 
 /** The arenas of a wasm run, in one memory, and the executor that runs phases on them. */
 export function wasmBacking(artifact: CompiledStep, layout: TensorLayout, options: BackingOptions): Backing {
-  const plan = planMemory(artifact, layout, options.guarded);
+  let threads = Math.min(options.threads ?? 1, MAX_THREADS);
+  const why = threads > 1 ? threadsUnavailable() : undefined;
+  if (why) {
+    console.warn(`optc: init(params, { threads: ${threads} }) runs on one thread here: ${why}`);
+    threads = 1;
+  }
+  const plan = planMemory(artifact, layout, options.guarded, threads > 1);
   const f32 = options.precision === "f32";
+  const pool: { current?: ThreadPool } = {};
   const view = (at: number) => new Float32Array(plan.memory.buffer, at, layout.total);
   return {
     arena: (name) => {
@@ -58,11 +83,29 @@ export function wasmBacking(artifact: CompiledStep, layout: TensorLayout, option
       if (at === undefined) throw new Error(`internal: no arena ${name}`);
       return view(at);
     },
-    executor: (ctx) => wasmExecutor(ctx, plan, f32),
+    executor: (ctx) => wasmExecutor(ctx, plan, f32, pool, threads),
+    threads,
+    start: threads > 1 ? async () => {
+      const kernels = allKernels(artifact);
+      pool.current = await startPool(threads, plan.memory, plan.ctrl, kernels.map((k) => moduleOf(k, true)), kernels.map((k) => baseArgs(k, plan, layout, options.guarded)));
+    } : undefined,
   };
 }
 
-function wasmExecutor(ctx: ExecutorContext, plan: WasmMemoryPlan, f32: boolean): PhaseExecutor {
+/** A kernel's arguments but its ranges: arena and backup addresses, the segment table and its host buffers. */
+function baseArgs(k: KernelArtifact, plan: WasmMemoryPlan, layout: TensorLayout, guarded: boolean): number[] {
+  const { kernel } = k;
+  const s = plan.scratch.get(k)!;
+  const address = (map: Map<string, number>, name: string) => {
+    const at = map.get(name);
+    if (at === undefined) throw new Error(`internal: no wasm region for ${name}`);
+    return at;
+  };
+  const backups = kernel.stores.map((st) => (guarded ? address(plan.backups, kernel.bindings[st.arena].name) : 0));
+  return [...kernel.bindings.map((b) => address(plan.arenas, b.name)), ...backups, plan.seg, layout.seg.length - 1, s.U, s.SV, s.R, s.RS];
+}
+
+function wasmExecutor(ctx: ExecutorContext, plan: WasmMemoryPlan, f32: boolean, pool: { current?: ThreadPool }, threads: number): PhaseExecutor {
   const { memory } = plan;
   const total = ctx.layout.total;
   const nseg = ctx.layout.seg.length - 1;
@@ -75,6 +118,8 @@ function wasmExecutor(ctx: ExecutorContext, plan: WasmMemoryPlan, f32: boolean):
   const backupOf = (name: string) => new Float32Array(memory.buffer, address(plan.backups, name), total);
 
   interface Bound {
+    index: number;
+    reduces: boolean;
     fn: (...args: number[]) => void;
     args: number[];
     uniforms: Float64Array;
@@ -84,23 +129,40 @@ function wasmExecutor(ctx: ExecutorContext, plan: WasmMemoryPlan, f32: boolean):
   }
   const bound = new Map<KernelArtifact, Bound>();
   let scan: ((ptr: number, n: number) => number) | undefined;
-  for (const k of allKernels(ctx.artifact)) {
-    const exports = instantiate(k, memory);
+  const variant = (ctx.guarded ? 1 : 0) + (f32 ? 2 : 0);
+  allKernels(ctx.artifact).forEach((k, index) => {
+    const exports = instantiate(k, memory, threads > 1);
     scan ??= exports.scan;
     const { kernel } = k;
     const s = plan.scratch.get(k)!;
     const f64 = (at: number, n: number) => new Float64Array(memory.buffer, at, n);
-    const backups = kernel.stores.map((st) => (ctx.guarded ? address(plan.backups, kernel.bindings[st.arena].name) : 0));
-    const args = [...kernel.bindings.map((b) => address(plan.arenas, b.name)), ...backups, plan.seg, nseg, s.U, s.SV, s.R, s.RS, 0, total];
     bound.set(k, {
+      index,
+      reduces: kernel.reductions.length > 0,
       fn: ctx.guarded ? (f32 ? exports.guarded_f32 : exports.guarded) : f32 ? exports.run_f32 : exports.run,
-      args,
+      args: [...baseArgs(k, plan, ctx.layout, ctx.guarded), 0, total, 0, nseg],
       uniforms: f64(s.U, kernel.uniformCount),
       segvals: Array.from({ length: kernel.segvalCount }, (_, j) => f64(s.SV + j * nseg * 8, nseg)),
       globalSums: f64(s.R, kernel.reductions.length),
       segmentSums: kernel.reductions.map((_, j) => f64(s.RS + j * nseg * 8, nseg)),
     });
-  }
+  });
+  // Threads per kernel call: enough elements each, and for a reducing kernel whole segments.
+  const useThreads = Math.min(threads, Math.floor(total / MIN_ELEMENTS_PER_THREAD));
+  const elementSplit = elementRanges(total, nseg, Math.max(1, useThreads));
+  const segmentSplit = segmentRanges(ctx.layout.seg, Math.max(1, useThreads));
+  /** Runs a kernel; whether its global sums are per segment (threads) rather than folded in the kernel. */
+  const call = (bk: Bound): boolean => {
+    const p = pool.current;
+    if (!p || useThreads < 2) {
+      bk.fn(...bk.args);
+      return false;
+    }
+    const ranges = bk.reduces ? segmentSplit : elementSplit;
+    const base = bk.args.slice(0, -4);
+    p.dispatch(bk.index, variant, ranges.length === threads ? ranges : [...ranges, ...Array.from({ length: threads - ranges.length }, (): ThreadRange => [0, 0, 0, 0])], () => bk.fn(...base, ...ranges[0]));
+    return true;
+  };
   const phases = new Map<string, { written: string[]; inputs: string[] }>();
   for (const [name, art] of Object.entries(ctx.artifact.phases)) {
     const kernels = art.passes.flatMap((p) => p.kernels);
@@ -134,9 +196,10 @@ function wasmExecutor(ctx: ExecutorContext, plan: WasmMemoryPlan, f32: boolean):
           const bk = bound.get(kernel)!;
           bk.uniforms.set(uniforms);
           segvals.forEach((v, j) => (typeof v === "number" ? bk.segvals[j].fill(v) : bk.segvals[j].set(v)));
-          bk.fn(...bk.args);
+          const perSegment = call(bk);
           for (const s of kernel.kernel.stores) done.add(kernel.kernel.bindings[s.arena].name);
-          return kernel.kernel.reductions.map((r, j) => (r.scope === "global" ? bk.globalSums[j] : bk.segmentSums[j].slice()));
+          // Threads: a global sum's segment sums, which the driver folds in the kernel's order.
+          return kernel.kernel.reductions.map((r, j) => (r.scope === "global" && !perSegment ? bk.globalSums[j] : bk.segmentSums[j].slice()));
         });
         if (ctx.guarded) {
           const bad = written.find((a) => firstBad(a) >= 0);

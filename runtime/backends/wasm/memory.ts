@@ -28,7 +28,12 @@ export interface WasmMemoryPlan {
   /** The guarded run's backup of each arena a kernel writes. */
   backups: Map<string, number>;
   scratch: Map<KernelArtifact, KernelScratch>;
+  /** The thread pool's control words (int32; runtime/backends/wasm/threads.ts). */
+  ctrl: number;
 }
+
+/** Control words a thread pool needs: a header, then four per thread (its ranges). */
+export const CTRL_WORDS = 8 + 4 * 64;
 
 /** The kernels of every phase. */
 export function allKernels(artifact: CompiledStep): KernelArtifact[] {
@@ -49,6 +54,7 @@ export function planMemory(artifact: CompiledStep, layout: TensorLayout, guarded
     return at;
   };
   const seg = take((nseg + 1) * 4);
+  const ctrl = take(CTRL_WORDS * 4);
   const arenaBytes = layout.total * 4;
   const arenas = new Map(artifact.arenas.map((a) => [a.name, take(arenaBytes)] as const));
   const backups = new Map(guarded ? writtenArenas(artifact).map((name) => [name, take(arenaBytes)] as const) : []);
@@ -68,5 +74,5 @@ export function planMemory(artifact: CompiledStep, layout: TensorLayout, guarded
     return fail("R111", `could not allocate ${(top / 2 ** 20).toFixed(0)} MiB of WebAssembly memory (${(e as Error).message})`, "free memory, use a smaller model, or use the JS target");
   }
   new Int32Array(memory.buffer, seg, nseg + 1).set(layout.seg);
-  return { memory, seg, arenas, backups, scratch };
+  return { memory, seg, arenas, backups, scratch, ctrl };
 }
