@@ -6,6 +6,7 @@
  *     hand-written f32x4 fused Adam (the f32-lanes alternative), and optc's JS target;
  *   - tfjs-wasm's adam against optc's wasm adam, paired in a process of their own (tfjs-wasm
  *     grows its memory, which slows typed-array loops in the process for good);
+ *   - 2 threads against 1 (adam, both precisions);
  *   - compile() and compile + init + first step latency of the wasm and JS targets.
  * Usage: node --import tsx bench/wasm.ts [--sizes 1e6,1e7] [--rounds 7] [--no-tfjs]
  * Writes bench/results/wasm.json and wasm.md.
@@ -43,6 +44,12 @@ function bytesPerStep(run: Run, n: number): number {
   return Object.values(run.artifact.phases)[0].bytesPerElement * n;
 }
 
+async function threadedRun(config: string, n: number, precision?: "f32"): Promise<Run> {
+  const run = await compile(config, { target: "wasm" }).init({ w: { shape: [n], data: fill(new Float32Array(n), 1) } }, { validate: false, threads: 2, ...(precision ? { precision } : {}) });
+  fill(run.grads.w, 2);
+  return run;
+}
+
 function optcRun(config: string, target: "js" | "wasm", n: number, validate: boolean, precision?: "f32"): Run {
   const run = compile(config, { target }).initSync({ w: { shape: [n], data: fill(new Float32Array(n), 1) } }, { validate, ...(precision ? { precision } : {}) });
   fill(run.grads.w, 2);
@@ -78,6 +85,10 @@ for (const n of sizes) {
     cands.push({ name: `optc wasm ${name}`, bytes: bytesPerStep(run, n), fn: () => run.stepSync() });
     const fast = optcRun(config, "wasm", n, false, "f32");
     cands.push({ name: `optc wasm f32 ${name}`, bytes: bytesPerStep(fast, n), fn: () => fast.stepSync() });
+  }
+  for (const precision of [undefined, "f32"] as const) {
+    const run = await threadedRun(WASM_CONFIGS.adam, n, precision);
+    cands.push({ name: `optc wasm ${precision ? "f32 " : ""}adam, 2 threads`, bytes: bytesPerStep(run, n), fn: () => run.stepSync() });
   }
   for (const name of ["adam", "sgd"]) {
     const guarded = optcRun(WASM_CONFIGS[name], "wasm", n, true);
@@ -135,6 +146,7 @@ for (const { n, rows } of results) {
   const x = (a: string, b: string) => (r(a).ratio / r(b).ratio).toFixed(2);
   L.push(`- ${n.toExponential(0)}, f64x2 (exact): adam ${bw("optc wasm adam").toFixed(0)} % of streaming bandwidth (goal ≥ 80 %; guarded ${bw("optc wasm adam (guarded)").toFixed(0)} %), adamw ${bw("optc wasm adamw").toFixed(0)} %, nadam ${bw("optc wasm nadam").toFixed(0)} %; sgd ${bw("optc wasm sgd").toFixed(0)} % (goal: the limit); JS adam / wasm adam ${x("optc js adam", "optc wasm adam")}× (goal ≥ 5×), JS sgd / wasm sgd ${x("optc js sgd", "optc wasm sgd")}×`);
   L.push(`  f32x4 (precision: "f32"): adam ${bw("optc wasm f32 adam").toFixed(0)} %, adamw ${bw("optc wasm f32 adamw").toFixed(0)} %, nadam ${bw("optc wasm f32 nadam").toFixed(0)} %, sgd ${bw("optc wasm f32 sgd").toFixed(0)} %; JS adam / wasm f32 adam ${x("optc js adam", "optc wasm f32 adam")}×; f64x2 adam / f32x4 adam ${x("optc wasm adam", "optc wasm f32 adam")}; optc f32 adam / hand-written f32x4 adam ${x("optc wasm f32 adam", "hand f32x4 adam")}; the hand-written adam itself ${bw("hand f32x4 adam").toFixed(0)} %`);
+  L.push(`  2 threads / 1 thread (time; goal ≤ 0.625 at 1e7): f64x2 adam ${x("optc wasm adam, 2 threads", "optc wasm adam")}, f32x4 adam ${x("optc wasm f32 adam, 2 threads", "optc wasm f32 adam")}`);
   const t = tfjs[String(n)];
   if (t) L.push(`  tfjs-wasm adam / optc wasm adam ${t.ratio.toFixed(1)}×, / optc wasm f32 adam ${t.ratioF32.toFixed(1)}× (goal ≥ 8×; tfjs ${t.tfjsMs.toFixed(2)} ms vs optc f64x2 ${t.optcMs.toFixed(3)} ms, paired in their own process)`);
 }

@@ -77,7 +77,7 @@ export function wasmBacking(artifact: CompiledStep, layout: TensorLayout, option
   const f32 = options.precision === "f32";
   const pool: { current?: ThreadPool } = {};
   const view = (at: number) => new Float32Array(plan.memory.buffer, at, layout.total);
-  return {
+  const backing: Backing = {
     arena: (name) => {
       const at = plan.arenas.get(name);
       if (at === undefined) throw new Error(`internal: no arena ${name}`);
@@ -88,9 +88,14 @@ export function wasmBacking(artifact: CompiledStep, layout: TensorLayout, option
     start: threads > 1 ? async () => {
       const kernels = allKernels(artifact);
       pool.current = await startPool(threads, plan.memory, plan.ctrl, kernels.map((k) => moduleOf(k, true)), kernels.map((k) => baseArgs(k, plan, layout, options.guarded)));
+      // The workers stop once the run is garbage: only the run holds its backing.
+      poolsOfRuns.register(backing, pool.current);
     } : undefined,
   };
+  return backing;
 }
+
+const poolsOfRuns = new FinalizationRegistry<ThreadPool>((p) => p.close());
 
 /** A kernel's arguments but its ranges: arena and backup addresses, the segment table and its host buffers. */
 function baseArgs(k: KernelArtifact, plan: WasmMemoryPlan, layout: TensorLayout, guarded: boolean): number[] {
