@@ -147,8 +147,15 @@ function utf8(s: string): number[] {
   return [...new TextEncoder().encode(s)];
 }
 
+/** Arrays joined with loops (spreading kernel-sized arrays is most of the encoder's time otherwise). */
+function concat(parts: number[][]): number[] {
+  const out: number[] = [];
+  for (const part of parts) for (let i = 0; i < part.length; i++) out.push(part[i]);
+  return out;
+}
+
 function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+  return concat([uleb(items.length), ...items]);
 }
 
 /** A function body under construction: locals by type, instructions appended in order. */
@@ -165,7 +172,7 @@ export class FunctionBuilder {
   }
 
   op(...bytes: number[]): this {
-    this.code.push(...bytes);
+    for (let i = 0; i < bytes.length; i++) this.code.push(bytes[i]);
     return this;
   }
   get(i: number): this {
@@ -220,8 +227,8 @@ export class FunctionBuilder {
       groups.push([...uleb(j - i), this.localTypes[i]]);
       i = j;
     }
-    const body = [...vec(groups), ...this.code, OP.end];
-    return [...uleb(body.length), ...body];
+    const body = concat([vec(groups), this.code, [OP.end]]);
+    return concat([uleb(body.length), body]);
   }
 }
 
@@ -240,7 +247,7 @@ export interface ModuleSpec {
 }
 
 function section(id: number, payload: number[]): number[] {
-  return [id, ...uleb(payload.length), ...payload];
+  return concat([[id], uleb(payload.length), payload]);
 }
 
 /** The module's bytes: types, imports (functions, then the memory), functions and their exports. */
@@ -265,13 +272,13 @@ export function encodeModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   });
   const nImports = spec.imports.length;
   const exports = spec.functions.map(({ name }, i) => [...uleb(utf8(name).length), ...utf8(name), 0x00, ...uleb(nImports + i)]);
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec(typeSection)),
-    ...section(2, vec(importEntries)),
-    ...section(3, vec(funcTypes)),
-    ...section(7, vec(exports)),
-    ...section(10, vec(spec.functions.map(({ fn }) => fn.encode()))),
-  ];
+  const bytes = concat([
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    section(1, vec(typeSection)),
+    section(2, vec(importEntries)),
+    section(3, vec(funcTypes)),
+    section(7, vec(exports)),
+    section(10, vec(spec.functions.map(({ fn }) => fn.encode()))),
+  ]);
   return new Uint8Array(bytes);
 }
