@@ -161,31 +161,14 @@ export class OptcOptimizer extends tf.Optimizer {
     try {
       const named = namedGradients(varList ? varList.map((v) => ({ name: v.name, tensor: grads[v.name] })) : grads);
       this.prepare(named);
-      if (this.stepper) fail("R116", "opaque SAM through tfjsOptimizer runs on the CPU backends only (cpu, wasm, webgl)", "use transparent SAM (the default) on webgpu");
-      const run = this.run!;
-      this.stageGradients(named);
       const vars = this.slots.map((s) => s.variable);
-      try {
-        run.stepSync({
-          gradFn: (params, _i, out) => {
-            for (const s of this.slots) writeVariable(this.kind, s.variable, params[s.name], this.lastStep);
-            const evaluated = tf.variableGrads(f, vars);
-            try {
-              evaluated.value.dispose();
-              for (const s of this.slots) {
-                const g = evaluated.grads[s.name];
-                if (g) readInto(this.kind, g, out[s.name], this.lastStep);
-                else out[s.name].fill(0);
-              }
-            } finally {
-              tf.dispose(evaluated.grads);
-            }
-          },
-        });
-      } finally {
-        // The true params (new ones, or the old ones after a refused cycle) go back into the variables.
-        this.writeParams();
-      }
+      const gradAt = () => {
+        const evaluated = tf.variableGrads(f, vars);
+        evaluated.value.dispose();
+        return evaluated.grads;
+      };
+      if (this.stepper) this.stepper.stepCycle(new Map([...named].filter((e): e is [string, tf.Tensor] => e[1] !== null)), gradAt);
+      else this.cycleOnCpu(named, gradAt);
       this.incrementIterations();
     } catch (e) {
       value.dispose();
@@ -196,6 +179,31 @@ export class OptcOptimizer extends tf.Optimizer {
     if (returnCost) return value;
     value.dispose();
     return null;
+  }
+
+  /** Opaque SAM on the CPU backends: each evaluation assigns the perturbed params to the variables and reads tfjs's gradient into optc's buffer. */
+  private cycleOnCpu(named: Map<string, tf.Tensor | null>, gradAt: () => tf.NamedTensorMap): void {
+    this.stageGradients(named);
+    try {
+      this.run!.stepSync({
+        gradFn: (params, _i, out) => {
+          for (const s of this.slots) writeVariable(this.kind, s.variable, params[s.name], this.lastStep);
+          const evaluated = gradAt();
+          try {
+            for (const s of this.slots) {
+              const g = evaluated[s.name];
+              if (g) readInto(this.kind, g, out[s.name], this.lastStep);
+              else out[s.name].fill(0);
+            }
+          } finally {
+            tf.dispose(evaluated);
+          }
+        },
+      });
+    } finally {
+      // The true params (new ones, or the old ones after a refused cycle) go back into the variables.
+      this.writeParams();
+    }
   }
 
   /** Lays out the variables at the first call; checks every later call against that layout. */
