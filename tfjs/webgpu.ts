@@ -33,28 +33,8 @@ import { compile } from "../index.js";
 import { GpuRun, type GpuDeviceGradIo } from "../runtime/backends/webgpu/run.js";
 import { fail } from "../runtime/errors.js";
 import type { StateSnapshot } from "../runtime/state.js";
+import type { DeviceStepper } from "./stepper.js";
 
-export interface WebGpuStepper {
-  /** Queues one step with these gradients (by variable name; a missing one counts as zeros). */
-  step(grads: Map<string, tf.Tensor>): void;
-  /**
-   * Opaque SAM: queues one cycle that starts from these gradients; for each adversarial
-   * evaluation the perturbed params are copied into the variables' buffers and `gradAt()`
-   * (tf.variableGrads of the loss, by variable name) is copied into optc's gradient buffer,
-   * all on the device. The variables end at the true params (the new ones, or the old ones
-   * after a failure).
-   */
-  stepCycle(grads: Map<string, tf.Tensor>, gradAt: () => tf.NamedTensorMap): void;
-  /** Waits for the queued steps; throws the first refusal (R201: a NaN gradient, ...). */
-  sync(): Promise<unknown>;
-  saveState(): Promise<StateSnapshot>;
-  /** Replaces optc's state and params, and writes the params into the variables. */
-  loadState(s: StateSnapshot): void;
-  describe: string;
-  dispose(): void;
-  /** Steps issued (after a refusal, sync() rolls it back to before the refused step). */
-  readonly count: number;
-}
 
 /** What this module uses of tfjs-backend-webgpu's WebGPUBackend (public members, 4.x). */
 interface TensorData {
@@ -89,7 +69,7 @@ function asBackend(backend: unknown): WebGpuBackendLike {
   return b as WebGpuBackendLike;
 }
 
-export function createWebGpuStepper(config: string, vars: { name: string; variable: tf.Variable }[], backend: unknown, options: { validate?: boolean } = {}): WebGpuStepper {
+export function createWebGpuStepper(config: string, vars: { name: string; variable: tf.Variable }[], backend: unknown, options: { validate?: boolean } = {}): DeviceStepper {
   const be = asBackend(backend);
   const device = be.device;
   if (vars.length === 0) fail("R101", "the optimizer got no variables", "pass at least one tf.Variable");
