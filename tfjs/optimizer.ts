@@ -128,7 +128,7 @@ export class OptcOptimizer extends tf.Optimizer {
       wasm: "gradients copied from the wasm heap (a view made per copy) into optc's grads arena; params copied into a fresh heap tensor per variable and assigned (XNNPACK caches packed weights by tensor id, so in place would be stale)",
       copy:
         `gradients read with dataSync() (a download from tfjs-${this.backendName}) and params uploaded with variable.assign(tf.tensor(...))` +
-        (sharedWebGl2(tf.backend()) && !this.opaque ? " (pass tfjsOptimizer(config, { gpujs: GPU }) with gpu.js's GPU class, or load gpu.js's browser bundle, to run optc's gpu.js kernels on tfjs's WebGL2 context instead)" : ""),
+        (sharedWebGl2(tf.backend()) ? " (pass tfjsOptimizer(config, { gpujs: GPU }) with gpu.js's GPU class, or load gpu.js's browser bundle, to run optc's gpu.js kernels on tfjs's WebGL2 context instead)" : ""),
     };
     return (
       `optc ${this.config}: the JS target (CPU kernels over float32 arenas) for tfjs-${this.backendName}, ${this.slots.length} variables, ${n} params. ` +
@@ -295,15 +295,14 @@ export class OptcOptimizer extends tf.Optimizer {
 
   /**
    * The step that runs on tfjs's own device, where there is one: WebGPU on tfjs-webgpu; gpu.js on
-   * tfjs-webgl's WebGL2 context when gpu.js is at hand (except opaque SAM, which needs a
-   * gradient evaluation between phases that gpu.js runs cannot lend yet). Otherwise the JS target.
+   * tfjs-webgl's WebGL2 context when gpu.js is at hand. Otherwise the JS target.
    */
   private deviceStepper(backend: string, vars: tf.Variable[]): DeviceStepper | undefined {
     const named = vars.map((variable) => ({ name: variable.name, variable }));
     if (isWebGpu(backend)) return createWebGpuStepper(this.config, named, tf.backend(), { validate: this.options.validate });
     if (this.options.gpujs === false) return undefined;
     const GPU = gpuJsClass(this.options.gpujs);
-    if (!sharedWebGl2(tf.backend()) || !GPU || this.opaque) return undefined;
+    if (!sharedWebGl2(tf.backend()) || !GPU) return undefined;
     return createWebGlStepper(this.config, named, tf.backend(), GPU, { validate: this.options.validate });
   }
 

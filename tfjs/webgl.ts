@@ -25,7 +25,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { GRADS, PARAMS } from "../format/arena_names.js";
 import { compile } from "../index.js";
-import { GpuJsRun, type ForeignTexture, type GpuJsInstance } from "../runtime/backends/gpujs/run.js";
+import { GpuJsRun, type ForeignTexture, type GpuJsDeviceGradIo, type GpuJsInstance } from "../runtime/backends/gpujs/run.js";
 import { fail } from "../runtime/errors.js";
 import type { StateSnapshot } from "../runtime/state.js";
 import type { DeviceStepper } from "./stepper.js";
@@ -102,11 +102,10 @@ export function createWebGlStepper(config: string, vars: { name: string; variabl
       flat.dispose();
     }
   };
-  /** optc's params texture(s) into the variables: tfjs encodes each page into a tensor of its own, each variable is assigned its slice. */
-  const writeParamsOut = () => {
-    const textures = run.textures[PARAMS] as readonly { texture: WebGLTexture }[];
+  /** optc's params texture(s) (or a cycle's perturbed params) into the variables: tfjs encodes each page into a tensor of its own, each variable is assigned its slice. */
+  const writeParamsOut = (textures = run.textures[PARAMS] as readonly unknown[]) => {
     tf.tidy(() => {
-      const parts = pages.map((page, p) => tf.slice(tf.tensor({ texture: textures[p].texture, height: page.texels[1], width: page.texels[0], channels: "RGBA" }, [page.texels[0] * page.texels[1] * 4], "float32"), 0, page.length));
+      const parts = pages.map((page, p) => tf.slice(tf.tensor({ texture: (textures[p] as { texture: WebGLTexture }).texture, height: page.texels[1], width: page.texels[0], channels: "RGBA" }, [page.texels[0] * page.texels[1] * 4], "float32"), 0, page.length));
       const flat = parts.length === 1 ? parts[0] : tf.concat(parts);
       for (const s of slots) s.variable.assign(tf.reshape(tf.slice(flat, s.offset, s.size), s.variable.shape));
     });
@@ -132,8 +131,32 @@ export function createWebGlStepper(config: string, vars: { name: string; variabl
       run.stepQueued();
       writeParamsOut();
     },
-    stepCycle(): void {
-      fail("R116", "opaque SAM on tfjs-webgl runs on optc's JS target", "internal: the optimizer picks the JS target for opaque SAM on webgl");
+    stepCycle(grads: Map<string, tf.Tensor>, gradAt: () => tf.NamedTensorMap): void {
+      live();
+      readAssigned();
+      adopt(GRADS, gather((s) => grads.get(s.name)));
+      try {
+        run.stepQueued({
+          deviceGradFn: (io) => {
+            const lent = io as GpuJsDeviceGradIo;
+            writeParamsOut(lent.params.pages);
+            const at = gradAt();
+            try {
+              const flat = gather((s) => at[s.name]);
+              try {
+                lent.grads.adopt(asPages(flat));
+              } finally {
+                flat.dispose();
+              }
+            } finally {
+              tf.dispose(at);
+            }
+          },
+        });
+      } finally {
+        // The true params (new, or as before a failed cycle) back into the variables.
+        writeParamsOut();
+      }
     },
     sync: () => run.sync(),
     saveState: () => run.saveState(),

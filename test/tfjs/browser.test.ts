@@ -57,13 +57,15 @@ describe("tfjsOptimizer in headless Chromium, tfjs's own optimizers as the refer
         expect(checks.replayed, `${backend}: the same 2 steps after setWeights`).toEqual(checks.replayedFrom);
         expect(checks.assigned, `${backend}: assign() between steps wins`).toEqual([9.5, 9.5, 9.5, 9.5]);
         expect(checks.describe).toMatch(backend === "webgl" ? /optc gpujs/ : /optc webgpu/);
+        expect(checks.samCodes, `${backend}: opaque SAM with f throwing, then NaN, at the second adversarial evaluation`).toBe("R205R201");
+        expect(checks.samAfter, `${backend}: opaque SAM's variable after both`).toEqual(checks.samBefore);
         for (const name of ["adam", "sgd", "momentum", "sam"]) {
           const { ref, got, describe: said } = out[name];
           console.log(`${backend} ${name}: ${said}`);
           if (backend === "webgpu") expect(said, `${name} runs on tfjs's device`).toMatch(/tfjs-webgpu/);
-          // On webgl optc's gpu.js kernels share tfjs's context (opaque SAM keeps the JS target: a download and an upload per evaluation).
-          if (backend === "webgl" && name !== "sam") expect(said, `${name} runs on tfjs's WebGL2 context`).toMatch(/optc gpujs: .* on tfjs's WebGL2 context/);
-          if (name !== "sam") expect(got.reads, `${backend} ${name}: GPU reads while optc stepped (after the first step)`).toBe(0);
+          // On webgl optc's gpu.js kernels share tfjs's context (opaque SAM's evaluations too).
+          if (backend === "webgl") expect(said, `${name} runs on tfjs's WebGL2 context`).toMatch(/optc gpujs: .* on tfjs's WebGL2 context/);
+          expect(got.reads, `${backend} ${name}: GPU reads while optc stepped (after the first step)`).toBe(0);
           const tolerance = ULPS_PER_STEP * CALLS[name];
           for (const k of ["w", "b"] as const) {
             ref[k].forEach((r, i) => {

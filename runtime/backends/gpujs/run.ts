@@ -16,7 +16,7 @@ import type { DeviceProgram } from "../../../format/device.js";
 import { DeviceRun, type DeviceStatus, type DeviceStepOptions } from "../../device_run.js";
 import { fail } from "../../errors.js";
 import type { HostValue } from "../../host.js";
-import type { AllReduce, SavedArenas } from "../../opaque_cycle.js";
+import type { AllReduce, DeviceGradIo, SavedArenas } from "../../opaque_cycle.js";
 import { initialArena, packParams, packSegvals, type TensorInit, type TensorLayout } from "../../tensors.js";
 import { CPU_KERNEL, GL_KERNELS, gpuJsConstructor, maxTextureSize, probeKernelType, type GpuJsInstance, type GpuJsKernelFunction } from "./instance.js";
 import { MAX_PAGE_SIDE, planFold, planPages, type FoldLevel, type Page } from "./layout.js";
@@ -57,6 +57,17 @@ export interface ForeignTexture {
   /** Called once optc no longer reads the texture (instead of deleting it). */
   release(): void;
 }
+
+/**
+ * An arena lent to a deviceGradFn on gpu.js (opaque SAM with the model on the same WebGL
+ * context): its page textures to read (gpu.js textures: `.texture` is the WebGLTexture, `.size`
+ * its texels), and adopt() to hand over new ones (the gradient), as adoptTextures() does.
+ */
+export interface GpuJsArenaIo {
+  pages: readonly unknown[];
+  adopt(pages: ForeignTexture[]): void;
+}
+export type GpuJsDeviceGradIo = DeviceGradIo<GpuJsInstance, GpuJsArenaIo>;
 
 /** What optc uses of a gpu.js WebGL texture object (gpu.js's GLTexture). */
 interface GlTextureLike {
@@ -582,6 +593,16 @@ export class GpuJsRun extends DeviceRun {
    */
   adoptTextures(arena: string, pages: ForeignTexture[]): void {
     this.idle("adoptTextures()");
+    this.adopt(arena, pages);
+  }
+
+  /** A cycle lends its perturbed params and gradient arena as textures (nothing is read back). */
+  protected override deviceGradIo(perturbed: string, gradients: string): GpuJsDeviceGradIo {
+    const lend = (arena: string): GpuJsArenaIo => ({ pages: [...this.arenas.current(arena)], adopt: (pages) => this.adopt(arena, pages) });
+    return { device: this.gpu, params: lend(perturbed), grads: lend(gradients), tensors: this.layout.tensors };
+  }
+
+  private adopt(arena: string, pages: ForeignTexture[]): void {
     if (!this.optimizeFloatMemory) fail("R112", "adoptTextures() needs memory-optimized textures (a WebGL run with optimizeFloatMemory)", "leave optimizeFloatMemory at its default");
     const current = this.arenas.current(arena) as unknown as GlTextureLike[];
     if (pages.length !== current.length) fail("R112", `adoptTextures(${arena}) got ${pages.length} textures for ${current.length} pages`, "pass one texture per page (pageLayout)");

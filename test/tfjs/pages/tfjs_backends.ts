@@ -99,7 +99,33 @@ async function deviceChecks(): Promise<Record<string, unknown>> {
   v.assign(tf.tensor1d([10, 10, 10, 10]));
   sgd.applyGradients({ [v.name]: tf.ones([4]) });
   await sgd.sync();
-  return { beforeNaN, afterNaN, code, atSave: afterNaN, restored, replayedFrom, replayed, assigned: Array.from(await v.data()), describe: (opt as unknown as { describe(): string }).describe() };
+  // Opaque SAM: f throws at the second adversarial evaluation (R205 at once), then a NaN there (R201 at sync): the variable as it was.
+  const u = tf.variable(tf.tensor1d([0.5, -1, 2]), true, "checks/u");
+  const sam = tfjsOptimizer("sam(adam(0.05), sgd(0.05), sync_period=3, opaque_mode=true)") as unknown as Optc;
+  let calls = 0;
+  let fail: "throw" | "nan" | undefined;
+  const f = () => {
+    calls++;
+    if (fail === "throw" && calls === 3) throw new Error("boom");
+    return tf.tidy(() => tf.sum(tf.mul(tf.square(u), fail === "nan" && calls === 3 ? NaN : 1))) as tf.Scalar;
+  };
+  sam.minimize(f);
+  await sam.sync();
+  const samBefore = Array.from(await u.data());
+  let samCodes = "";
+  for (const mode of ["throw", "nan"] as const) {
+    fail = mode;
+    calls = 0;
+    try {
+      sam.minimize(f);
+      await sam.sync();
+    } catch (e) {
+      samCodes += (e as { code?: string }).code ?? String(e);
+    }
+  }
+  fail = undefined;
+  const samAfter = Array.from(await u.data());
+  return { samBefore, samAfter, samCodes, beforeNaN, afterNaN, code, atSave: afterNaN, restored, replayedFrom, replayed, assigned: Array.from(await v.data()), describe: (opt as unknown as { describe(): string }).describe() };
 }
 
 async function main(): Promise<void> {
