@@ -48,6 +48,25 @@ import { def as schedules_warmup_constant_schedule } from "../schedules/warmup_c
 import { def as schedules_warmup_cosine_decay_schedule } from "../schedules/warmup_cosine_decay_schedule.js";
 import { def as schedules_warmup_exponential_decay_schedule } from "../schedules/warmup_exponential_decay_schedule.js";
 import { def as predicates_skip_not_finite } from "../predicates/skip_not_finite.js";
+// issue 18: the rest of optax's aliases, transforms and schedules.
+import { def as transforms_adamaxw } from "../transforms/adamaxw.js";
+import { def as transforms_adadelta } from "../transforms/adadelta.js";
+import { def as transforms_scale_by_adadelta } from "../transforms/scale_by_adadelta.js";
+import { def as transforms_amsgrad } from "../transforms/amsgrad.js";
+import { def as transforms_scale_by_amsgrad } from "../transforms/scale_by_amsgrad.js";
+import { def as transforms_keep_params_nonnegative } from "../transforms/keep_params_nonnegative.js";
+import { def as transforms_rprop } from "../transforms/rprop.js";
+import { def as transforms_scale_by_rprop } from "../transforms/scale_by_rprop.js";
+import { def as transforms_scale_by_sign } from "../transforms/scale_by_sign.js";
+import { def as transforms_scale_by_yogi } from "../transforms/scale_by_yogi.js";
+import { def as transforms_sign_sgd } from "../transforms/sign_sgd.js";
+import { def as transforms_signum } from "../transforms/signum.js";
+import { def as transforms_yogi } from "../transforms/yogi.js";
+import { def as transforms_zero_nans } from "../transforms/zero_nans.js";
+import { def as schedules_piecewise_interpolate_schedule } from "../schedules/piecewise_interpolate_schedule.js";
+import { def as schedules_linear_onecycle_schedule } from "../schedules/linear_onecycle_schedule.js";
+import { def as schedules_cosine_onecycle_schedule } from "../schedules/cosine_onecycle_schedule.js";
+import { def as schedules_sgdr_schedule } from "../schedules/sgdr_schedule.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -98,6 +117,24 @@ export const DEFS: readonly Def[] = [
   schedules_warmup_cosine_decay_schedule,
   schedules_warmup_exponential_decay_schedule,
   predicates_skip_not_finite,
+  transforms_adamaxw,
+  transforms_adadelta,
+  transforms_scale_by_adadelta,
+  transforms_amsgrad,
+  transforms_scale_by_amsgrad,
+  transforms_keep_params_nonnegative,
+  transforms_rprop,
+  transforms_scale_by_rprop,
+  transforms_scale_by_sign,
+  transforms_scale_by_yogi,
+  transforms_sign_sgd,
+  transforms_signum,
+  transforms_yogi,
+  transforms_zero_nans,
+  schedules_piecewise_interpolate_schedule,
+  schedules_linear_onecycle_schedule,
+  schedules_cosine_onecycle_schedule,
+  schedules_sgdr_schedule,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

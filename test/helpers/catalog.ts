@@ -49,6 +49,25 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   warmup_constant_schedule: "sgd(warmup_constant_schedule(0.0, 0.1, 3))",
   warmup_exponential_decay_schedule: "sgd(warmup_exponential_decay_schedule(0.0, 0.1, 2, 2, 0.5))",
   skip_not_finite: "MultiSteps(sgd(0.1), 2, should_skip_update_fn=skip_not_finite)",
+  // issue 18: the rest of optax's aliases, transforms and schedules.
+  sign_sgd: "sign_sgd(0.01)",
+  signum: "signum(0.01, beta=0.8)",
+  scale_by_sign: "chain(scale_by_sign(), scale(-0.01))",
+  amsgrad: "amsgrad(0.01, eps_root=1e-8)",
+  scale_by_amsgrad: "chain(scale_by_amsgrad(bias_correction_nu=false), scale(-0.01))",
+  yogi: "yogi(0.01)",
+  scale_by_yogi: "chain(scale_by_yogi(initial_accumulator_value=0.1, eps_root=1e-8), scale(-0.01))",
+  adamaxw: 'adamaxw(0.01, weight_decay=0.1, mask=["*", "!*.bias"])',
+  adadelta: "adadelta(1.0, weight_decay=0.01)",
+  scale_by_adadelta: "chain(scale_by_adadelta(rho=0.95), scale(-1.0))",
+  rprop: "rprop(0.01)",
+  scale_by_rprop: "chain(scale_by_rprop(0.05, eta_minus=0.4, max_step_size=0.1), scale(-1))",
+  zero_nans: "chain(zero_nans(), sgd(0.1))",
+  keep_params_nonnegative: "chain(sgd(0.5), keep_params_nonnegative())",
+  piecewise_interpolate_schedule: 'sgd(piecewise_interpolate_schedule("cosine", 0.1, {2: 0.5, 5: 0.2}))',
+  linear_onecycle_schedule: "sgd(linear_onecycle_schedule(10, 0.1))",
+  cosine_onecycle_schedule: "sgd(cosine_onecycle_schedule(6, 0.1, div_factor=5.0))",
+  sgdr_schedule: 'sgd(sgdr_schedule([{"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 1, "decay_steps": 3}, {"init_value": 0.05, "peak_value": 0.05, "warmup_steps": 0, "decay_steps": 4, "end_value": 0.01}]))',
 };
 
 /** A model of several tensors, sizes 1, 5, 7 and 9 (none a multiple of 4). */

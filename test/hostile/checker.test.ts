@@ -251,6 +251,31 @@ describe("numerics refusals", () => {
     ["sgd(join_schedules([0.1, 0.2, 0.3], [5, 3]))", "E302", "strictly increasing"],
     ["sgd(join_schedules([0.1, 0.2], [-1]))", "E302", ">= 0"],
     ["sgd(piecewise_constant_schedule(1e30, {10: 1e5, 20: 1e5}))", "E308", "beyond float32's range"],
+    // issue 18's entries.
+    ["amsgrad(1e-3, eps=0)", "E302", "eps and eps_root cannot both be 0"],
+    ["chain(scale_by_amsgrad(eps=1e-45), scale(-1))", "E302", "eps and eps_root cannot both be 0"],
+    ["yogi(1e-3, eps=0)", "E302", "eps and eps_root cannot both be 0"],
+    ["chain(scale_by_yogi(initial_accumulator_value=-1), scale(-1))", "E302", "initial_accumulator_value must be >= 0"],
+    ["adadelta(1.0, eps=0)", "E302", "eps must be > 0"],
+    ["chain(scale_by_adadelta(rho=1.5), scale(-1))", "E302", "rho must be in [0, 1]"],
+    ["signum(1e-3, beta=-0.5)", "E302", "beta must be in [0, 1]"],
+    ["adamaxw(1e-3, eps=0)", "E302", "eps must be > 0"],
+    ['sgd(piecewise_interpolate_schedule("linear", 0.1, {5: -3}))', "E302", "every scale must be >= 0"],
+    ['sgd(piecewise_interpolate_schedule("cosine", 0.1, {-5: 2}))', "E302", "every boundary must be >= 0"],
+    ['sgd(piecewise_interpolate_schedule("linar", 0.1))', "E304", "is not one of"],
+    ['sgd(piecewise_interpolate_schedule("linear", 1e30, {5: 1e10}))', "E308", "beyond float32's range"],
+    ["sgd(linear_onecycle_schedule(0, 0.1))", "E302", "transition_steps must be > 0"],
+    ["sgd(linear_onecycle_schedule(100, 0.1, div_factor=0))", "E302", "div_factor must be > 0"],
+    ["sgd(linear_onecycle_schedule(100, 0.1, pct_final=1.5))", "E302", "pct_final must be in [0, 1]"],
+    ["sgd(cosine_onecycle_schedule(100, 0.1, final_div_factor=-1))", "E302", "final_div_factor must be > 0"],
+    ["sgd(cosine_onecycle_schedule(100, 0.1, pct_start=-0.1))", "E302", "pct_start must be in [0, 1]"],
+    ["sgd(sgdr_schedule([]))", "E302", "at least one cycle"],
+    ['sgd(sgdr_schedule([{"init_value": 0, "peak_value": 0.1, "warmup_steps": 10}]))', "E302", '"decay_steps" is required'],
+    ['sgd(sgdr_schedule([{"init_value": 0, "peak_value": 0.1, "warmup_steps": 10, "decay_steps": 100, "alpha": 0.1}]))', "E302", 'unknown key "alpha"'],
+    ['sgd(sgdr_schedule([{"init_value": 0, "peak_value": 0.1, "warmup_steps": 10, "decay_steps": 10}]))', "E302", "decay_steps must be greater than warmup_steps"],
+    ['sgd(sgdr_schedule([{"init_value": 0, "peak_value": 0.1, "warmup_steps": 1.5, "decay_steps": 10}]))', "E302", "warmup_steps must be a whole number"],
+    ['sgd(sgdr_schedule([{"init_value": 0, "peak_value": 0.1, "warmup_steps": 1, "decay_steps": 10, "exponent": -1}]))', "E302", "exponent must be >= 0"],
+    ['sgd(sgdr_schedule([{"init_value": 0, "peak_value": 1e39, "warmup_steps": 1, "decay_steps": 10}]))', "E308", "beyond float32's range"],
   ];
   for (const [src, code, fragment] of refusedCases) {
     it(`${src}: ${code}`, () => {
@@ -311,6 +336,17 @@ describe("numerics refusals", () => {
     "sgd(warmup_constant_schedule(0, 1, 0))",
     "sgd(join_schedules([0.1, 0.2, 0.3], [0, 5]))",
     "sgd(piecewise_constant_schedule(1, {10: 0, 20: 1e30}))",
+    // issue 18's entries: optax's defaults and safe edges.
+    "amsgrad(1e-3, eps=0, eps_root=1e-8)",
+    "yogi(1e-3)",
+    "chain(scale_by_yogi(initial_accumulator_value=0), scale(-1))",
+    "adadelta()",
+    "adadelta(1.0, rho=1)",
+    "signum(1e-3, beta=1)",
+    "rprop(1e-3)",
+    "sgd(linear_onecycle_schedule(1, 0.1))",
+    "sgd(cosine_onecycle_schedule(100, 0.1, pct_start=0))",
+    'sgd(piecewise_interpolate_schedule("linear", 13.0, {0: 2.0, 5: 3.0}))',
   ];
   it("optax's defaults, and the edges that are safe, are accepted", () => {
     for (const src of accepted) expect(codes(timed(src)).filter((c) => c.startsWith("E")), src).toEqual([]);

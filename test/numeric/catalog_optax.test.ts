@@ -1,0 +1,372 @@
+/**
+ * Issue 18's entries against numbers derived independently from optax's source: per entry, a few
+ * steps of a small two-tensor problem computed by a plain float64 re-derivation written here from
+ * optax's formulas (state rounded to float32 where optax stores it), plus optax's own expected
+ * values where its docstrings and tests have them (alias.py docstrings, _constraining_test.py,
+ * transform_test.py, _schedule_test.py). Nothing here reads optc's lowering.
+ */
+import { describe, expect, it } from "vitest";
+import { signature } from "../../compiler/check/signature.js";
+import { compileSource } from "../../compiler/pipeline.js";
+import { lookup } from "../../compiler/registry/index.js";
+import { evalHost } from "../../runtime/host.js";
+import { OptcRuntimeError } from "../../runtime/errors.js";
+import { makeRun, quadGrad, trajectory } from "../helpers/run.js";
+
+type Tensors = Record<string, number[]>;
+const f32 = Math.fround;
+
+/** A re-derivation: the update optax returns for gradients g at params p (its state held inside). */
+type Reference = (g: Tensors, p: Tensors) => Tensors;
+
+const MODEL: Tensors = { a: [0.5, -1.25, 2.0, 0.75, -0.3], b: [1.5, -0.6, 0.2] };
+const wavy = (p: Tensors): Tensors => Object.fromEntries(Object.entries(p).map(([k, x]) => [k, x.map((v, i) => f32(2 * v + Math.cos(3 * v + i)))]));
+
+/** Per-element state, float32 as optax keeps it. */
+function zeros(fill = 0): Tensors {
+  return Object.fromEntries(Object.entries(MODEL).map(([k, x]) => [k, x.map(() => fill)]));
+}
+function map(fn: (k: string, i: number) => number): Tensors {
+  return Object.fromEntries(Object.entries(MODEL).map(([k, x]) => [k, x.map((_, i) => fn(k, i))]));
+}
+const sumSq = (x: number[]) => x.reduce((s, v) => s + v * v, 0);
+const bc = (beta: number, t: number) => 1 - Math.pow(beta, t);
+
+/**
+ * Runs `config` for `steps` steps on MODEL with the wavy gradient and checks each step's update
+ * against the reference's, fed the same params and gradients: within rtol of the reference
+ * update, plus one float32 ulp of the param (the update is applied to a float32 param).
+ */
+async function agrees(config: string, ref: Reference, steps = 6, rtol = 2e-6, grads: (p: Tensors) => Tensors = wavy): Promise<void> {
+  const run = makeRun(config, MODEL);
+  for (let s = 0; s < steps; s++) {
+    const p: Tensors = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, Array.from(v)]));
+    const g = grads(p);
+    for (const [k, v] of Object.entries(g)) run.grads[k].set(v);
+    await run.step();
+    const u = ref(g, p);
+    for (const [k, v] of Object.entries(run.params)) {
+      for (let i = 0; i < v.length; i++) {
+        const got = v[i] - p[k][i];
+        const want = f32(p[k][i] + u[k][i]) - p[k][i];
+        const ulp = Math.abs(p[k][i]) * 2 ** -23 + 1e-30;
+        expect(Math.abs(got - want), `${config} step ${s + 1} ${k}[${i}]: ${got} vs ${want}`).toBeLessThanOrEqual(rtol * Math.abs(want) + ulp);
+      }
+    }
+  }
+}
+
+/** optax's docstring example: f(x) = Σx², x0 = [1, 2, 3], 5 steps; f after each, 3 significant figures. */
+const sig3 = (x: number) => x.toExponential(2).toUpperCase().replace(/E([+-])(\d)$/, "E$10$2");
+async function sphere(config: string): Promise<string[]> {
+  const traj = await trajectory(makeRun(config, { x: [1, 2, 3] }), 5, (p, o) => quadGrad(p, o));
+  return traj.map((t) => sig3(t.x.reduce((s, v) => s + v * v, 0)));
+}
+
+// Written from optax's alias.py / transform.py / _constraining.py / _schedule.py signatures.
+const SIGNATURES = [
+  "sign_sgd(learning_rate)",
+  "signum(learning_rate, beta=0.9, accumulator_dtype=None)",
+  "scale_by_sign()",
+  "amsgrad(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, bias_correction_mu=True, bias_correction_nu=True)",
+  "scale_by_amsgrad(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, bias_correction_mu=True, bias_correction_nu=True)",
+  "yogi(learning_rate, b1=0.9, b2=0.999, eps=0.001)",
+  "scale_by_yogi(b1=0.9, b2=0.999, eps=0.001, eps_root=0.0, initial_accumulator_value=0.000001)",
+  "adamaxw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0001, mask=None)",
+  "adadelta(learning_rate=None, rho=0.9, eps=0.000001, weight_decay=0.0, weight_decay_mask=None)",
+  "scale_by_adadelta(rho=0.9, eps=0.000001)",
+  "rprop(learning_rate, eta_minus=0.5, eta_plus=1.2, min_step_size=0.000001, max_step_size=50.0)",
+  "scale_by_rprop(learning_rate, eta_minus=0.5, eta_plus=1.2, min_step_size=0.000001, max_step_size=50.0)",
+  "zero_nans()",
+  "keep_params_nonnegative()",
+  "piecewise_interpolate_schedule(interpolate_type, init_value, boundaries_and_scales=None)",
+  "linear_onecycle_schedule(transition_steps, peak_value, pct_start=0.3, pct_final=0.85, div_factor=25.0, final_div_factor=10000.0)",
+  "cosine_onecycle_schedule(transition_steps, peak_value, pct_start=0.3, div_factor=25.0, final_div_factor=10000.0)",
+  "sgdr_schedule(cosine_kwargs)",
+];
+
+describe("optax's names, positional order and defaults", () => {
+  for (const sig of SIGNATURES) {
+    const name = sig.slice(0, sig.indexOf("("));
+    it(name, () => {
+      const def = lookup(name);
+      expect(def, `${name} is missing`).toBeDefined();
+      expect(signature(def!)).toBe(sig);
+    });
+  }
+});
+
+// ------------------------------------------------------------------ elementwise entries
+
+/** optax's scale_by_learning_rate with a constant: u = -lr·x. */
+const lr = (rate: number, u: Tensors): Tensors => Object.fromEntries(Object.entries(u).map(([k, x]) => [k, x.map((v) => -rate * v)]));
+
+function signSgd(rate: number): Reference {
+  return (g) => lr(rate, Object.fromEntries(Object.entries(g).map(([k, x]) => [k, x.map(Math.sign)])));
+}
+
+function signum(rate: number, beta: number): Reference {
+  const ema = zeros();
+  return (g) => {
+    const u = map((k, i) => Math.sign((ema[k][i] = f32((1 - beta) * g[k][i] + beta * ema[k][i]))));
+    return lr(rate, u);
+  };
+}
+
+function amsgrad(rate: number, o: { b1?: number; b2?: number; eps?: number; epsRoot?: number; bcMu?: boolean; bcNu?: boolean } = {}): Reference {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, bcMu = true, bcNu = true } = o;
+  const mu = zeros();
+  const nu = zeros();
+  const nuMax = zeros();
+  let t = 0;
+  return (g) => {
+    t++;
+    const u = map((k, i) => {
+      mu[k][i] = f32((1 - b1) * g[k][i] + b1 * mu[k][i]);
+      nu[k][i] = f32((1 - b2) * g[k][i] ** 2 + b2 * nu[k][i]);
+      const mHat = bcMu ? mu[k][i] / bc(b1, t) : mu[k][i];
+      const nuEff = bcNu ? nu[k][i] / bc(b2, t) : nu[k][i];
+      nuMax[k][i] = f32(Math.max(nuMax[k][i], nuEff));
+      return mHat / (Math.sqrt(nuMax[k][i] + epsRoot) + eps);
+    });
+    return lr(rate, u);
+  };
+}
+
+function yogi(rate: number, o: { b1?: number; b2?: number; eps?: number; epsRoot?: number; init?: number } = {}): Reference {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-3, epsRoot = 0, init = 1e-6 } = o;
+  const mu = zeros(f32(init));
+  const nu = zeros(f32(init));
+  let t = 0;
+  return (g) => {
+    t++;
+    const u = map((k, i) => {
+      const g2 = g[k][i] ** 2;
+      mu[k][i] = f32((1 - b1) * g[k][i] + b1 * mu[k][i]);
+      nu[k][i] = f32(nu[k][i] - (1 - b2) * Math.sign(nu[k][i] - g2) * g2);
+      return mu[k][i] / bc(b1, t) / (Math.sqrt(nu[k][i] / bc(b2, t) + epsRoot) + eps);
+    });
+    return lr(rate, u);
+  };
+}
+
+/** adamaxw: scale_by_adamax → + wd·p (where mask) → -lr. */
+function adamaxw(rate: number, wd: number, masked: (k: string) => boolean = () => true): Reference {
+  const b1 = 0.9;
+  const b2 = 0.999;
+  const eps = 1e-8;
+  const mu = zeros();
+  const nu = zeros();
+  let t = 0;
+  return (g, p) => {
+    t++;
+    const u = map((k, i) => {
+      mu[k][i] = f32((1 - b1) * g[k][i] + b1 * mu[k][i]);
+      nu[k][i] = f32(Math.max(Math.abs(g[k][i]) + eps, b2 * nu[k][i]));
+      return mu[k][i] / bc(b1, t) / nu[k][i] + (masked(k) ? wd * p[k][i] : 0);
+    });
+    return lr(rate, u);
+  };
+}
+
+/** adadelta: + wd·p first, then the Adadelta ratio, then -lr (none when rate is null). */
+function adadelta(rate: number | null, rho = 0.9, eps = 1e-6, wd = 0): Reference {
+  const eG = zeros();
+  const eX = zeros();
+  return (g, p) => {
+    const u = map((k, i) => {
+      const x = g[k][i] + wd * p[k][i];
+      eG[k][i] = f32((1 - rho) * x * x + rho * eG[k][i]);
+      const v = (Math.sqrt(eX[k][i] + eps) / Math.sqrt(eG[k][i] + eps)) * x;
+      eX[k][i] = f32((1 - rho) * v * v + rho * eX[k][i]);
+      return v;
+    });
+    return rate === null ? u : lr(rate, u);
+  };
+}
+
+/** scale_by_rprop then scale(-1), with optax's one-step lag (the update is the previous step's signed step). */
+function rprop(rate: number, etaMinus = 0.5, etaPlus = 1.2, minStep = 1e-6, maxStep = 50): Reference {
+  const step = zeros(f32(rate));
+  const prev = zeros();
+  return (g) =>
+    map((k, i) => {
+      const s = g[k][i] * prev[k][i];
+      const old = prev[k][i];
+      if (s !== 0) step[k][i] = f32(Math.min(Math.max(step[k][i] * (s > 0 ? etaPlus : etaMinus), minStep), maxStep));
+      prev[k][i] = s < 0 ? 0 : f32(step[k][i] * Math.sign(g[k][i]));
+      return -(s < 0 ? 0 : old);
+    });
+}
+
+describe("elementwise entries = a float64 re-derivation of optax's formulas", () => {
+  it("sign_sgd", () => agrees("sign_sgd(0.01)", signSgd(0.01)));
+  it("scale_by_sign", () => agrees("chain(scale_by_sign(), scale(-0.02))", signSgd(0.02)));
+  it("signum", () => agrees("signum(0.01, beta=0.8)", signum(0.01, 0.8)));
+  it("amsgrad", () => agrees("amsgrad(0.01, eps_root=1e-8)", amsgrad(0.01, { epsRoot: 1e-8 })));
+  it("scale_by_amsgrad without the bias corrections", () =>
+    agrees("chain(scale_by_amsgrad(bias_correction_mu=false, bias_correction_nu=false), scale(-0.01))", amsgrad(0.01, { bcMu: false, bcNu: false })));
+  it("yogi", () => agrees("yogi(0.01)", yogi(0.01)));
+  it("scale_by_yogi", () => agrees("chain(scale_by_yogi(b2=0.9, initial_accumulator_value=0.1, eps_root=1e-8), scale(-0.01))", yogi(0.01, { b2: 0.9, init: 0.1, epsRoot: 1e-8 })));
+  it("adamaxw (masked weight decay)", () => agrees('adamaxw(0.01, weight_decay=0.1, mask="a")', adamaxw(0.01, 0.1, (k) => k === "a")));
+  it("adadelta", () => agrees("adadelta(1.0, weight_decay=0.01)", adadelta(1.0, 0.9, 1e-6, 0.01)));
+  it("adadelta without a learning rate", () => agrees("adadelta()", adadelta(null)));
+  it("scale_by_adadelta", () => agrees("chain(scale_by_adadelta(rho=0.95, eps=1e-4), scale(-1.0))", adadelta(1.0, 0.95, 1e-4)));
+  it("rprop", () => agrees("rprop(0.01)", rprop(0.01), 8));
+  it("scale_by_rprop, clipped both ways", () => agrees("chain(scale_by_rprop(0.05, eta_minus=0.4, min_step_size=0.03, max_step_size=0.1), scale(-1))", rprop(0.05, 0.4, 1.2, 0.03, 0.1), 8));
+  it("keep_params_nonnegative", () =>
+    agrees("chain(sgd(0.5), keep_params_nonnegative())", (g, p) => map((k, i) => (p[k][i] - 0.5 * g[k][i] < 0 ? -p[k][i] : -0.5 * g[k][i]))));
+});
+
+describe("optax's own expected values", () => {
+  const rows: Record<string, string[]> = {
+    // alias.py docstrings (x0 = [1, 2, 3], update(2x)).
+    "sign_sgd(0.003)": ["1.40E+01", "1.39E+01", "1.39E+01", "1.39E+01", "1.38E+01"],
+    "amsgrad(0.003)": ["1.40E+01", "1.39E+01", "1.39E+01", "1.39E+01", "1.38E+01"],
+    "yogi(0.002)": ["1.40E+01", "1.40E+01", "1.39E+01", "1.39E+01", "1.39E+01"],
+    "adamaxw(0.003)": ["1.40E+01", "1.39E+01", "1.39E+01", "1.39E+01", "1.38E+01"],
+    "adadelta(10.0)": ["1.36E+01", "1.32E+01", "1.29E+01", "1.25E+01", "1.21E+01"],
+    // The first update is 0: optax's rprop returns the previous step's signed step.
+    "rprop(0.003)": ["1.40E+01", "1.40E+01", "1.39E+01", "1.39E+01", "1.38E+01"],
+  };
+  for (const [config, row] of Object.entries(rows)) it(`${config} (docstring)`, async () => expect(await sphere(config)).toEqual(row));
+
+  it("keep_params_nonnegative (_constraining_test.py)", async () => {
+    const params = { p0: [-1, -1, -1], p1: [1, 1, 1], p2: [0, 0, 0] };
+    for (const [config, want] of [
+      ["chain(trace(decay=0), scale(-0.01))", { p0: [-6, 4, -1], p1: [-4, 6, 1], p2: [-5, 5, 0] }],
+      ["chain(trace(decay=0), scale(-0.01), keep_params_nonnegative())", { p0: [0, 4, 0], p1: [0, 6, 1], p2: [0, 5, 0] }],
+    ] as const) {
+      const run = makeRun(config, params);
+      for (const k of Object.keys(params)) run.grads[k].set([500, -500, 0]);
+      await run.step();
+      for (const [k, v] of Object.entries(want)) expect(Array.from(run.params[k]), `${config} ${k}`).toEqual(v);
+    }
+  });
+
+  it("zero_nans (_constraining_test.py): NaN becomes 0, finite values pass", async () => {
+    const run = makeRun("chain(zero_nans(), scale(-1))", { p0: [0, 0, 0], p1: [0, 0, 0], p2: [0, 0, 0] });
+    run.grads.p0.set([1, 1, 1]);
+    run.grads.p1.set([1, NaN, NaN]);
+    run.grads.p2.set([NaN, 1, 1]);
+    await run.step();
+    // + 0 folds -0 into 0: optax's test compares values.
+    expect([run.params.p0, run.params.p1, run.params.p2].map((v) => Array.from(v, (x) => x + 0))).toEqual([[-1, -1, -1], [-1, 0, 0], [0, -1, -1]]);
+  });
+
+  it("zero_nans passes ±Inf on, as optax does; the runtime refuses storing it (R207), params unchanged", async () => {
+    const run = makeRun("chain(zero_nans(), scale(-1))", { p: [0.5, 0.5, 0.5] });
+    run.grads.p.set([1, NaN, Infinity]);
+    const err = await run.step().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OptcRuntimeError);
+    expect((err as OptcRuntimeError).code).toBe("R207");
+    expect(Array.from(run.params.p)).toEqual([0.5, 0.5, 0.5]);
+  });
+
+  it("scale_by_sign: sign(0) = 0", async () => {
+    const run = makeRun("chain(scale_by_sign(), scale(-1))", { p: [0, 0, 0] });
+    run.grads.p.set([-3, 0, 1e-30]);
+    await run.step();
+    expect(Array.from(run.params.p)).toEqual([1, 0, -1]);
+  });
+});
+
+// ------------------------------------------------------------------ schedules
+
+/** A schedule's values at counts 0..n-1, read from the host program of scale_by_schedule(schedule). */
+function scheduleValues(schedule: string, n: number): number[] {
+  const c = compileSource(`scale_by_schedule(${schedule})`);
+  expect(c.diagnostics.filter((d) => d.severity === "error"), schedule).toEqual([]);
+  const phase = c.artifact!.phases.step;
+  const kernel = phase.passes[0].kernels[0];
+  const uniform = kernel.uniforms[0];
+  // A constant schedule folds into the kernel: its value is the kernel's constant.
+  const constant = kernel.kernel.ops.find((o) => o.op === "const") as { value: number } | undefined;
+  if (uniform === undefined) return Array.from({ length: n }, () => constant!.value);
+  return Array.from({ length: n }, (_, count) => {
+    const vals: (number | Float64Array)[] = [];
+    evalHost(phase.host, vals, { counter: () => count, reduction: () => 0, maskflags: () => new Float64Array(0), segments: 1 }, 0, Infinity);
+    return vals[uniform] as number;
+  });
+}
+
+const close = (got: number[], want: number[], atol: number) => got.forEach((v, i) => expect(Math.abs(v - want[i]), `count ${i}: ${v} vs ${want[i]}`).toBeLessThanOrEqual(atol));
+
+/** optax's piecewise_interpolate_schedule, re-derived: knots, cumulative products, indicator · interpolation. */
+function piecewise(kind: "linear" | "cosine", init: number, table: [number, number][], count: number): number {
+  const sorted = [...new Map(table)].sort((x, y) => x[0] - y[0]);
+  const bounds = [0, ...sorted.map(([b]) => b)];
+  const values = [init];
+  for (const [, s] of sorted) values.push(values[values.length - 1] * s);
+  let out = bounds[bounds.length - 1] <= count ? values[values.length - 1] : 0;
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    if (!(bounds[i] <= count && count < bounds[i + 1])) continue;
+    const pct = (count - bounds[i]) / Math.max(bounds[i + 1] - bounds[i], 1);
+    const [a, b] = [values[i], values[i + 1]];
+    out += kind === "linear" ? (b - a) * pct + a : b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1);
+  }
+  return out;
+}
+
+describe("schedules", () => {
+  it("piecewise_interpolate_schedule: optax's test_linear_piecewise, test_cos_piecewise, empty and zero-size intervals", () => {
+    close(scheduleValues('piecewise_interpolate_schedule("linear", 200.0, {5: 1.5, 10: 0.25})', 13), [200, 220, 240, 260, 280, 300, 255, 210, 165, 120, 75, 75, 75], 1e-3);
+    close(scheduleValues('piecewise_interpolate_schedule("cosine", 400.0, {5: 1.2, 3: 0.6, 7: 1.0})', 9), [400, 360, 280, 240, 264, 288, 288, 288, 288], 1e-3);
+    close(scheduleValues('piecewise_interpolate_schedule("linear", 13.0, {})', 5), [13, 13, 13, 13, 13], 1e-3);
+    close(scheduleValues('piecewise_interpolate_schedule("cosine", 17.0)', 3), [17, 17, 17], 1e-3);
+    const zero = scheduleValues('piecewise_interpolate_schedule("linear", 13.0, {0: 2.0, 5: 3.0})', 6);
+    expect(zero.every(Number.isFinite)).toBe(true);
+    close([zero[0], zero[5]], [26, 78], 1e-9);
+  });
+
+  it("piecewise_interpolate_schedule = the re-derivation at every count", () => {
+    for (const kind of ["linear", "cosine"] as const) {
+      const table: [number, number][] = [[3, 2.0], [4, 0.5], [9, 0.1], [12, 1.0]];
+      const src = `piecewise_interpolate_schedule("${kind}", 0.5, {${table.map(([b, s]) => `${b}: ${s}`).join(", ")}})`;
+      close(scheduleValues(src, 16), Array.from({ length: 16 }, (_, c) => piecewise(kind, 0.5, table, c)), 1e-15);
+    }
+  });
+
+  it("linear_onecycle_schedule and cosine_onecycle_schedule: optax's OneCycleTest", () => {
+    close(scheduleValues("linear_onecycle_schedule(transition_steps=10, peak_value=1000, pct_start=0.3, pct_final=0.7, div_factor=10.0, final_div_factor=100.0)", 12), [100, 400, 700, 1000, 775, 550, 325, 100, 67, 34, 1, 1], 1e-3);
+    close(scheduleValues("cosine_onecycle_schedule(transition_steps=5, peak_value=1000.0, pct_start=0.4, div_factor=10.0, final_div_factor=100.0)", 7), [100, 550, 1000, 750.25, 250.75, 1, 1], 1e-3);
+  });
+
+  it("the onecycle defaults = the re-derivation (int(pct·T) boundaries; a repeated boundary keeps its last scale)", () => {
+    const T = 17;
+    const lin: [number, number][] = [[Math.trunc(0.3 * T), 25], [Math.trunc(0.85 * T), 1 / 25], [T, 1e-4]];
+    close(scheduleValues(`linear_onecycle_schedule(${T}, 0.1)`, 20), Array.from({ length: 20 }, (_, c) => piecewise("linear", 0.1 / 25, lin, c)), 1e-15);
+    const cos: [number, number][] = [[Math.trunc(0.3 * T), 25], [T, 1 / (25 * 1e4)]];
+    close(scheduleValues(`cosine_onecycle_schedule(${T}, 0.1)`, 20), Array.from({ length: 20 }, (_, c) => piecewise("cosine", 0.1 / 25, cos, c)), 1e-15);
+    // T = 1: int(0.3) = int(0.85) = 0, so the dict literal keeps {0: 1/25, 1: 1e-4}.
+    close(scheduleValues("linear_onecycle_schedule(1, 0.1)", 3), [0.1 / 25 / 25, 0.1 / 25 / 25 * 1e-4, 0.1 / 25 / 25 * 1e-4], 1e-18);
+  });
+
+  it("sgdr_schedule: optax's test_limits, and the re-derivation of joined warmup-cosine cycles", () => {
+    for (const [lr0, lr1, lr2] of [[1.6, 0.8, 0.4], [1.6, 1.6, 1.6]]) {
+      const kw = [[2000, lr0], [3000, lr1], [5000, lr2]].map(([steps, peak]) => `{"decay_steps": ${steps}, "peak_value": ${peak}, "init_value": 0, "end_value": 0.0, "warmup_steps": 500}`);
+      const v = scheduleValues(`sgdr_schedule([${kw.join(", ")}])`, 5501);
+      close([v[500], v[2500], v[5500]], [lr0, lr1, lr2], 1e-6);
+    }
+    const cycles = [
+      { init: 0.0, peak: 0.1, warmup: 2, decay: 5, end: 0.01, exponent: 1 },
+      { init: 0.05, peak: 0.05, warmup: 0, decay: 4, end: 0.0, exponent: 2 },
+    ];
+    const cycle = (c: (typeof cycles)[number], n: number) => {
+      if (n < c.warmup) return c.init + ((c.peak - c.init) * n) / c.warmup;
+      const k = Math.min(n - c.warmup, c.decay - c.warmup);
+      const alpha = c.end / c.peak;
+      return c.peak * ((1 - alpha) * (0.5 * (1 + Math.cos((Math.PI * k) / (c.decay - c.warmup)))) ** c.exponent + alpha);
+    };
+    const want = Array.from({ length: 12 }, (_, n) => (n < 5 ? cycle(cycles[0], n) : cycle(cycles[1], n - 5)));
+    const src = 'sgdr_schedule([{"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 2, "decay_steps": 5, "end_value": 0.01}, {"init_value": 0.05, "peak_value": 0.05, "warmup_steps": 0, "decay_steps": 4, "exponent": 2}])';
+    close(scheduleValues(src, 12), want, 1e-15);
+  });
+
+  it("a schedule drives an optimizer: sgd(linear_onecycle_schedule(...)) = the re-derivation", () => {
+    let count = 0;
+    const table: [number, number][] = [[3, 25], [8, 1 / 25], [10, 1e-4]];
+    return agrees("sgd(linear_onecycle_schedule(10, 0.5))", (g) => lr(piecewise("linear", 0.5 / 25, table, count++), g), 12);
+  });
+});
+
