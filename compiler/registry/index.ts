@@ -67,6 +67,22 @@ import { def as schedules_piecewise_interpolate_schedule } from "../schedules/pi
 import { def as schedules_linear_onecycle_schedule } from "../schedules/linear_onecycle_schedule.js";
 import { def as schedules_cosine_onecycle_schedule } from "../schedules/cosine_onecycle_schedule.js";
 import { def as schedules_sgdr_schedule } from "../schedules/sgdr_schedule.js";
+import { def as transforms_adan } from "../transforms/adan.js";
+import { def as transforms_clip_by_block_rms } from "../transforms/clip_by_block_rms.js";
+import { def as transforms_fromage } from "../transforms/fromage.js";
+import { def as transforms_lars } from "../transforms/lars.js";
+import { def as transforms_novograd } from "../transforms/novograd.js";
+import { def as transforms_optimistic_adam } from "../transforms/optimistic_adam.js";
+import { def as transforms_optimistic_adam_v2 } from "../transforms/optimistic_adam_v2.js";
+import { def as transforms_optimistic_gradient_descent } from "../transforms/optimistic_gradient_descent.js";
+import { def as transforms_radam } from "../transforms/radam.js";
+import { def as transforms_scale_by_adan } from "../transforms/scale_by_adan.js";
+import { def as transforms_scale_by_novograd } from "../transforms/scale_by_novograd.js";
+import { def as transforms_scale_by_optimistic_gradient } from "../transforms/scale_by_optimistic_gradient.js";
+import { def as transforms_scale_by_param_block_norm } from "../transforms/scale_by_param_block_norm.js";
+import { def as transforms_scale_by_param_block_rms } from "../transforms/scale_by_param_block_rms.js";
+import { def as transforms_scale_by_radam } from "../transforms/scale_by_radam.js";
+import { def as predicates_skip_large_updates } from "../predicates/skip_large_updates.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -135,6 +151,22 @@ export const DEFS: readonly Def[] = [
   schedules_linear_onecycle_schedule,
   schedules_cosine_onecycle_schedule,
   schedules_sgdr_schedule,
+  transforms_adan,
+  transforms_clip_by_block_rms,
+  transforms_fromage,
+  transforms_lars,
+  transforms_novograd,
+  transforms_optimistic_adam,
+  transforms_optimistic_adam_v2,
+  transforms_optimistic_gradient_descent,
+  transforms_radam,
+  transforms_scale_by_adan,
+  transforms_scale_by_novograd,
+  transforms_scale_by_optimistic_gradient,
+  transforms_scale_by_param_block_norm,
+  transforms_scale_by_param_block_rms,
+  transforms_scale_by_radam,
+  predicates_skip_large_updates,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

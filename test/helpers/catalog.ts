@@ -68,6 +68,22 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   linear_onecycle_schedule: "sgd(linear_onecycle_schedule(10, 0.1))",
   cosine_onecycle_schedule: "sgd(cosine_onecycle_schedule(6, 0.1, div_factor=5.0))",
   sgdr_schedule: 'sgd(sgdr_schedule([{"init_value": 0.0, "peak_value": 0.1, "warmup_steps": 1, "decay_steps": 3}, {"init_value": 0.05, "peak_value": 0.05, "warmup_steps": 0, "decay_steps": 4, "end_value": 0.01}]))',
+  novograd: "novograd(0.01, weight_decay=0.01)",
+  scale_by_novograd: "chain(scale_by_novograd(b1=0.8, eps_root=1e-8), scale(-0.01))",
+  lars: 'lars(0.1, weight_decay=0.01, trust_ratio_mask="*.weight", trust_coefficient=0.01, nesterov=true)',
+  fromage: "fromage(cosine_decay_schedule(0.05, 10))",
+  scale_by_param_block_norm: "chain(scale_by_param_block_norm(), scale(-0.01))",
+  scale_by_param_block_rms: "chain(scale_by_param_block_rms(min_scale=0.5), scale(-0.01))",
+  clip_by_block_rms: "chain(clip_by_block_rms(1.0), sgd(0.1))",
+  skip_large_updates: "MultiSteps(sgd(0.1), 2, should_skip_update_fn=skip_large_updates(max_squared_norm=200.0))",
+  radam: "radam(0.01, threshold=4.0)",
+  scale_by_radam: "chain(scale_by_radam(b2=0.8, nesterov=true), scale(-0.01))",
+  adan: "adan(0.01, weight_decay=0.01)",
+  scale_by_adan: "chain(scale_by_adan(eps_root=1e-8), scale(-0.01))",
+  optimistic_gradient_descent: "optimistic_gradient_descent(0.01, alpha=0.5, beta=0.8)",
+  scale_by_optimistic_gradient: "chain(scale_by_optimistic_gradient(), scale(-0.01))",
+  optimistic_adam_v2: "optimistic_adam_v2(0.01, beta=0.5)",
+  optimistic_adam: "optimistic_adam(0.01, optimism=0.02)",
 };
 
 /** A model of several tensors, sizes 1, 5, 7 and 9 (none a multiple of 4). */

@@ -276,6 +276,24 @@ describe("numerics refusals", () => {
     ['sgd(sgdr_schedule([{"init_value": 0, "peak_value": 0.1, "warmup_steps": 1.5, "decay_steps": 10}]))', "E302", "warmup_steps must be a whole number"],
     ['sgd(sgdr_schedule([{"init_value": 0, "peak_value": 0.1, "warmup_steps": 1, "decay_steps": 10, "exponent": -1}]))', "E302", "exponent must be >= 0"],
     ['sgd(sgdr_schedule([{"init_value": 0, "peak_value": 1e39, "warmup_steps": 1, "decay_steps": 10}]))', "E308", "beyond float32's range"],
+    ["radam(1e-3, threshold=3)", "E302", "threshold must be >= 4"],
+    ["chain(scale_by_radam(eps=0), scale(-1))", "E302", "eps and eps_root cannot both be 0"],
+    ["novograd(1e-3, eps=0)", "E302", "eps and eps_root cannot both be 0"],
+    ["novograd(1e-3, b2=1.5)", "E302", "b2 must be in [0, 1]"],
+    ["chain(scale_by_novograd(b1=2), scale(-1))", "E302", "b1 must be in [-1, 1]"],
+    ["lars(1e-3, momentum=2)", "E302", "momentum must be in [-1, 1]"],
+    ["lars(1e-3, eps=-1)", "E302", "eps must be >= 0"],
+    ["fromage(1e-3, min_norm=-1)", "E302", "min_norm must be >= 0"],
+    ["chain(scale_by_param_block_norm(min_scale=-1), scale(-1))", "E302", "min_scale must be >= 0"],
+    ["chain(scale_by_param_block_rms(min_scale=-1), scale(-1))", "E302", "min_scale must be >= 0"],
+    ["chain(clip_by_block_rms(0), sgd(1))", "E302", "threshold must be > 0"],
+    ["MultiSteps(sgd(1), 2, should_skip_update_fn=skip_large_updates(max_squared_norm=0))", "E302", "max_squared_norm must be > 0"],
+    ["MultiSteps(sgd(1), 2, should_skip_update_fn=skip_large_updates)", "E207", "takes max_squared_norm"],
+    ["MultiSteps(sgd(1), 2, should_skip_update_fn=skip_not_finite())", "E207", "pass it without calling it"],
+    ["adan(1e-3, eps=0, eps_root=0)", "E302", "eps and eps_root cannot both be 0"],
+    ["chain(scale_by_adan(b3=1), scale(-1))", "E302", "b3 must be in [0, 1)"],
+    ["optimistic_adam(cosine_decay_schedule(1e-3, 100))", "E301", "expected a number"],
+    ["rprop(cosine_decay_schedule(1e-3, 100))", "E301", "expected a number"],
   ];
   for (const [src, code, fragment] of refusedCases) {
     it(`${src}: ${code}`, () => {
@@ -347,6 +365,17 @@ describe("numerics refusals", () => {
     "sgd(linear_onecycle_schedule(1, 0.1))",
     "sgd(cosine_onecycle_schedule(100, 0.1, pct_start=0))",
     'sgd(piecewise_interpolate_schedule("linear", 13.0, {0: 2.0, 5: 3.0}))',
+    "radam(1e-3)",
+    "novograd(1e-3)",
+    "lars(1e-3)",
+    "fromage(1e-3)",
+    "fromage(cosine_decay_schedule(1e-3, 100))",
+    "adan(1e-3)",
+    "adan(1e-3, eps=0)",
+    "optimistic_adam(1e-3)",
+    "optimistic_adam_v2(cosine_decay_schedule(1e-3, 100))",
+    "chain(clip_by_block_rms(1e-3), sgd(1))",
+    "MultiSteps(adam(1e-3), 4, should_skip_update_fn=skip_large_updates(1e6))",
   ];
   it("optax's defaults, and the edges that are safe, are accepted", () => {
     for (const src of accepted) expect(codes(timed(src)).filter((c) => c.startsWith("E")), src).toEqual([]);

@@ -83,6 +83,22 @@ const SIGNATURES = [
   "linear_onecycle_schedule(transition_steps, peak_value, pct_start=0.3, pct_final=0.85, div_factor=25.0, final_div_factor=10000.0)",
   "cosine_onecycle_schedule(transition_steps, peak_value, pct_start=0.3, div_factor=25.0, final_div_factor=10000.0)",
   "sgdr_schedule(cosine_kwargs)",
+  "novograd(learning_rate, b1=0.9, b2=0.25, eps=0.000001, eps_root=0.0, weight_decay=0.0)",
+  "scale_by_novograd(b1=0.9, b2=0.25, eps=1e-8, eps_root=0.0, weight_decay=0.0, mu_dtype=None)",
+  "lars(learning_rate, weight_decay=0.0, weight_decay_mask=True, trust_coefficient=0.001, eps=0.0, trust_ratio_mask=True, momentum=0.9, nesterov=False)",
+  "fromage(learning_rate, min_norm=0.000001)",
+  "scale_by_param_block_norm(min_scale=0.001)",
+  "scale_by_param_block_rms(min_scale=0.001)",
+  "clip_by_block_rms(threshold)",
+  "skip_large_updates(max_squared_norm)",
+  "radam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, threshold=5.0, *, nesterov=False)",
+  "scale_by_radam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, threshold=5.0, *, nesterov=False)",
+  "adan(learning_rate, b1=0.98, b2=0.92, b3=0.99, eps=1e-8, eps_root=1e-8, weight_decay=0.0, mask=None)",
+  "scale_by_adan(b1=0.98, b2=0.92, b3=0.99, eps=1e-8, eps_root=0.0)",
+  "optimistic_gradient_descent(learning_rate, alpha=1.0, beta=1.0)",
+  "scale_by_optimistic_gradient(alpha=1.0, beta=1.0)",
+  "optimistic_adam_v2(learning_rate, *, alpha=1.0, beta=1.0, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, nesterov=True)",
+  "optimistic_adam(learning_rate, optimism=None, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, mu_dtype=None, *, nesterov=True)",
 ];
 
 describe("optax's names, positional order and defaults", () => {
@@ -370,3 +386,212 @@ describe("schedules", () => {
   });
 });
 
+// ------------------------------------------------------------------ entries with reductions
+
+const norm = (x: number[]) => Math.sqrt(sumSq(x));
+const rms = (x: number[]) => Math.sqrt(sumSq(x) / x.length);
+const perTensor = (u: Tensors, f: (k: string, x: number[]) => number[]): Tensors => Object.fromEntries(Object.entries(u).map(([k, x]) => [k, f(k, x)]));
+
+/** optax's scale_by_trust_ratio: u·tc·safe_norm(p, min)/(safe_norm(u, min) + eps), 1 where either norm is 0. */
+function trustRatio(u: Tensors, p: Tensors, minNorm: number, tc: number, eps: number): Tensors {
+  return perTensor(u, (k, x) => {
+    const pn = Math.max(norm(p[k]), minNorm);
+    const un = Math.max(norm(x), minNorm);
+    const r = pn === 0 || un === 0 ? 1 : (tc * pn) / (un + eps);
+    return x.map((v) => v * r);
+  });
+}
+
+function novograd(rate: number, o: { b1?: number; b2?: number; eps?: number; epsRoot?: number; wd?: number } = {}): Reference {
+  const { b1 = 0.9, b2 = 0.25, eps = 1e-6, epsRoot = 0, wd = 0 } = o;
+  const mu = zeros();
+  const nu: Record<string, number> = {};
+  let t = 0;
+  return (g, p) => {
+    t++;
+    const u = perTensor(g, (k, x) => {
+      const n2 = norm(x) ** 2;
+      nu[k] = f32(t === 1 ? n2 : b2 * nu[k] + (1 - b2) * n2);
+      return x.map((v, i) => {
+        const a = v / (Math.sqrt(nu[k] + epsRoot) + eps) + wd * p[k][i];
+        return (mu[k][i] = f32(t === 1 ? a : b1 * mu[k][i] + a));
+      });
+    });
+    return lr(rate, u);
+  };
+}
+
+/** lars: + wd·p, trust ratio (masked), -lr, trace(momentum). */
+function lars(rate: number, o: { wd?: number; tc?: number; eps?: number; momentum?: number; nesterov?: boolean; trustMask?: (k: string) => boolean } = {}): Reference {
+  const { wd = 0, tc = 0.001, eps = 0, momentum = 0.9, nesterov = false, trustMask = () => true } = o;
+  const tr = zeros();
+  return (g, p) => {
+    const d = map((k, i) => g[k][i] + wd * p[k][i]);
+    const r = trustRatio(d, p, 0, tc, eps);
+    const u = lr(rate, map((k, i) => (trustMask(k) ? r[k][i] : d[k][i])));
+    return map((k, i) => {
+      tr[k][i] = f32(u[k][i] + momentum * tr[k][i]);
+      return nesterov ? u[k][i] + momentum * tr[k][i] : tr[k][i];
+    });
+  };
+}
+
+/** fromage: trust ratio(min_norm), -lr·m, + (m - 1)·p, m = 1/sqrt(1 + lr²); `schedule` gives lr(count). */
+function fromage(schedule: (count: number) => number, minNorm = 1e-6): Reference {
+  let count = 0;
+  return (g, p) => {
+    const rate = schedule(count++);
+    const m = 1 / (1 + rate ** 2) ** 0.5;
+    const u = trustRatio(g, p, minNorm, 1, 0);
+    return map((k, i) => -(rate * m) * u[k][i] + (m - 1) * p[k][i]);
+  };
+}
+
+function radam(rate: number, o: { b1?: number; b2?: number; eps?: number; threshold?: number; nesterov?: boolean } = {}): Reference {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, threshold = 5, nesterov = false } = o;
+  const mu = zeros();
+  const nu = zeros();
+  const roInf = 2 / (1 - b2) - 1;
+  let t = 0;
+  return (g) => {
+    t++;
+    const b2t = b2 ** t;
+    const ro = roInf - (2 * t * b2t) / (1 - b2t);
+    const r = Math.sqrt(((ro - 4) * (ro - 2) * roInf) / ((roInf - 4) * (roInf - 2) * ro));
+    const u = map((k, i) => {
+      mu[k][i] = f32((1 - b1) * g[k][i] + b1 * mu[k][i]);
+      nu[k][i] = f32((1 - b2) * g[k][i] ** 2 + b2 * nu[k][i]);
+      const mHat = nesterov ? (b1 * mu[k][i]) / bc(b1, t + 1) + ((1 - b1) * g[k][i]) / bc(b1, t) : mu[k][i] / bc(b1, t);
+      return ro >= threshold ? (r * mHat) / (Math.sqrt(nu[k][i] / bc(b2, t)) + eps) : mHat;
+    });
+    return lr(rate, u);
+  };
+}
+
+function adan(rate: number, o: { b1?: number; b2?: number; b3?: number; eps?: number; epsRoot?: number; wd?: number } = {}): Reference {
+  const { b1 = 0.98, b2 = 0.92, b3 = 0.99, eps = 1e-8, epsRoot = 1e-8, wd = 0 } = o;
+  const [m, v, n, prev] = [zeros(), zeros(), zeros(), zeros()];
+  let t = 0;
+  return (g, p) => {
+    const u = map((k, i) => {
+      const diff = t === 0 ? 0 : g[k][i] - prev[k][i];
+      m[k][i] = f32((1 - b1) * g[k][i] + b1 * m[k][i]);
+      v[k][i] = f32((1 - b2) * diff + b2 * v[k][i]);
+      n[k][i] = f32((1 - b3) * (g[k][i] + (1 - b2) * diff) ** 2 + b3 * n[k][i]);
+      prev[k][i] = g[k][i];
+      const T = t + 1;
+      return (m[k][i] / bc(b1, T) + (1 - b2) * (v[k][i] / bc(b2, T))) / (Math.sqrt(n[k][i] / bc(b3, T) + epsRoot) + eps) + wd * p[k][i];
+    });
+    t++;
+    return lr(rate, u);
+  };
+}
+
+/** scale_by_optimistic_gradient over updates x: (alpha + beta)·x - beta·x_prev, x_prev = x at first. */
+function optimistic(alpha: number, beta: number): (x: Tensors) => Tensors {
+  let prev: Tensors | undefined;
+  return (x) => {
+    const before = prev ?? x;
+    prev = x;
+    return map((k, i) => (alpha + beta) * x[k][i] - beta * before[k][i]);
+  };
+}
+
+/** scale_by_adam (optionally nesterov), as optax writes it. */
+function adamDirection(o: { b1?: number; b2?: number; eps?: number; nesterov?: boolean } = {}): (g: Tensors) => Tensors {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, nesterov = false } = o;
+  const mu = zeros();
+  const nu = zeros();
+  let t = 0;
+  return (g) => {
+    t++;
+    return map((k, i) => {
+      mu[k][i] = f32((1 - b1) * g[k][i] + b1 * mu[k][i]);
+      nu[k][i] = f32((1 - b2) * g[k][i] ** 2 + b2 * nu[k][i]);
+      const mHat = nesterov ? (b1 * mu[k][i]) / bc(b1, t + 1) + ((1 - b1) * g[k][i]) / bc(b1, t) : mu[k][i] / bc(b1, t);
+      return mHat / (Math.sqrt(nu[k][i] / bc(b2, t)) + eps);
+    });
+  };
+}
+
+describe("entries with reductions = a float64 re-derivation of optax's formulas", () => {
+  it("novograd (weight decay inside the moment)", () => agrees("novograd(0.01, weight_decay=0.01)", novograd(0.01, { wd: 0.01 })));
+  it("scale_by_novograd", () => agrees("chain(scale_by_novograd(b1=0.8, b2=0.5, eps_root=1e-8), scale(-0.01))", novograd(0.01, { b1: 0.8, b2: 0.5, eps: 1e-8, epsRoot: 1e-8 })));
+  it("lars (trust ratio masked to *.weight-like tensor a)", () =>
+    agrees('lars(0.1, weight_decay=0.01, trust_ratio_mask="a", trust_coefficient=0.01, nesterov=true)', lars(0.1, { wd: 0.01, tc: 0.01, nesterov: true, trustMask: (k) => k === "a" })));
+  it("lars defaults", () => agrees("lars(0.5)", lars(0.5)));
+  it("fromage, a number", () => agrees("fromage(0.05)", fromage(() => 0.05)));
+  it("fromage, a schedule: lr·m and m - 1 follow it", () => agrees("fromage(cosine_decay_schedule(0.5, 4))", fromage((c) => 0.5 * (0.5 * (1 + Math.cos((Math.PI * Math.min(c, 4)) / 4)))), 6, 1e-5));
+  it("scale_by_param_block_norm", () => agrees("chain(scale_by_param_block_norm(), scale(-0.01))", (g, p) => perTensor(g, (k, x) => x.map((v) => -0.01 * v * Math.max(norm(p[k]), 1e-3)))));
+  it("scale_by_param_block_rms", () => agrees("chain(scale_by_param_block_rms(min_scale=0.9), scale(-0.01))", (g, p) => perTensor(g, (k, x) => x.map((v) => -0.01 * v * Math.max(rms(p[k]), 0.9)))));
+  it("clip_by_block_rms", () => agrees("chain(clip_by_block_rms(1.5), scale(-0.1))", (g) => perTensor(g, (_k, x) => x.map((v) => (-0.1 * v) / Math.max(1, rms(x) / 1.5)))));
+  it("radam (the SGD branch for the first steps, then the rectified one)", () => agrees("radam(0.01, threshold=4.0)", radam(0.01, { threshold: 4 }), 8));
+  it("scale_by_radam, nesterov, a small b2 so the branch switches early", () => agrees("chain(scale_by_radam(b2=0.8, nesterov=true), scale(-0.01))", radam(0.01, { b2: 0.8, nesterov: true }), 8));
+  it("adan", () => agrees("adan(0.01, weight_decay=0.01)", adan(0.01, { wd: 0.01 })));
+  it("scale_by_adan (eps_root 0)", () => agrees("chain(scale_by_adan(b2=0.5), scale(-0.01))", adan(0.01, { b2: 0.5, epsRoot: 0 })));
+  it("optimistic_gradient_descent", () => {
+    const opt = optimistic(0.5, 0.8);
+    return agrees("optimistic_gradient_descent(0.01, alpha=0.5, beta=0.8)", (g) => lr(0.01, opt(g)));
+  });
+  it("optimistic_adam_v2", () => {
+    const adam = adamDirection({ nesterov: true });
+    const opt = optimistic(1.0, 0.5);
+    return agrees("optimistic_adam_v2(0.01, beta=0.5)", (g) => lr(0.01, opt(adam(g))));
+  });
+  it("optimistic_adam: alpha = learning_rate, beta = optimism, then -1", () => {
+    const adam = adamDirection({ nesterov: true });
+    const opt = optimistic(0.01, 0.02);
+    return agrees("optimistic_adam(0.01, optimism=0.02)", (g) => lr(1, opt(adam(g))));
+  });
+  it("optimistic_adam: optimism defaults to learning_rate", () => {
+    const adam = adamDirection({ nesterov: true });
+    const opt = optimistic(0.01, 0.01);
+    return agrees("optimistic_adam(0.01)", (g) => lr(1, opt(adam(g))));
+  });
+  it("skip_large_updates: a mini-step whose ‖g‖² is not below the bound is skipped (MultiSteps)", async () => {
+    // MultiSteps(sgd(1), 2): the mean of two accepted mini-steps is applied; a skipped one changes nothing.
+    const run = makeRun("MultiSteps(sgd(1.0), 2, should_skip_update_fn=skip_large_updates(max_squared_norm=10.0))", { p: [0, 0] });
+    const feed = async (g: number[]) => {
+      run.grads.p.set(g);
+      await run.step();
+      return Array.from(run.params.p);
+    };
+    expect(await feed([1, 2])).toEqual([0, 0]); // 5 < 10: accumulated
+    expect(await feed([3, 1])).toEqual([0, 0]); // 10 is not < 10: skipped
+    expect(await feed([NaN, 0])).toEqual([0, 0]); // NaN: skipped, as optax's not(norm < max)
+    expect(await feed([Infinity, 0])).toEqual([0, 0]);
+    expect(await feed([2, 1])).toEqual([-1.5, -1.5]); // mean of [1, 2] and [2, 1], times -1
+  });
+});
+
+describe("optax's own expected values (reductions)", () => {
+  const rows: Record<string, string[]> = {
+    "novograd(0.003)": ["1.40E+01", "1.39E+01", "1.39E+01", "1.38E+01", "1.37E+01"],
+    "lars(0.003)": ["1.40E+01", "1.40E+01", "1.40E+01", "1.40E+01", "1.40E+01"],
+    "fromage(0.003)": ["1.39E+01", "1.38E+01", "1.37E+01", "1.37E+01", "1.36E+01"],
+    "radam(0.003)": ["1.38E+01", "1.37E+01", "1.35E+01", "1.33E+01", "1.32E+01"],
+    "adan(0.1)": ["1.28E+01", "1.17E+01", "1.07E+01", "9.68E+00", "8.76E+00"],
+    "optimistic_gradient_descent(0.003)": ["1.38E+01", "1.37E+01", "1.35E+01", "1.33E+01", "1.32E+01"],
+  };
+  for (const [config, row] of Object.entries(rows)) it(`${config} (docstring)`, async () => expect(await sphere(config)).toEqual(row));
+
+  it("scale_by_optimistic_gradient (transform_test.py): g0, then 2·g1 - g0, then 2·g2 - g1", async () => {
+    const run = makeRun("scale_by_optimistic_gradient()", { p: [10] });
+    const out: number[] = [];
+    for (const g of [2, 3, 4]) {
+      const before = run.params.p[0];
+      run.grads.p[0] = g;
+      await run.step();
+      out.push(run.params.p[0] - before);
+    }
+    expect(out).toEqual([2, 2 * 3 - 2, 2 * 4 - 3]);
+  });
+
+  it("skip_large_updates is a call (optax's functools.partial); bare, it is E207", () => {
+    const bare = compileSource("MultiSteps(sgd(1), 2, should_skip_update_fn=skip_large_updates)");
+    expect(bare.diagnostics.map((d) => d.code)).toContain("E207");
+    expect(bare.diagnostics[0].message).toContain("takes max_squared_norm");
+    expect(compileSource("MultiSteps(sgd(1), 2, should_skip_update_fn=skip_large_updates(10.0))").canonical).toBe("MultiSteps(sgd(1), 2, should_skip_update_fn=skip_large_updates(10.0))");
+    expect(compileSource("MultiSteps(sgd(1), 2, should_skip_update_fn=skip_not_finite)").canonical).toBe("MultiSteps(sgd(1), 2, should_skip_update_fn=skip_not_finite)");
+  });
+});
