@@ -5,12 +5,14 @@
  * values where its docstrings and tests have them (alias.py docstrings, _constraining_test.py,
  * transform_test.py, _schedule_test.py). Nothing here reads optc's lowering.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signature } from "../../compiler/check/signature.js";
 import { compileSource } from "../../compiler/pipeline.js";
 import { lookup } from "../../compiler/registry/index.js";
 import { evalHost } from "../../runtime/host.js";
 import { OptcRuntimeError } from "../../runtime/errors.js";
+import { compile } from "../../index.js";
+import { requireGpu } from "../helpers/gpu.js";
 import { makeRun, quadGrad, trajectory } from "../helpers/run.js";
 
 type Tensors = Record<string, number[]>;
@@ -593,5 +595,34 @@ describe("optax's own expected values (reductions)", () => {
     expect(bare.diagnostics[0].message).toContain("takes max_squared_norm");
     expect(compileSource("MultiSteps(sgd(1), 2, should_skip_update_fn=skip_large_updates(10.0))").canonical).toBe("MultiSteps(sgd(1), 2, should_skip_update_fn=skip_large_updates(10.0))");
     expect(compileSource("MultiSteps(sgd(1), 2, should_skip_update_fn=skip_not_finite)").canonical).toBe("MultiSteps(sgd(1), 2, should_skip_update_fn=skip_not_finite)");
+  });
+});
+
+// The catalog's GPU tests feed finite gradients only; these two let NaN in on purpose.
+describe("on the WebGPU target (Dawn): the entries that take non-finite gradients", () => {
+  let device: GPUDevice | undefined;
+  beforeAll(async () => {
+    device = await requireGpu("catalog_optax's WebGPU checks");
+  });
+  afterAll(() => device?.destroy());
+
+  it("zero_nans zeroes NaN on the device (written with isfinite, not x != x)", async () => {
+    if (!device) return;
+    const run = await compile("chain(zero_nans(), scale(-1))", { target: "webgpu" }).init({ p: [0, 0, 0, 0, 0] }, { device });
+    run.writeGrads({ p: [1, NaN, -2, NaN, 3e38] });
+    await run.step();
+    expect(Array.from(await run.readParams().then((r) => r.p), (x) => x + 0)).toEqual([-1, 0, 2, 0, Math.fround(-3e38)]);
+    run.destroy();
+  });
+
+  it("skip_large_updates skips on the device as on the CPU", async () => {
+    if (!device) return;
+    const run = await compile("MultiSteps(sgd(1.0), 2, should_skip_update_fn=skip_large_updates(max_squared_norm=10.0))", { target: "webgpu" }).init({ p: [0, 0] }, { device });
+    for (const g of [[1, 2], [3, 1], [NaN, 0], [Infinity, 0], [2, 1]]) {
+      run.writeGrads({ p: g });
+      await run.step();
+    }
+    expect(Array.from((await run.readParams()).p)).toEqual([-1.5, -1.5]);
+    run.destroy();
   });
 });
