@@ -26,7 +26,8 @@ import { truthy } from "../format/ops.js";
 import { fail, OptcRuntimeError } from "./errors.js";
 import { firstNonFinite, nonFiniteError } from "./finite.js";
 import { evalHost, type HostInputs, type HostValue } from "./host.js";
-import type { AllReduce, CycleIo, DeviceGradIo, SavedArenas, Tensors } from "./opaque_cycle.js";
+import { runCycleSync, type AllReduce, type CycleIo, type DeviceGradFn, type DeviceGradIo, type SavedArenas, type Tensors } from "./opaque_cycle.js";
+import { isOuterPhase } from "./protocol.js";
 import { BaseRun, type StepOptions } from "./run_base.js";
 import { savedArenas, type StateSnapshot } from "./state.js";
 import { copyNamed, viewsOf, type TensorLayout } from "./tensors.js";
@@ -97,19 +98,27 @@ export abstract class DeviceRun extends BaseRun {
   }
 
   /**
-   * step() without a promise, for callers that cannot await (tfjs's synchronous applyGradients):
-   * the step is encoded and submitted before it returns. Not for opaque SAM (its gradFn may be
-   * async) nor step({ grads }); refusals are reported by sync() as for step().
+   * step() without a promise, for callers that cannot await (tfjs's synchronous applyGradients
+   * and model.fit): the step is encoded and submitted before it returns. An opaque SAM cycle
+   * needs a synchronous `deviceGradFn` (it submits the gradient's work before returning, so
+   * nothing is read back); refusals are reported by sync() as for step().
    */
-  stepQueued(): void {
-    if (this.artifact.protocol.step.kind === "cycle") fail("R112", "stepQueued() cannot run an opaque SAM cycle", "await run.step({ gradFn }) or step({ deviceGradFn })");
+  stepQueued(options: { deviceGradFn?: DeviceGradFn } = {}): void {
+    const step = this.artifact.protocol.step;
+    if (options === null || typeof options !== "object" || (options.deviceGradFn !== undefined && typeof options.deviceGradFn !== "function")) {
+      fail("R112", "stepQueued() takes { deviceGradFn } (a function) or nothing", "stepQueued() for a plain step, stepQueued({ deviceGradFn }) for opaque SAM");
+    }
+    if (step.kind === "cycle" && options.deviceGradFn === undefined) fail("R112", "stepQueued() runs an opaque SAM cycle only with a synchronous deviceGradFn", "stepQueued({ deviceGradFn }), or await run.step({ gradFn })");
+    if (step.kind !== "cycle" && options.deviceGradFn !== undefined) fail("R112", "stepQueued({ deviceGradFn }) is for opaque SAM (sam(..., opaque_mode=true))", "this optimizer takes its gradients in the grads arena: stepQueued()");
     // step() would sync here by itself; a caller that cannot await must do it.
     if (this.issued.length >= MAX_UNSYNCED_STEPS) fail("R113", `${MAX_UNSYNCED_STEPS} steps are queued without a sync()`, "await run.sync() at least every MAX_UNSYNCED_STEPS steps (it reports refused steps)");
     const entry: IssuedStep = { step: this.count + 1, count: this.count, outerCount: this.outerCount, counters: new Map(this.counters) };
     this.enter("stepQueued()");
     try {
-      const done = this.stepOnePhase();
-      if (done) throw new Error("internal: a device phase awaited");
+      if (step.kind === "cycle") {
+        runCycleSync(step, this.cycleIo(), { deviceGradFn: options.deviceGradFn }, undefined);
+        if (isOuterPhase(this.artifact.protocol, step.last)) this.outerCount++;
+      } else if (this.stepOnePhase()) throw new Error("internal: a device phase awaited");
       this.count++;
     } finally {
       this.leave();

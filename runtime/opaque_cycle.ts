@@ -155,13 +155,18 @@ export async function runCycle(cycle: PhaseCycle, io: CycleIo, grads: CycleGradi
 }
 
 /**
- * The same cycle without a promise, for a CPU run whose gradFn (and allReduce) return
- * synchronously (run.stepSync({ gradFn }): tfjs's model.fit calls its optimizer synchronously).
- * A gradFn or allReduce that returns a promise is R112; a failure anywhere restores the cycle's
- * arenas and every counter, as the asynchronous cycle does.
+ * The same cycle without a promise, for callers that cannot await (run.stepSync({ gradFn }) on
+ * the CPU, GPU runs' stepQueued({ deviceGradFn }): tfjs's model.fit calls its optimizer
+ * synchronously). A gradFn, deviceGradFn or allReduce that returns a promise is R112; a failure
+ * anywhere restores the cycle's arenas and every counter, as the asynchronous cycle does.
  */
-export function runCycleSync(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | undefined, allReduce: AllReduce | undefined, signal?: Abortable): void {
-  if (typeof gradFn !== "function") {
+export function runCycleSync(cycle: PhaseCycle, io: CycleIo, grads: CycleGradients, allReduce: AllReduce | undefined, signal?: Abortable): void {
+  const { gradFn, deviceGradFn } = grads;
+  if (deviceGradFn !== undefined) {
+    if (!io.deviceGradIo) fail("R112", "a deviceGradFn needs a run on a GPU device (the webgpu target)", "on the CPU pass stepSync({ gradFn })");
+    if (allReduce) fail("R112", "a deviceGradFn cannot be all-reduced by optc (batch_axis_name)", "all-reduce inside deviceGradFn, or pass a CPU gradFn");
+    if (gradFn !== undefined) fail("R112", "a step takes gradFn or deviceGradFn, not both", "pass one of them");
+  } else if (typeof gradFn !== "function") {
     fail("R204", "this optimizer evaluates gradients itself (sam(..., opaque_mode=true)): stepSync({ gradFn })", "gradFn(params, i, out) returns (or writes into out) the gradient at the perturbed params, synchronously");
   }
   const run = (name: string) => {
@@ -172,7 +177,7 @@ export function runCycleSync(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | un
     if (r && typeof (r as { then?: unknown }).then === "function") {
       // A promise nobody awaits: keep its rejection from surfacing as an unhandled one.
       (r as Promise<unknown>).then(undefined, () => {});
-      fail("R112", `stepSync()'s ${what} returned a promise`, `a ${what} that awaits needs await run.step({ gradFn })`);
+      fail("R112", `a synchronous step's ${what} returned a promise`, `a ${what} that awaits needs await run.step({ ${what === "allReduce" ? "gradFn" : what} })`);
     }
   };
   const saved = io.saveArenas(cycle.restoreArenas);
@@ -181,11 +186,22 @@ export function runCycleSync(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | un
     run(cycle.first);
     for (let i = 0; i < cycle.evaluations; i++) {
       if (signal?.aborted) throw aborted(signal, `before gradient evaluation ${i}`);
+      if (deviceGradFn) {
+        let done: unknown;
+        try {
+          done = deviceGradFn(io.deviceGradIo!(cycle.perturbedParams, cycle.gradients), i);
+        } catch (e) {
+          throw threw("deviceGradFn", i, e);
+        }
+        notAPromise(done, "deviceGradFn");
+        run(i < cycle.evaluations - 1 ? cycle.middle : cycle.last);
+        continue;
+      }
       const params = io.viewArena(cycle.perturbedParams) as Tensors;
       const { buffer, views } = io.gradientBuffer(cycle.gradients);
       let result: GradResult;
       try {
-        result = gradFn(params, i, views) as GradResult;
+        result = gradFn!(params, i, views) as GradResult;
       } catch (e) {
         throw threw("gradFn", i, e);
       }
@@ -199,6 +215,8 @@ export function runCycleSync(cycle: PhaseCycle, io: CycleIo, gradFn: GradFn | un
       io.commitGradients(cycle.gradients, buffer);
       run(i < cycle.evaluations - 1 ? cycle.middle : cycle.last);
     }
+    // As in runCycle: a device that refused a later phase of this cycle gets the earlier phases' stores undone there.
+    saved.restoreIfRefused?.();
   } catch (e) {
     restoreCycle(io, saved, counters);
     throw e;

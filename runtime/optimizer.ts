@@ -174,7 +174,7 @@ export class Run extends BaseRun {
       this.withStagedGrads(options.grads, () => {
         if (step.kind !== "cycle") return this.stepOnePhase();
         const allReduce = this.artifact.protocol.allReduce ? (options.allReduce ?? this.allReduce) : undefined;
-        runCycleSync(step, this.cycleIo(), options.gradFn, allReduce, options.signal);
+        runCycleSync(step, this.cycleIo(), { gradFn: options.gradFn }, allReduce, options.signal);
         if (isOuterPhase(this.artifact.protocol, step.last)) this.outerCount++;
       });
       this.count++;

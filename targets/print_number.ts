@@ -25,6 +25,9 @@ export function shortestFloat32(x: number): string {
   return String(f);
 }
 
+/** float32's largest finite value. */
+const F32_MAX = 3.4028234663852886e38;
+
 /** A WGSL float32 literal (WGSL rejects literals outside float32's range, so those are bit patterns). */
 export function wgslFloat(x: number): string {
   const f = Math.fround(x);
@@ -34,6 +37,9 @@ export function wgslFloat(x: number): string {
   if (Object.is(f, -0)) return "(-0.0f)";
   const s = shortestFloat32(f);
   if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw new Error(`internal: unprintable float ${s}`);
+  // The shortest decimal of float32's largest value (3.4028235e38) lies past it, and WGSL
+  // refuses a literal past float32's range before rounding: those are bit patterns too.
+  if (Math.abs(Number(s)) > F32_MAX) return `bitcast<f32>(0x${(new Uint32Array(Float32Array.of(f).buffer)[0] >>> 0).toString(16).padStart(8, "0")}u)`;
   const lit = `${s}${/[.e]/.test(s) ? "" : ".0"}f`;
   return f < 0 ? `(${lit})` : lit;
 }

@@ -2,7 +2,8 @@
  * tfjsOptimizer(config): an optc optimizer as a tf.Optimizer, for model.compile / model.fit,
  * optimizer.minimize(f) and applyGradients(). Variables are matched by name
  * (tf.engine().registeredVariables) and laid out once, at the first call; every step copies the
- * gradients into optc's grads arena, runs the compiled step (the JS target on cpu, wasm, webgl;
+ * gradients into optc's grads arena, runs the compiled step (the JS target on cpu and wasm;
+ * the gpu.js stepper on tfjs-webgl's own context where gpu.js is at hand, else the JS target;
  * the WebGPU stepper on webgpu) and writes the new params back into the variables.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -12,7 +13,9 @@ import type { AllReduce } from "../runtime/opaque_cycle.js";
 import type { Optimizer as OptcCompiled, Run } from "../runtime/optimizer.js";
 import type { StateSnapshot } from "../runtime/state.js";
 import { bridgeKind, emptyStats, readInto, writeVariable, type BridgeKind, type CopyStats } from "./bridge.js";
-import { createWebGpuStepper, type WebGpuStepper } from "./webgpu.js";
+import { createWebGlStepper, gpuJsClass, sharedWebGl2 } from "./webgl.js";
+import type { DeviceStepper } from "./stepper.js";
+import { createWebGpuStepper } from "./webgpu.js";
 import { hasOptcState, remapSnapshot, snapshotToWeights, weightsToSnapshot, type NamedTensor } from "./weights.js";
 
 export interface TfjsOptimizerOptions {
@@ -22,6 +25,13 @@ export interface TfjsOptimizerOptions {
   allReduce?: AllReduce;
   /** The most optc's arenas may allocate (default 8 GiB; R111). */
   maxBytes?: number;
+  /**
+   * gpu.js's GPU class (`import { GPU } from "gpu.js"`; a global gpu.js, its browser bundle, is
+   * found without it): on tfjs-webgl, optc's gpu.js kernels then run on tfjs's own WebGL2
+   * context, with no download or upload per step (tfjs/webgl.ts). `false`: the JS target
+   * even so. Not serialized.
+   */
+  gpujs?: unknown;
 }
 
 /** One variable optc updates, in optc's layout order (sorted by name). */
@@ -75,7 +85,7 @@ export class OptcOptimizer extends tf.Optimizer {
   private readonly compiled: OptcCompiled;
   private readonly opaque: boolean;
   private run?: Run;
-  private stepper?: WebGpuStepper;
+  private stepper?: DeviceStepper;
   private slots: Slot[] = [];
   private names = new Set<string>();
   private backendName = "";
@@ -90,6 +100,9 @@ export class OptcOptimizer extends tf.Optimizer {
   constructor(config: string, options: TfjsOptimizerOptions = {}) {
     super();
     if (options === null || typeof options !== "object") fail("R112", "tfjsOptimizer()'s options must be an object", "e.g. tfjsOptimizer(config, { validate: false })");
+    if (options.gpujs !== undefined && options.gpujs !== false && !gpuJsClass(options.gpujs)) {
+      fail("R112", "tfjsOptimizer's gpujs option must be gpu.js's GPU class (or false)", 'import { GPU } from "gpu.js" and pass { gpujs: GPU }, or leave it out');
+    }
     this.compiled = compile(config);
     this.config = this.compiled.config;
     this.options = { ...options };
@@ -107,13 +120,15 @@ export class OptcOptimizer extends tf.Optimizer {
   /** Which optc target runs, on which tfjs backend, and what a step copies. */
   describe(): string {
     if (!this.run && !this.stepper) return `optc ${this.config}: not laid out yet (the first applyGradients() lays out its variables)`;
-    if (this.stepper) return `optc ${this.config} on tfjs-webgpu: ${this.stepper.describe}`;
+    if (this.stepper) return `optc ${this.config} on tfjs-${this.backendName}: ${this.stepper.describe}`;
     const n = this.run!.tensors.reduce((s, t) => s + t.size, 0);
     const s = this.lastStep;
     const how: Record<BridgeKind, string> = {
       cpu: "gradients copied from tfjs-cpu's values arrays into optc's grads arena (no dataSync); params written into the variables' values arrays in place (variable.assign of a fresh tensor where the memory is shared)",
       wasm: "gradients copied from the wasm heap (a view made per copy) into optc's grads arena; params copied into a fresh heap tensor per variable and assigned (XNNPACK caches packed weights by tensor id, so in place would be stale)",
-      copy: `gradients read with dataSync() (a download from tfjs-${this.backendName}) and params uploaded with variable.assign(tf.tensor(...))`,
+      copy:
+        `gradients read with dataSync() (a download from tfjs-${this.backendName}) and params uploaded with variable.assign(tf.tensor(...))` +
+        (sharedWebGl2(tf.backend()) ? " (pass tfjsOptimizer(config, { gpujs: GPU }) with gpu.js's GPU class, or load gpu.js's browser bundle, to run optc's gpu.js kernels on tfjs's WebGL2 context instead)" : ""),
     };
     return (
       `optc ${this.config}: the JS target (CPU kernels over float32 arenas) for tfjs-${this.backendName}, ${this.slots.length} variables, ${n} params. ` +
@@ -161,31 +176,14 @@ export class OptcOptimizer extends tf.Optimizer {
     try {
       const named = namedGradients(varList ? varList.map((v) => ({ name: v.name, tensor: grads[v.name] })) : grads);
       this.prepare(named);
-      if (this.stepper) fail("R116", "opaque SAM through tfjsOptimizer runs on the CPU backends only (cpu, wasm, webgl)", "use transparent SAM (the default) on webgpu");
-      const run = this.run!;
-      this.stageGradients(named);
       const vars = this.slots.map((s) => s.variable);
-      try {
-        run.stepSync({
-          gradFn: (params, _i, out) => {
-            for (const s of this.slots) writeVariable(this.kind, s.variable, params[s.name], this.lastStep);
-            const evaluated = tf.variableGrads(f, vars);
-            try {
-              evaluated.value.dispose();
-              for (const s of this.slots) {
-                const g = evaluated.grads[s.name];
-                if (g) readInto(this.kind, g, out[s.name], this.lastStep);
-                else out[s.name].fill(0);
-              }
-            } finally {
-              tf.dispose(evaluated.grads);
-            }
-          },
-        });
-      } finally {
-        // The true params (new ones, or the old ones after a refused cycle) go back into the variables.
-        this.writeParams();
-      }
+      const gradAt = () => {
+        const evaluated = tf.variableGrads(f, vars);
+        evaluated.value.dispose();
+        return evaluated.grads;
+      };
+      if (this.stepper) this.stepper.stepCycle(new Map([...named].filter((e): e is [string, tf.Tensor] => e[1] !== null)), gradAt);
+      else this.cycleOnCpu(named, gradAt);
       this.incrementIterations();
     } catch (e) {
       value.dispose();
@@ -196,6 +194,31 @@ export class OptcOptimizer extends tf.Optimizer {
     if (returnCost) return value;
     value.dispose();
     return null;
+  }
+
+  /** Opaque SAM on the CPU backends: each evaluation assigns the perturbed params to the variables and reads tfjs's gradient into optc's buffer. */
+  private cycleOnCpu(named: Map<string, tf.Tensor | null>, gradAt: () => tf.NamedTensorMap): void {
+    this.stageGradients(named);
+    try {
+      this.run!.stepSync({
+        gradFn: (params, _i, out) => {
+          for (const s of this.slots) writeVariable(this.kind, s.variable, params[s.name], this.lastStep);
+          const evaluated = gradAt();
+          try {
+            for (const s of this.slots) {
+              const g = evaluated[s.name];
+              if (g) readInto(this.kind, g, out[s.name], this.lastStep);
+              else out[s.name].fill(0);
+            }
+          } finally {
+            tf.dispose(evaluated);
+          }
+        },
+      });
+    } finally {
+      // The true params (new ones, or the old ones after a refused cycle) go back into the variables.
+      this.writeParams();
+    }
   }
 
   /** Lays out the variables at the first call; checks every later call against that layout. */
@@ -210,7 +233,7 @@ export class OptcOptimizer extends tf.Optimizer {
         `the variables changed since the first step: ${[added.length ? `new ${added.map((n) => `'${n}'`).join(", ")}` : "", missing.length ? `missing ${missing.map((n) => `'${n}'`).join(", ")}` : ""].filter(Boolean).join("; ")}`,
         "an optc optimizer lays out its variables once; use one tfjsOptimizer per set of variables (e.g. per model)",
       );
-    } else if (isWebGpu(backend) !== !!this.stepper) {
+    } else if (this.stepper ? backend !== this.backendName : isWebGpu(backend)) {
       fail("R116", `the tfjs backend changed from '${this.backendName}' to '${backend}' since the first step`, "optc's state lives on the first step's backend; create the optimizer after tf.setBackend()");
     }
     this.backendName = backend;
@@ -236,10 +259,10 @@ export class OptcOptimizer extends tf.Optimizer {
     this.order = [...grads.keys()];
     this.backendName = backend;
     this.kind = bridgeKind(backend);
-    if (isWebGpu(backend)) {
+    const stepper = this.deviceStepper(backend, vars);
+    if (stepper) {
       const byName = new Map(vars.map((v) => [v.name, v]));
       const sorted = [...byName.keys()].sort();
-      const stepper = createWebGpuStepper(this.config, sorted.map((name) => ({ name, variable: byName.get(name)! })), tf.backend(), { validate: this.options.validate });
       if (this.pending) {
         let at = 0;
         const layout = sorted.map((name) => {
@@ -268,6 +291,19 @@ export class OptcOptimizer extends tf.Optimizer {
     this.run = run;
     // The variables are the truth for the params (a loaded snapshot holds the same values).
     this.readParams();
+  }
+
+  /**
+   * The step that runs on tfjs's own device, where there is one: WebGPU on tfjs-webgpu; gpu.js on
+   * tfjs-webgl's WebGL2 context when gpu.js is at hand. Otherwise the JS target.
+   */
+  private deviceStepper(backend: string, vars: tf.Variable[]): DeviceStepper | undefined {
+    const named = vars.map((variable) => ({ name: variable.name, variable }));
+    if (isWebGpu(backend)) return createWebGpuStepper(this.config, named, tf.backend(), { validate: this.options.validate });
+    if (this.options.gpujs === false) return undefined;
+    const GPU = gpuJsClass(this.options.gpujs);
+    if (!sharedWebGl2(tf.backend()) || !GPU) return undefined;
+    return createWebGlStepper(this.config, named, tf.backend(), GPU, { validate: this.options.validate });
   }
 
   /** Variables someone else assigned since optc's last write: their values go into optc's params. */

@@ -13,6 +13,12 @@
  * and reported by sync(); a refused step, and every step queued after it, writes the params it
  * had (unchanged) back into the variables.
  *
+ * Opaque SAM (stepCycle, from OptcOptimizer.minimize): the cycle runs as one queued step whose
+ * deviceGradFn copies the perturbed params from optc's arena into the variables' buffers, runs
+ * the caller's tf.variableGrads there (tfjs's kernels, on this device) and copies the gradients
+ * into the buffer optc lends, so each evaluation adds 8 bytes per parameter of device copies and
+ * still maps nothing.
+ *
  * In-place writes need the variable's data to be its own: when its dataId is shared with another
  * tensor (tf.variable(x) shares x's data; assign(y) shares y's), the variable is given fresh data
  * first (once), so x and y never change. A variable the caller assigned between steps is read
@@ -24,23 +30,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { GRADS, PARAMS } from "../format/arena_names.js";
 import { compile } from "../index.js";
-import { GpuRun } from "../runtime/backends/webgpu/run.js";
+import { GpuRun, type GpuDeviceGradIo } from "../runtime/backends/webgpu/run.js";
 import { fail } from "../runtime/errors.js";
 import type { StateSnapshot } from "../runtime/state.js";
+import type { DeviceStepper } from "./stepper.js";
 
-export interface WebGpuStepper {
-  /** Queues one step with these gradients (by variable name; a missing one counts as zeros). */
-  step(grads: Map<string, tf.Tensor>): void;
-  /** Waits for the queued steps; throws the first refusal (R201: a NaN gradient, ...). */
-  sync(): Promise<unknown>;
-  saveState(): Promise<StateSnapshot>;
-  /** Replaces optc's state and params, and writes the params into the variables. */
-  loadState(s: StateSnapshot): void;
-  describe: string;
-  dispose(): void;
-  /** Steps issued (after a refusal, sync() rolls it back to before the refused step). */
-  readonly count: number;
-}
 
 /** What this module uses of tfjs-backend-webgpu's WebGPUBackend (public members, 4.x). */
 interface TensorData {
@@ -75,7 +69,7 @@ function asBackend(backend: unknown): WebGpuBackendLike {
   return b as WebGpuBackendLike;
 }
 
-export function createWebGpuStepper(config: string, vars: { name: string; variable: tf.Variable }[], backend: unknown, options: { validate?: boolean } = {}): WebGpuStepper {
+export function createWebGpuStepper(config: string, vars: { name: string; variable: tf.Variable }[], backend: unknown, options: { validate?: boolean } = {}): DeviceStepper {
   const be = asBackend(backend);
   const device = be.device;
   if (vars.length === 0) fail("R101", "the optimizer got no variables", "pass at least one tf.Variable");
@@ -159,35 +153,77 @@ export function createWebGpuStepper(config: string, vars: { name: string; variab
   }
 
   const bytesPerStep = 2 * slots.reduce((a, s) => a + s.bytes, 0);
+  const cycle = compiled.artifact.protocol.step;
+  const evaluations = cycle.kind === "cycle" ? cycle.evaluations : 0;
   let disposed = false;
   const live = () => {
     if (disposed) fail("R101", "this optimizer was disposed", "create a new one");
   };
 
+  /** The gradients' GPUBuffers by slot (checked; undefined where a gradient is missing: zeros). */
+  const gradientSources = (grads: Map<string, tf.Tensor> | tf.NamedTensorMap, where: string) =>
+    slots.map((s) => {
+      const g = grads instanceof Map ? grads.get(s.name) : grads[s.name];
+      if (!g) return undefined;
+      if (g.dtype !== "float32") fail("R115", `${where} of ${s.name} is ${g.dtype}`, "pass float32 gradients");
+      if (g.size * 4 !== s.bytes) fail("R114", `${where} of ${s.name} has ${g.size} elements, the variable ${s.bytes / 4}`, "pass one gradient per variable, of its shape");
+      return bufferOf(g, `${where} of ${s.name}`);
+    });
+  /** Copies gradients into `target` (optc's grads arena, or the buffer a cycle lends) at each tensor's offset. */
+  const copyGradients = (enc: GPUCommandEncoder, sources: (GPUBuffer | undefined)[], target: GPUBuffer) =>
+    slots.forEach((s, i) => {
+      const src = sources[i];
+      if (src) enc.copyBufferToBuffer(src, 0, target, s.offset, s.bytes);
+      else enc.clearBuffer(target, s.offset, s.bytes);
+    });
+  /** A step's inputs: variables the caller assigned since the last step go into optc's params, then the gradients into its grads arena. */
+  const stageStep = (grads: Map<string, tf.Tensor>) => {
+    const assigned = slots.filter((s) => s.variable.dataId !== s.dataId);
+    const assignedSources = assigned.map((s) => bufferOf(s.variable, `variable ${s.name}`));
+    const sources = gradientSources(grads, "the gradient");
+    flushTfjs();
+    const enc = device.createCommandEncoder();
+    assigned.forEach((s, i) => enc.copyBufferToBuffer(assignedSources[i], 0, paramsBuffer, s.offset, s.bytes));
+    copyGradients(enc, sources, gradsBuffer);
+    device.queue.submit([enc.finish()]);
+  };
+  /** One adversarial evaluation: the perturbed params into the variables, tfjs's gradient there into the lent buffer. */
+  const evaluateAt = (io: GpuDeviceGradIo, gradAt: () => tf.NamedTensorMap) => {
+    const targets = slots.map(ownBuffer);
+    flushTfjs();
+    const enc = device.createCommandEncoder();
+    slots.forEach((s, i) => enc.copyBufferToBuffer(io.params, s.offset, targets[i], 0, s.bytes));
+    device.queue.submit([enc.finish()]);
+    for (const s of slots) dropCache(s.variable);
+    const grads = gradAt();
+    try {
+      const sources = gradientSources(grads, "the adversarial gradient");
+      flushTfjs();
+      const copy = device.createCommandEncoder();
+      copyGradients(copy, sources, io.grads);
+      device.queue.submit([copy.finish()]);
+    } finally {
+      // Queue order keeps the copy ahead of any tfjs work that reuses these buffers.
+      tf.dispose(grads);
+    }
+  };
+
   return {
     step(grads: Map<string, tf.Tensor>): void {
       live();
-      // Variables the caller assigned since the last step: their values go into optc's params first.
-      const assigned = slots.filter((s) => s.variable.dataId !== s.dataId);
-      const assignedSources = assigned.map((s) => bufferOf(s.variable, `variable ${s.name}`));
-      const sources = slots.map((s) => {
-        const g = grads.get(s.name);
-        if (!g) return undefined;
-        if (g.dtype !== "float32") fail("R101", `the gradient of ${s.name} is ${g.dtype}`, "pass float32 gradients");
-        if (g.size * 4 !== s.bytes) fail("R101", `the gradient of ${s.name} has ${g.size} elements, the variable ${s.bytes / 4}`, "pass one gradient per variable, of its shape");
-        return bufferOf(g, `the gradient of ${s.name}`);
-      });
-      flushTfjs();
-      const enc = device.createCommandEncoder();
-      assigned.forEach((s, i) => enc.copyBufferToBuffer(assignedSources[i], 0, paramsBuffer, s.offset, s.bytes));
-      slots.forEach((s, i) => {
-        const src = sources[i];
-        if (src) enc.copyBufferToBuffer(src, 0, gradsBuffer, s.offset, s.bytes);
-        else enc.clearBuffer(gradsBuffer, s.offset, s.bytes);
-      });
-      device.queue.submit([enc.finish()]);
+      stageStep(grads);
       run.stepQueued();
       writeParamsOut();
+    },
+    stepCycle(grads: Map<string, tf.Tensor>, gradAt: () => tf.NamedTensorMap): void {
+      live();
+      stageStep(grads);
+      try {
+        run.stepQueued({ deviceGradFn: (io) => evaluateAt(io, gradAt) });
+      } finally {
+        // The true params (new, or as before a failed cycle) back into the variables.
+        writeParamsOut();
+      }
     },
     sync: () => run.sync(),
     saveState: () => run.saveState(),
@@ -198,7 +234,9 @@ export function createWebGpuStepper(config: string, vars: { name: string; variab
     },
     describe:
       `optc webgpu: ${config} on tfjs's GPUDevice (${slots.length} variable${slots.length === 1 ? "" : "s"}, ${bytesPerStep / 8} params); ` +
-      `per step ${bytesPerStep} bytes copied on the device (gradients into optc's grads arena, new params into the variables' buffers), nothing mapped; refusals are reported at sync()`,
+      (evaluations > 0
+        ? `per minimize() ${bytesPerStep * (evaluations + 1)} bytes copied on the device (the gradient and ${evaluations} adversarial gradients into optc's buffers, ${evaluations} perturbed and the new params into the variables' buffers), nothing mapped; refusals are reported at sync()`
+        : `per step ${bytesPerStep} bytes copied on the device (gradients into optc's grads arena, new params into the variables' buffers), nothing mapped; refusals are reported at sync()`),
     dispose(): void {
       if (disposed) return;
       disposed = true;

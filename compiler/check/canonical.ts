@@ -22,8 +22,8 @@ function toExpr(v: Value): Expr {
       return { kind: "map", entries: v.entries.map(([k, x]) => ({ key: toExpr(k), value: toExpr(x) })), span: NO_SPAN };
     case "call": {
       const name = { kind: "name" as const, path: [v.name], span: NO_SPAN, nameSpan: NO_SPAN };
-      if (v.category === "predicate") return name;
       const def = lookup(v.name)!;
+      if (v.category === "predicate" && def.params.length === 0) return name;
       const args: Arg[] = [];
       let positional = true;
       for (const p of def.params) {

@@ -196,9 +196,9 @@ class Checker {
     const name = this.stripPrefix(ref);
     if (name === undefined) return undefined;
     const def = lookup(name);
-    if (def?.category === "predicate") return { k: "call", name, category: "predicate", args: {}, explicit: [], path: "", span: ref.span };
+    if (def?.category === "predicate" && def.params.length === 0) return { k: "call", name, category: "predicate", args: {}, explicit: [], path: "", span: ref.span };
     if (def) {
-      this.report(error("E207", `'${name}' is a ${def.category === "schedule" ? "schedule" : "transformation"} factory and must be called`, ref.nameSpan, `write ${name}(...)`));
+      this.report(error("E207", def.category === "predicate" ? `'${name}' takes ${def.params.map((p) => p.name).join(", ")} and must be called` : `'${name}' is a ${def.category === "schedule" ? "schedule" : "transformation"} factory and must be called`, ref.nameSpan, `write ${name}(...)`));
       return undefined;
     }
     const known = [...[...this.bindings].filter(([, b]) => b.index < this.scope).map(([n]) => n), ...allNames()];
@@ -218,7 +218,7 @@ class Checker {
       this.report(error("E201", `unknown optimizer, transform or schedule '${shown(name)}'`, c.callee.nameSpan, didYouMean(name, allNames()) ?? "see the language reference in the README for every name"));
       return undefined;
     }
-    if (def.category === "predicate") {
+    if (def.category === "predicate" && def.params.length === 0) {
       this.report(error("E207", `'${name}' is a predicate; pass it without calling it`, c.callee.nameSpan, `write should_skip_update_fn=${name}`));
       return undefined;
     }

@@ -48,6 +48,41 @@ import { def as schedules_warmup_constant_schedule } from "../schedules/warmup_c
 import { def as schedules_warmup_cosine_decay_schedule } from "../schedules/warmup_cosine_decay_schedule.js";
 import { def as schedules_warmup_exponential_decay_schedule } from "../schedules/warmup_exponential_decay_schedule.js";
 import { def as predicates_skip_not_finite } from "../predicates/skip_not_finite.js";
+// issue 18: the rest of optax's aliases, transforms and schedules.
+import { def as transforms_adamaxw } from "../transforms/adamaxw.js";
+import { def as transforms_adadelta } from "../transforms/adadelta.js";
+import { def as transforms_scale_by_adadelta } from "../transforms/scale_by_adadelta.js";
+import { def as transforms_amsgrad } from "../transforms/amsgrad.js";
+import { def as transforms_scale_by_amsgrad } from "../transforms/scale_by_amsgrad.js";
+import { def as transforms_keep_params_nonnegative } from "../transforms/keep_params_nonnegative.js";
+import { def as transforms_rprop } from "../transforms/rprop.js";
+import { def as transforms_scale_by_rprop } from "../transforms/scale_by_rprop.js";
+import { def as transforms_scale_by_sign } from "../transforms/scale_by_sign.js";
+import { def as transforms_scale_by_yogi } from "../transforms/scale_by_yogi.js";
+import { def as transforms_sign_sgd } from "../transforms/sign_sgd.js";
+import { def as transforms_signum } from "../transforms/signum.js";
+import { def as transforms_yogi } from "../transforms/yogi.js";
+import { def as transforms_zero_nans } from "../transforms/zero_nans.js";
+import { def as schedules_piecewise_interpolate_schedule } from "../schedules/piecewise_interpolate_schedule.js";
+import { def as schedules_linear_onecycle_schedule } from "../schedules/linear_onecycle_schedule.js";
+import { def as schedules_cosine_onecycle_schedule } from "../schedules/cosine_onecycle_schedule.js";
+import { def as schedules_sgdr_schedule } from "../schedules/sgdr_schedule.js";
+import { def as transforms_adan } from "../transforms/adan.js";
+import { def as transforms_clip_by_block_rms } from "../transforms/clip_by_block_rms.js";
+import { def as transforms_fromage } from "../transforms/fromage.js";
+import { def as transforms_lars } from "../transforms/lars.js";
+import { def as transforms_novograd } from "../transforms/novograd.js";
+import { def as transforms_optimistic_adam } from "../transforms/optimistic_adam.js";
+import { def as transforms_optimistic_adam_v2 } from "../transforms/optimistic_adam_v2.js";
+import { def as transforms_optimistic_gradient_descent } from "../transforms/optimistic_gradient_descent.js";
+import { def as transforms_radam } from "../transforms/radam.js";
+import { def as transforms_scale_by_adan } from "../transforms/scale_by_adan.js";
+import { def as transforms_scale_by_novograd } from "../transforms/scale_by_novograd.js";
+import { def as transforms_scale_by_optimistic_gradient } from "../transforms/scale_by_optimistic_gradient.js";
+import { def as transforms_scale_by_param_block_norm } from "../transforms/scale_by_param_block_norm.js";
+import { def as transforms_scale_by_param_block_rms } from "../transforms/scale_by_param_block_rms.js";
+import { def as transforms_scale_by_radam } from "../transforms/scale_by_radam.js";
+import { def as predicates_skip_large_updates } from "../predicates/skip_large_updates.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -98,6 +133,40 @@ export const DEFS: readonly Def[] = [
   schedules_warmup_cosine_decay_schedule,
   schedules_warmup_exponential_decay_schedule,
   predicates_skip_not_finite,
+  transforms_adamaxw,
+  transforms_adadelta,
+  transforms_scale_by_adadelta,
+  transforms_amsgrad,
+  transforms_scale_by_amsgrad,
+  transforms_keep_params_nonnegative,
+  transforms_rprop,
+  transforms_scale_by_rprop,
+  transforms_scale_by_sign,
+  transforms_scale_by_yogi,
+  transforms_sign_sgd,
+  transforms_signum,
+  transforms_yogi,
+  transforms_zero_nans,
+  schedules_piecewise_interpolate_schedule,
+  schedules_linear_onecycle_schedule,
+  schedules_cosine_onecycle_schedule,
+  schedules_sgdr_schedule,
+  transforms_adan,
+  transforms_clip_by_block_rms,
+  transforms_fromage,
+  transforms_lars,
+  transforms_novograd,
+  transforms_optimistic_adam,
+  transforms_optimistic_adam_v2,
+  transforms_optimistic_gradient_descent,
+  transforms_radam,
+  transforms_scale_by_adan,
+  transforms_scale_by_novograd,
+  transforms_scale_by_optimistic_gradient,
+  transforms_scale_by_param_block_norm,
+  transforms_scale_by_param_block_rms,
+  transforms_scale_by_radam,
+  predicates_skip_large_updates,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

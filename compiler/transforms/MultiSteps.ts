@@ -1,6 +1,7 @@
 import type { Id } from "../ir/builder.js";
 import { error } from "../../dsl/diagnostic.js";
 import { checks, param, type TransformDef } from "../registry/define.js";
+import { lowerShouldSkip } from "../predicates/should_skip.js";
 
 /** x mod k for non-negative integers, exactly, with host ops. */
 function modInt(b: import("../ir/builder.js").Builder, x: Id, k: Id): Id {
@@ -36,7 +37,7 @@ export const def: TransformDef = {
   },
   lower: (l, a, g) => {
     const b = l.b;
-    const skip = a.isNone("should_skip_update_fn") ? undefined : b.unary("not", l.allFinite(g));
+    const skip = a.isNone("should_skip_update_fn") ? undefined : lowerShouldSkip(l, a.call("should_skip_update_fn"), g);
     const proceed = skip === undefined ? undefined : b.unary("not", skip);
     const own = proceed === undefined ? l : l.with({ gate: l.gate === undefined ? proceed : b.binary("and", l.gate, proceed) });
     const acc = own.slot("acc_grads", { fill: 0 });

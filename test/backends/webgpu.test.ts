@@ -179,6 +179,17 @@ describe("GPU runs fail clearly and safely", () => {
     await new Promise((r) => setTimeout(r, 0)); // let the run's own lost handler run first
     await expect(lostRun.step()).rejects.toThrow(/R401|lost/);
   });
+  it("float32's largest value as a hyperparameter compiles for the device (its shortest decimal, 3.4028235e38, is past WGSL's range: a bit pattern) and steps as the JS target does", async () => {
+    if (!device) return;
+    const config = "chain(clip(3.4028234663852886e38), sgd(1.0))";
+    const run = await compile(config, { target: "webgpu" }).init({ w: [0.5, -1, 2] }, { device });
+    const js = await compile(config).init({ w: [0.5, -1, 2] });
+    await run.step({ grads: { w: [1, -2, 3] } });
+    await js.step({ grads: { w: [1, -2, 3] } });
+    expect(Array.from((await run.readParams()).w)).toEqual(Array.from(js.params.w));
+    run.destroy();
+  });
+
   it("a GPU snapshot resumes on the JS backend (same layout fingerprint)", async () => {
     if (!device) return;
     const cfg = "sam(adam(0.05), chain(normalize(), sgd(0.05)), sync=3)";

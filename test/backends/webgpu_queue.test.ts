@@ -177,16 +177,21 @@ function poisonBuffer(d: GPUDevice, grads: GPUBuffer, layout: DeviceGradIo["tens
   d.queue.writeBuffer(grads, 4 * (t.offset + 5), new Float32Array([Number.NaN]));
 }
 
-/** deviceGradFn: the gradient at the perturbed params, computed on the GPU into the run's buffer (NaN in one element when `poison(call)`). */
-function deviceGrad(own: { submits: number; calls: number }, poison: (call: number) => boolean = () => false) {
+/** A synchronous deviceGradFn: the gradient at the perturbed params, computed on the GPU into the run's buffer (NaN in one element when `poison(call)`). */
+function deviceGradSync(own: { submits: number; calls: number }, poison: (call: number) => boolean = () => false) {
   // Typed as loosely as optc's DeviceGradFn may type its io (unknown device and buffers): the contract says they are a GPUDevice and GPUBuffers.
-  return async (lent: { device: unknown; params: unknown; grads: unknown; tensors: DeviceGradIo["tensors"] }, _i: number): Promise<void> => {
+  return (lent: { device: unknown; params: unknown; grads: unknown; tensors: DeviceGradIo["tensors"] }, _i: number): void => {
     const io = lent as DeviceGradIo;
     expect(io.device).toBe(device);
     own.calls++;
     submitGrad(io.device, io.params, io.grads, io.tensors, own);
     if (poison(own.calls)) poisonBuffer(io.device, io.grads, io.tensors);
   };
+}
+/** The same, as an async function (what step({ deviceGradFn }) may be given). */
+function deviceGrad(own: { submits: number; calls: number }, poison: (call: number) => boolean = () => false) {
+  const sync = deviceGradSync(own, poison);
+  return async (lent: Parameters<typeof sync>[0], i: number): Promise<void> => sync(lent, i);
 }
 
 /** The gradient at the current (true) params, which an opaque step starts from, written on the GPU (no read). */
@@ -331,7 +336,49 @@ describe("10 queued steps: no mapAsync, a few submits per step, the JS target's 
     await a.sync();
     const opaque = await gpuRun("sam(sgd(0.1), sgd(0.05), sync=3, opaque_mode=true)");
     expect(() => opaque.stepQueued()).toThrow(/R112/);
+    expect(() => a.stepQueued({ deviceGradFn: deviceGradSync({ submits: 0, calls: 0 }) })).toThrow(/R112/);
     for (const r of [a, b, opaque]) r.destroy();
+  }, 120_000);
+
+  it("stepQueued({ deviceGradFn }): opaque SAM without a promise, bit-identical to step({ deviceGradFn }); NaN at step 3 of 5 refused at sync; an async deviceGradFn is R112, state unchanged", async () => {
+    if (!device) return;
+    const config = "sam(adam(0.05), chain(normalize(), adam(0.01)), sync=3, opaque_mode=true)";
+    const queued = await gpuRun(config);
+    const awaited = await gpuRun(config);
+    const [oq, oa] = [{ submits: 0, calls: 0 }, { submits: 0, calls: 0 }];
+    reset();
+    for (let s = 1; s <= 4; s++) {
+      gradAtParams(queued, oq);
+      queued.stepQueued({ deviceGradFn: deviceGradSync(oq) });
+      gradAtParams(awaited, oa);
+      await awaited.step({ deviceGradFn: deviceGrad(oa) });
+    }
+    expect(calls.mapAsync + calls.workDone, "round trips while 4 cycles were queued").toBe(0);
+    expect(queued.count).toBe(4);
+    expect(queued.outerCount).toBe(4);
+    expect(await queued.sync()).toEqual({ steps: 4 });
+    await awaited.sync();
+    expectBitIdentical(await fullState(queued), await fullState(awaited), "stepQueued vs step, 4 opaque cycles");
+    const before = await fullState(queued);
+    gradAtParams(queued, oq);
+    expect(() => queued.stepQueued({ deviceGradFn: deviceGrad(oq) })).toThrow(/R112.*promise/);
+    expect(() => queued.stepQueued({ deviceGradFn: () => { throw new Error("boom"); } })).toThrow(/R205/);
+    expect(queued.count).toBe(4);
+    expectBitIdentical(await fullState(queued), before, "after an async deviceGradFn (R112) and a throwing one (R205)");
+    // NaN in the last evaluation of cycle 3 of 5 (counting from here): refused at sync, state as after 2.
+    const poisoned = { submits: 0, calls: 0 };
+    let afterTwo: Awaited<ReturnType<typeof fullState>> | undefined;
+    for (let s = 1; s <= 5; s++) {
+      gradAtParams(queued, poisoned);
+      queued.stepQueued({ deviceGradFn: deviceGradSync(poisoned, (c) => c === 3 * 2) });
+      if (s === 2) {
+        await queued.sync();
+        afterTwo = await fullState(queued);
+      }
+    }
+    await expectRefusal(queued.sync(), "R201", 4 + 3, "stepQueued cycle with NaN in deviceGradFn's last gradient");
+    expectBitIdentical(await fullState(queued), afterTwo!, "refused queued cycle");
+    for (const r of [queued, awaited]) r.destroy();
   }, 120_000);
 });
 

@@ -78,6 +78,9 @@ describe("tfjsOptimizer's other entry points and refusals", () => {
     expect((err as { diagnostics: { code: string }[] }).diagnostics[0].code).toBe("E202");
     expect((err as Error).message).toContain("^^^^^");
     expect(codeOf(() => tfjsOptimizer(42 as never))).toBe("E100");
+    // gpujs must be gpu.js's GPU class (or false): anything else is R112 at once, not a TypeError on tfjs-webgl.
+    for (const bad of [42, "gpu.js", {}, () => 1, null]) expect(codeOf(() => tfjsOptimizer("sgd(0.1)", { gpujs: bad }))).toBe("R112");
+    expect(codeOf(() => tfjsOptimizer("sgd(0.1)", { gpujs: false }))).toBe("no error");
   });
 
   it("refuses a changed variable set (R114), non-float32 variables (R115) and malformed gradients (R114), never with a TypeError", () => {

@@ -15,7 +15,10 @@ import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../index.js";
+import { tfjsOptimizer } from "../../tfjs.js";
 import { createWebGpuStepper } from "../../tfjs/webgpu.js";
+// minimize() and opaque SAM need tfjs's gradients (tfjs-core alone registers none).
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 const ULP = 2 ** -23;
@@ -201,6 +204,56 @@ describe.skipIf(skip())("tfjs/webgpu.ts: optc's step on tfjs's GPUDevice", () =>
     stepper.step(new Map([["v", tf.ones([4])]]));
     expect(Array.from(await v.data())).toEqual([9, 9, 9, 9]);
     stepper.dispose();
+  });
+
+  it("opaque SAM through minimize(f) on tfjs-webgpu: the adversarial gradients computed by tfjs on the GPU, 0 mapAsync, the JS target's numbers; a throwing f and a NaN change nothing", async () => {
+    const config = "sam(adam(0.05), sgd(0.05), sync_period=3, opaque_mode=true)";
+    const t = { "a.weight": initial("t", 100), "a.bias": initial("tt", 37), c: Float32Array.of(0.25) };
+    const vars = makeVars();
+    const target = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, tf.tensor1d(v)]));
+    // f = Σ (w - t)² (w + 3): its gradient 2(w - t)(w + 3) + (w - t)² is written out below for the JS target.
+    let poison = 0;
+    let boom = 0;
+    const f = () => {
+      if (boom > 0 && --boom === 0) throw new Error("boom");
+      const poisoned = poison > 0 && --poison === 0;
+      return tf.tidy(() => {
+        const terms = vars.map(({ name, variable }) => tf.sum(tf.mul(tf.square(tf.sub(variable, target[name])), tf.add(variable, poisoned ? NaN : 3))));
+        return tf.addN(terms) as tf.Scalar;
+      });
+    };
+    const opt = tfjsOptimizer(config);
+    const before = mapAsyncCalls;
+    for (let s = 0; s < 4; s++) opt.minimize(f);
+    expect(mapAsyncCalls - before, "mapAsync while 4 opaque cycles ran").toBe(0);
+    expect(opt.describe()).toMatch(/tfjs-webgpu/);
+    await opt.sync();
+    const grad = (p: Float32Array, name: string) => Float32Array.from(p, (x, i) => 2 * (x - t[name as keyof typeof t][i]) * (x + 3) + (x - t[name as keyof typeof t][i]) ** 2);
+    const gradAll = (p: Record<string, Float32Array>) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, grad(v, k)]));
+    const reference = compile(config).initSync(Object.fromEntries(Object.entries(SIZES).map(([name, n]) => [name, initial(name, n)])));
+    for (let s = 0; s < 4; s++) reference.stepSync({ grads: gradAll(reference.params), gradFn: (p) => gradAll(p) });
+    const want = Object.fromEntries(Object.entries(reference.params).map(([k, v]) => [k, Float32Array.from(v)]));
+    // tfjs's float32 gradient kernels against the float64 formula: within 8 ulps per step of max(1, |w|).
+    expectClose(await values(vars), want, 8 * ULP * 4 * 10);
+    const atFour = await values(vars);
+    // f throws at the second adversarial evaluation: R205 at once; the variables and the state as they were.
+    boom = 3;
+    expect(() => opt.minimize(f)).toThrow(/R205/);
+    await opt.sync();
+    expect(await values(vars)).toEqual(atFour);
+    expect(opt.count).toBe(4);
+    // A NaN in f's gradient at the last adversarial evaluation (the third call): refused on the device, reported by sync() (R201), the variables unchanged.
+    poison = 3;
+    opt.minimize(f);
+    await expect(opt.sync()).rejects.toMatchObject({ code: "R201" });
+    expect(await values(vars)).toEqual(atFour);
+    expect(opt.count).toBe(4);
+    opt.minimize(f);
+    await opt.sync();
+    reference.stepSync({ grads: gradAll(reference.params), gradFn: (p) => gradAll(p) });
+    expectClose(await values(vars), Object.fromEntries(Object.entries(reference.params).map(([k, v]) => [k, Float32Array.from(v)])), 8 * ULP * 5 * 10);
+    opt.dispose();
+    tf.dispose(Object.values(target));
   });
 
   it("clip+adamw runs on tfjs's stock device; a longer chain gets R402 naming the higher-limit backend, and runs there; both as the JS target", async () => {

@@ -167,6 +167,9 @@ describe("float32 printing (WGSL literals, trace output)", () => {
     expect(wgslFloat(3)).toBe("3.0f");
     expect(wgslFloat(-0.5)).toBe("(-0.5f)");
     expect(wgslFloat(1e39)).toBe("bitcast<f32>(0x7f800000u)");
+    // float32's largest value prints as 3.4028235e38, past its range: WGSL refuses that literal (a bug found, R404 before).
+    expect(wgslFloat(3.4028234663852886e38)).toBe("bitcast<f32>(0x7f7fffffu)");
+    expect(wgslFloat(-3.4028234663852886e38)).toBe("bitcast<f32>(0xff7fffffu)");
     expect(wgslFloat(NaN)).toBe("bitcast<f32>(0x7fc00000u)");
   });
 });

@@ -16,7 +16,7 @@ import type { DeviceProgram } from "../../../format/device.js";
 import { DeviceRun, type DeviceStatus, type DeviceStepOptions } from "../../device_run.js";
 import { fail } from "../../errors.js";
 import type { HostValue } from "../../host.js";
-import type { AllReduce, SavedArenas } from "../../opaque_cycle.js";
+import type { AllReduce, DeviceGradIo, SavedArenas } from "../../opaque_cycle.js";
 import { initialArena, packParams, packSegvals, type TensorInit, type TensorLayout } from "../../tensors.js";
 import { CPU_KERNEL, GL_KERNELS, gpuJsConstructor, maxTextureSize, probeKernelType, type GpuJsInstance, type GpuJsKernelFunction } from "./instance.js";
 import { MAX_PAGE_SIDE, planFold, planPages, type FoldLevel, type Page } from "./layout.js";
@@ -43,6 +43,45 @@ export interface GpuJsInitOptions {
   optimizeFloatMemory?: boolean;
   /** The most the run may allocate for its arenas (default 8 GiB): R111 before anything is allocated. */
   maxBytes?: number;
+  /**
+   * The GPU's WebGL context is shared with another library (optc/tfjs: tfjs's own context), which
+   * binds its own vertex arrays and viewport: before each kernel call optc binds the default
+   * vertex array (where gpu.js keeps its quad) and gpu.js's viewport back.
+   */
+  sharedContext?: boolean;
+}
+
+/** A WebGL texture made elsewhere on the run's context, with the layout of an arena's page, and how to let it go. */
+export interface ForeignTexture {
+  texture: unknown;
+  /** Called once optc no longer reads the texture (instead of deleting it). */
+  release(): void;
+}
+
+/**
+ * An arena lent to a deviceGradFn on gpu.js (opaque SAM with the model on the same WebGL
+ * context): its page textures to read (gpu.js textures: `.texture` is the WebGLTexture, `.size`
+ * its texels), and adopt() to hand over new ones (the gradient), as adoptTextures() does.
+ */
+export interface GpuJsArenaIo {
+  pages: readonly unknown[];
+  adopt(pages: ForeignTexture[]): void;
+}
+export type GpuJsDeviceGradIo = DeviceGradIo<GpuJsInstance, GpuJsArenaIo>;
+
+/** What optc uses of a gpu.js WebGL texture object (gpu.js's GLTexture). */
+interface GlTextureLike {
+  texture: unknown;
+  size: [number, number];
+  dimensions: number[];
+  output: number[];
+  context: unknown;
+  kernel: unknown;
+  type: string;
+  internalFormat?: number;
+  textureFormat?: number;
+  delete(): void;
+  constructor: new (settings: object) => GlTextureLike;
 }
 
 export type GpuJsStepOptions = DeviceStepOptions;
@@ -59,6 +98,7 @@ export class GpuJsRun extends DeviceRun {
   /** gpu.js kernel calls so far (uploads, kernels, folds, device programs): a measure of work per step. */
   kernelCalls = 0;
   private readonly pages: Page[];
+  private readonly sharedContext: boolean;
   private readonly arenas = new ArenaTextures();
   private readonly kernels = new Map<string, GpuJsKernelFunction>();
   private readonly programKernels = new Map<object, GpuJsKernelFunction[]>();
@@ -88,6 +128,7 @@ export class GpuJsRun extends DeviceRun {
     options: GpuJsInitOptions,
   ) {
     super(artifact, layout, options.allReduce, options.validate ?? true);
+    this.sharedContext = options.sharedContext === true;
     this.pages = planPages(layout.seg, layout.total, maxSide);
     const nseg = layout.tensors.length;
     this.tb = STATE_HEADER + artifact.device!.counters.length;
@@ -114,7 +155,16 @@ export class GpuJsRun extends DeviceRun {
     }
   }
 
+  /** create() without a promise, for a caller that brings its own GPU instance (optc/tfjs on tfjs's WebGL context). */
+  static createSync(artifact: CompiledStep, params: Record<string, TensorInit>, options: GpuJsInitOptions & { gpu: GpuJsInstance }): GpuJsRun {
+    if (artifact.target !== "gpujs") fail("R110", `this optimizer was compiled for ${artifact.target}, not gpujs`, "compile(config, { target: 'gpujs' })");
+    const { layout, values } = packParams(params, artifact.arenas.length, options.maxBytes);
+    return GpuJsRun.start(artifact, options.gpu, false, layout, values, options);
+  }
+
   private static start(artifact: CompiledStep, gpu: GpuJsInstance, ownsGpu: boolean, layout: TensorLayout, values: Float32Array, options: GpuJsInitOptions): GpuJsRun {
+    // The probe kernel is built too: on a shared context, in the default vertex array.
+    if (options.sharedContext) (gpu as { context?: { bindVertexArray?(v: null): void } }).context?.bindVertexArray?.(null);
     const kernelType = probeKernelType(gpu);
     if (!GL_KERNELS.has(kernelType) && kernelType !== CPU_KERNEL) {
       fail("R405", `gpu.js chose ${kernelType}, which optc's gpujs backend does not drive`, "use a GPU instance in mode 'webgl2', 'webgl' or 'cpu'; for WebGPU compile with { target: 'webgpu' }");
@@ -145,6 +195,7 @@ export class GpuJsRun extends DeviceRun {
   // ------------------------------------------------------------ kernels
 
   private call(fn: GpuJsKernelFunction, args: unknown[]): unknown {
+    if (this.sharedContext) this.claimContext(fn);
     const out = fn(...args);
     this.kernelCalls++;
     const actual = fn.kernel?.constructor.name ?? "unknown";
@@ -154,6 +205,18 @@ export class GpuJsRun extends DeviceRun {
       fail("R405", `gpu.js fell back from ${this.kernelType} to ${actual}${fn.fallbackReason ? `: ${fn.fallbackReason}` : ""}`, "please report this with the config; params and state are unchanged");
     }
     return out;
+  }
+
+  /**
+   * A shared context: gpu.js set its quad's attributes in the default vertex array (when each
+   * kernel was built) and expects its viewport; the other library binds its own of both.
+   */
+  private claimContext(fn: GpuJsKernelFunction): void {
+    const gl = (this.gpu as { context?: { bindVertexArray?(v: null): void; viewport(x: number, y: number, w: number, h: number): void } }).context;
+    if (!gl) return;
+    gl.bindVertexArray?.(null);
+    const size = (fn.kernel as { maxTexSize?: [number, number] } | undefined)?.maxTexSize;
+    if (size) gl.viewport(0, 0, size[0], size[1]);
   }
 
   /** A kernel's outputs in order: the result, then out1, out2, ... of a kernel map. */
@@ -510,6 +573,53 @@ export class GpuJsRun extends DeviceRun {
   /** The textures (or cpu-mode arrays) of every arena, one per page. */
   get textures(): Record<string, readonly unknown[]> {
     return this.arenas.all();
+  }
+
+  /**
+   * Each page of the arenas: its first element and length in the flat arena, and its texture's
+   * size in texels (width, height). A memory-optimized page holds element i of the page in texel
+   * ⌊i / 4⌋ (row by row), channel i mod 4: the dense RGBA layout tfjs's dataToGPU() writes.
+   */
+  get pageLayout(): { start: number; length: number; elements: number; texels: [number, number] }[] {
+    const params = this.arenas.current(this.artifact.arenas[0].name);
+    return this.pages.map((p, i) => ({ start: p.start, length: p.length, elements: p.width * p.height, texels: [...(params[i] as unknown as GlTextureLike).size] as [number, number] }));
+  }
+
+  /**
+   * Replaces an arena's pages with WebGL textures made on this run's context (same texel size,
+   * RGBA float32, the layout of pageLayout), without a copy: optc reads them until the arena
+   * changes again, then calls their release(). Queued like writeGrads(): the steps issued
+   * before read what they were given. WebGL runs with memory-optimized textures only.
+   */
+  adoptTextures(arena: string, pages: ForeignTexture[]): void {
+    this.idle("adoptTextures()");
+    this.adopt(arena, pages);
+  }
+
+  /** A cycle lends its perturbed params and gradient arena as textures (nothing is read back). */
+  protected override deviceGradIo(perturbed: string, gradients: string): GpuJsDeviceGradIo {
+    const lend = (arena: string): GpuJsArenaIo => ({ pages: [...this.arenas.current(arena)], adopt: (pages) => this.adopt(arena, pages) });
+    return { device: this.gpu, params: lend(perturbed), grads: lend(gradients), tensors: this.layout.tensors };
+  }
+
+  private adopt(arena: string, pages: ForeignTexture[]): void {
+    if (!this.optimizeFloatMemory) fail("R112", "adoptTextures() needs memory-optimized textures (a WebGL run with optimizeFloatMemory)", "leave optimizeFloatMemory at its default");
+    const current = this.arenas.current(arena) as unknown as GlTextureLike[];
+    if (pages.length !== current.length) fail("R112", `adoptTextures(${arena}) got ${pages.length} textures for ${current.length} pages`, "pass one texture per page (pageLayout)");
+    this.arenas.replace(
+      arena,
+      pages.map((foreign, p) => {
+        const like = current[p];
+        const t = new like.constructor({ texture: foreign.texture, size: like.size, dimensions: like.dimensions, output: like.output, context: like.context, kernel: like.kernel, type: like.type, internalFormat: like.internalFormat, textureFormat: like.textureFormat });
+        let released = false;
+        t.delete = () => {
+          if (released) return;
+          released = true;
+          foreign.release();
+        };
+        return t as unknown as Tex;
+      }),
+    );
   }
 
   protected async readArena(name: string): Promise<Float32Array> {

@@ -172,6 +172,11 @@ export class GpuRun extends DeviceRun {
     return super.step(options as StepOptions);
   }
 
+  /** step() without a promise; opaque SAM takes a deviceGradFn that submits its work before it returns. */
+  override stepQueued(options?: { deviceGradFn?: DeviceGradFn<GPUDevice, GPUBuffer> }): void {
+    super.stepQueued(options as { deviceGradFn?: DeviceGradFn });
+  }
+
   private buffer4(size: number, usage: number, label: string): GPUBuffer {
     const b = this.device.createBuffer({ size: Math.max(16, Math.ceil(size / 16) * 16), usage, label });
     this.owned.push(b);
