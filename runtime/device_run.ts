@@ -26,6 +26,7 @@ import { truthy } from "../format/ops.js";
 import { fail, OptcRuntimeError } from "./errors.js";
 import { firstNonFinite, nonFiniteError } from "./finite.js";
 import { evalHost, type HostInputs, type HostValue } from "./host.js";
+import { inputValue } from "./run_inputs.js";
 import type { AllReduce, CycleIo, DeviceGradIo, SavedArenas, Tensors } from "./opaque_cycle.js";
 import { BaseRun, type StepOptions } from "./run_base.js";
 import { savedArenas, type StateSnapshot } from "./state.js";
@@ -108,6 +109,8 @@ export abstract class DeviceRun extends BaseRun {
     const entry: IssuedStep = { step: this.count + 1, count: this.count, outerCount: this.outerCount, counters: new Map(this.counters) };
     this.enter("stepQueued()");
     try {
+      // A config that reads step({ loss }) cannot take a step without one (R133).
+      this.stepInputs({})();
       const done = this.stepOnePhase();
       if (done) throw new Error("internal: a device phase awaited");
       this.count++;
@@ -124,6 +127,7 @@ export abstract class DeviceRun extends BaseRun {
     const vals: HostValue[] = [];
     const inputs: HostInputs = {
       counter: (c) => this.counters.get(c) ?? 0,
+      input: (name) => inputValue(this.inputs, name),
       reduction: () => {
         throw new Error("internal: a reduction read on the host");
       },

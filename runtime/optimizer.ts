@@ -82,7 +82,7 @@ export class Run extends BaseRun {
     for (const a of artifact.arenas) this.arenas.set(a.name, a.role === "params" ? values : initialArena(a, values));
     this.params = viewsOf(values, layout);
     this.grads = viewsOf(this.arena(GRADS), layout);
-    const context: ExecutorContext = { artifact, layout, guarded, arenas: this.arenas, counters: this.counters, maskflags: this.maskflags, seg: layout.seg, kernels };
+    const context: ExecutorContext = { artifact, layout, guarded, arenas: this.arenas, counters: this.counters, inputs: this.inputs, maskflags: this.maskflags, seg: layout.seg, kernels };
     this.executor = (options.executor ?? jsExecutor)(context);
   }
 
@@ -129,8 +129,10 @@ export class Run extends BaseRun {
     if (step.kind === "cycle" && options.gradFn === undefined) fail("R204", "opaque SAM steps need a gradFn: run.stepSync({ gradFn }) (synchronous) or await run.step({ gradFn })", "gradFn(params, i, out) returns (or writes into out) the gradient at the perturbed params");
     if ((options as StepOptions).deviceGradFn !== undefined) fail("R112", "stepSync({ deviceGradFn }) needs a GPU run", "on the CPU pass stepSync({ gradFn })");
     this.enter("stepSync()");
+    let clearInputs: (() => void) | undefined;
     try {
       throwIfAborted(options.signal, "before it started");
+      clearInputs = this.stepInputs(options);
       this.withStagedGrads(options.grads, () => {
         if (step.kind !== "cycle") return this.stepOnePhase();
         const allReduce = this.artifact.protocol.allReduce ? (options.allReduce ?? this.allReduce) : undefined;
@@ -139,6 +141,7 @@ export class Run extends BaseRun {
       });
       this.count++;
     } finally {
+      clearInputs?.();
       this.leave();
     }
   }
@@ -185,6 +188,7 @@ export class Run extends BaseRun {
     this.idle("reset()");
     for (const a of this.artifact.arenas) this.arena(a.name).set(a.role === "params" ? this.initialParams : initialArena(a, this.initialParams));
     for (const c of this.artifact.counters) this.counters.set(c.name, c.init);
+    this.resetHyperparams();
     this.count = 0;
     this.outerCount = 0;
   }

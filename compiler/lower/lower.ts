@@ -22,6 +22,7 @@ const defs: DefLookup = {
     return lowerer;
   },
   schedule: (name) => scheduleDef(name).lower,
+  varargs: (name) => lookup(name)?.params.find((p) => p.varargs)?.name,
 };
 
 /** Lowers `t` as the transform at the root of a fresh Lowering, given grads and params nodes. */

@@ -48,6 +48,7 @@ import { def as schedules_warmup_constant_schedule } from "../schedules/warmup_c
 import { def as schedules_warmup_cosine_decay_schedule } from "../schedules/warmup_cosine_decay_schedule.js";
 import { def as schedules_warmup_exponential_decay_schedule } from "../schedules/warmup_exponential_decay_schedule.js";
 import { def as predicates_skip_not_finite } from "../predicates/skip_not_finite.js";
+import { def as transforms_inject_hyperparams } from "../transforms/inject_hyperparams.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -98,6 +99,7 @@ export const DEFS: readonly Def[] = [
   schedules_warmup_cosine_decay_schedule,
   schedules_warmup_exponential_decay_schedule,
   predicates_skip_not_finite,
+  transforms_inject_hyperparams,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

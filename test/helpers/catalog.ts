@@ -49,6 +49,7 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   warmup_constant_schedule: "sgd(warmup_constant_schedule(0.0, 0.1, 3))",
   warmup_exponential_decay_schedule: "sgd(warmup_exponential_decay_schedule(0.0, 0.1, 2, 2, 0.5))",
   skip_not_finite: "MultiSteps(sgd(0.1), 2, should_skip_update_fn=skip_not_finite)",
+  inject_hyperparams: "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(0.01, b1=0.8, weight_decay=0.1, nesterov=true), trace(0.5)))",
 };
 
 /** A model of several tensors, sizes 1, 5, 7 and 9 (none a multiple of 4). */
