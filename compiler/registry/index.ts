@@ -49,6 +49,7 @@ import { def as schedules_warmup_cosine_decay_schedule } from "../schedules/warm
 import { def as schedules_warmup_exponential_decay_schedule } from "../schedules/warmup_exponential_decay_schedule.js";
 import { def as predicates_skip_not_finite } from "../predicates/skip_not_finite.js";
 import { def as transforms_inject_hyperparams } from "../transforms/inject_hyperparams.js";
+import { def as transforms_reduce_on_plateau } from "../transforms/reduce_on_plateau.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -100,6 +101,7 @@ export const DEFS: readonly Def[] = [
   schedules_warmup_exponential_decay_schedule,
   predicates_skip_not_finite,
   transforms_inject_hyperparams,
+  transforms_reduce_on_plateau,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../index.js";
-import { CATALOG_CONFIGS } from "../helpers/catalog.js";
+import { CATALOG_CONFIGS, plateauLoss } from "../helpers/catalog.js";
 import { browserUnavailable } from "../helpers/browser.js";
 import { openGpuJsPage, type GpuJsPage } from "../helpers/gpujs_page.js";
 import { bigModel, makeRun } from "../helpers/run.js";
@@ -41,7 +41,7 @@ const queued = (c: Omit<QueueCase, "model" | "artifact"> & { config: string }) =
 /** The interpreter's run of the same steps (the same gradients; opaque SAM's gradFn on the CPU). */
 async function reference(config: string, steps: number, opaque = false) {
   const run = makeRun(config, bigModel(), "interp");
-  for (let s = 1; s <= steps; s++) await run.step(opaque ? { grads: gradAt(bigModel(), s), gradFn: cpuGrad } : { grads: gradAt(bigModel(), s) });
+  for (let s = 1; s <= steps; s++) await run.step(opaque ? { grads: gradAt(bigModel(), s), gradFn: cpuGrad, loss: plateauLoss(s) } : { grads: gradAt(bigModel(), s), loss: plateauLoss(s) });
   return run;
 }
 

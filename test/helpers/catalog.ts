@@ -49,8 +49,17 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   warmup_constant_schedule: "sgd(warmup_constant_schedule(0.0, 0.1, 3))",
   warmup_exponential_decay_schedule: "sgd(warmup_exponential_decay_schedule(0.0, 0.1, 2, 2, 0.5))",
   skip_not_finite: "MultiSteps(sgd(0.1), 2, should_skip_update_fn=skip_not_finite)",
+  reduce_on_plateau: "chain(adam(0.01), reduce_on_plateau(factor=0.5, patience=1, cooldown=1, accumulation_size=1, min_scale=0.2))",
   inject_hyperparams: "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(0.01, b1=0.8, weight_decay=0.1, nesterov=true), trace(0.5)))",
 };
+
+/**
+ * The loss every trajectory passes to step({ loss }) (read by reduce_on_plateau, ignored by the
+ * rest): it improves, then plateaus, so the scale drops within a few steps.
+ */
+export function plateauLoss(step: number): number {
+  return Math.max(1, 4 - step) + 0.25 * (step % 2);
+}
 
 /** A model of several tensors, sizes 1, 5, 7 and 9 (none a multiple of 4). */
 export function model(): Record<string, number[]> {

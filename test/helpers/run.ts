@@ -1,6 +1,7 @@
 /** Test helpers: run a config on a problem with the JS kernels or the reference interpreter. */
 import { compile, compileReference } from "../../index.js";
 import type { Run } from "../../runtime/optimizer.js";
+import { plateauLoss } from "./catalog.js";
 
 export type Backend = "js" | "interp";
 
@@ -32,7 +33,7 @@ export async function trajectory(run: Run, steps: number, grad: (p: Record<strin
   const gradFn = (p: Record<string, Float32Array>, _i: number, o: Record<string, Float32Array>) => grad(p, o);
   for (let s = 0; s < steps; s++) {
     grad(run.params, run.grads);
-    await run.step({ gradFn });
+    await run.step({ gradFn, loss: plateauLoss(s) });
     out.push(Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, Array.from(v)])));
   }
   return out;
