@@ -93,6 +93,19 @@ export interface InputDecl {
   /** A hyperparameter's compiled value (the runtime starts from it); 0 for a step value. */
   init: number;
   owner: string;
+  /** The range the checker holds the argument to, where it is a plain range (setHyperparam refuses values outside it, R132). */
+  bounds?: InputBounds;
+}
+
+/** A numeric range: [min, max], either end open or absent; `integer`: whole numbers only. */
+export interface InputBounds {
+  min?: number;
+  max?: number;
+  minOpen?: boolean;
+  maxOpen?: boolean;
+  integer?: boolean;
+  /** The checker's message for a value outside it. */
+  message: string;
 }
 
 /** A numeric argument inside inject_hyperparams that is not a runtime value, and why (for setHyperparam's hint). */

@@ -36,6 +36,13 @@ export function hyperparamValues(artifact: CompiledStep, inputs: ReadonlyMap<str
 
 const describe = (x: unknown): string => (typeof x === "number" ? String(x) : typeof x === "string" ? JSON.stringify(x) : x === null ? "null" : typeof x);
 
+function withinBounds(x: number, b: NonNullable<CompiledStep["hyperparams"]>[number]["bounds"] & object): boolean {
+  if (b.integer && !Number.isInteger(x)) return false;
+  if (b.min !== undefined && (b.minOpen ? !(x > b.min) : !(x >= b.min))) return false;
+  if (b.max !== undefined && (b.maxOpen ? !(x < b.max) : !(x <= b.max))) return false;
+  return true;
+}
+
 /** The input a setHyperparam(name, value) call sets, after checking both (R130, R131, R132). */
 export function checkedHyperparam(artifact: CompiledStep, name: unknown, value: unknown): string {
   const hypers = artifact.hyperparams ?? [];
@@ -49,6 +56,8 @@ export function checkedHyperparam(artifact: CompiledStep, name: unknown, value: 
     fail("R130", `this config has no runtime hyperparameter '${name}'`, listed);
   }
   if (typeof value !== "number" || !Number.isFinite(value)) fail("R132", `hyperparameter '${name}' must be a finite number, got ${describe(value)}`, "pass a number such as 3e-4 (the step would compute with it as a float64 host value)");
+  const b = h.bounds;
+  if (b && !withinBounds(value, b)) fail("R132", `hyperparameter '${name}' is ${value}: ${b.message}`, `the checker holds '${name}' to this range at compile time, and so does the runtime; '${name}' keeps its current value`);
   return h.input;
 }
 

@@ -2,7 +2,7 @@
  * The API every transform definition lowers through: state slots (which take care of
  * masks and gates), counters, schedules, norms and nested transforms.
  */
-import { HYPER_PREFIX, STEP_INPUT_PREFIX, type Protocol } from "../../format/artifact.js";
+import { HYPER_PREFIX, STEP_INPUT_PREFIX, type InputBounds, type Protocol } from "../../format/artifact.js";
 import type { Args, CallValue, Value } from "../check/types.js";
 import type { Builder, Id } from "../ir/builder.js";
 import type { StepProgram } from "../ir/node.js";
@@ -29,6 +29,8 @@ export interface DefLookup {
   schedule(name: string): ScheduleLowerer;
   /** The name of a definition's `*args` parameter (chain's transforms), if it has one. */
   varargs?(name: string): string | undefined;
+  /** A parameter's range as data (define.ts boundsOf), if its check is a plain range. */
+  bounds?(name: string, param: string): InputBounds | undefined;
 }
 export type TransformLowerer = (l: Lowering, args: ArgReader, g: Id) => Id;
 export type ScheduleLowerer = (b: Builder, args: ArgReader, count: Id, l: Lowering) => Id;

@@ -12,15 +12,17 @@
  * chain's second transform). Schedules stay schedules: a schedule-valued argument is listed as
  * fixed ("schedule") and its numbers are not injected, as optax injects only numeric values.
  */
-import type { FixedHyperparam } from "../../format/artifact.js";
+import type { FixedHyperparam, InputBounds } from "../../format/artifact.js";
 import type { CallValue, Value } from "../check/types.js";
 import type { Lowering } from "../lower/context.js";
 import { param, type TransformDef } from "../registry/define.js";
 
 interface Marking {
   marked: string[];
+  bounds: Map<string, InputBounds>;
   fixed: FixedHyperparam[];
   varargs(name: string): string | undefined;
+  boundsOf(name: string, param: string): InputBounds | undefined;
 }
 
 function markValue(v: Value, path: string, m: Marking): Value {
@@ -48,6 +50,8 @@ function markCall(call: CallValue, prefix: string, m: Marking): CallValue {
   const star = m.varargs(call.name);
   const args: CallValue["args"] = {};
   for (const [name, v] of Object.entries(call.args)) {
+    const bounds = m.boundsOf(call.name, name);
+    if (bounds && v.k === "number") m.bounds.set(`${prefix}${name}`, bounds);
     if (name === star && v.k === "list") args[name] = { ...v, items: v.items.map((item, i) => markValue(item, `${prefix}${i}`, m)) };
     else args[name] = markValue(v, `${prefix}${name}`, m);
   }
@@ -55,9 +59,14 @@ function markCall(call: CallValue, prefix: string, m: Marking): CallValue {
 }
 
 function lowerInject(l: Lowering, inner: CallValue, g: number): number {
-  const m: Marking = { marked: [], fixed: [], varargs: (name) => l.defs.varargs?.(name) };
+  const m: Marking = { marked: [], bounds: new Map(), fixed: [], varargs: (name) => l.defs.varargs?.(name), boundsOf: (name, param) => l.defs.bounds?.(name, param) };
   const marked = markCall(inner, "", m);
   const u = l.child(marked, g);
+  // setHyperparam holds a value to the range the checker held the compiled one to.
+  for (const input of l.layout.inputs) {
+    const bounds = m.bounds.get(input.name);
+    if (bounds && input.bounds === undefined) input.bounds = bounds;
+  }
   const runtime = new Set(l.layout.inputs.map((i) => i.name));
   const known = new Set(l.layout.fixedHyperparams.map((f) => f.name));
   for (const f of m.fixed) if (!known.has(f.name)) l.layout.fixedHyperparams.push(f);
