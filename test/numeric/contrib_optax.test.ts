@@ -1,0 +1,138 @@
+/**
+ * optax.contrib entries against numbers derived independently from optax's source: optax's own
+ * test values where it has them, and a plain float32 re-derivation written here from
+ * optax/contrib/_reduce_on_plateau.py (not from optc's lowering).
+ */
+import { describe, expect, it } from "vitest";
+import { compile, compileReference } from "../../index.js";
+import type { Run } from "../../runtime/optimizer.js";
+import type { Backend } from "../helpers/run.js";
+
+const f = Math.fround;
+const one = (x: number) => ({ w: { shape: [1], data: Float32Array.of(x) } });
+const open = (config: string, backend: Backend, x = 0): Run => (backend === "js" ? compile(config) : compileReference(config)).initSync(one(x));
+
+/** reduce_on_plateau's state by optax's field names, from a run's counters. */
+function plateauState(run: Run): Record<string, number> {
+  const c = run.counterValues;
+  const get = (name: string) => c[Object.keys(c).find((k) => k.endsWith(`reduce_on_plateau.${name}`))!];
+  return { scale: get("scale"), best_value: get("has_best") ? get("best_value") : Infinity, plateau_count: get("plateau_count"), cooldown_count: get("cooldown_count"), count: get("count"), avg_value: get("avg_value") };
+}
+
+/** Loads a state given by optax's field names (best_value Infinity: none yet). */
+function loadPlateau(run: Run, st: Record<string, number>): void {
+  const s = run.saveState();
+  const counters = { ...s.counters };
+  for (const k of Object.keys(counters)) {
+    const field = k.slice(k.lastIndexOf(".") + 1);
+    if (field === "has_best") counters[k] = Number.isFinite(st.best_value) ? 1 : 0;
+    else if (field === "best_value") counters[k] = Number.isFinite(st.best_value) ? st.best_value : 0;
+    else counters[k] = st[field];
+  }
+  run.loadState({ ...s, counters });
+}
+
+/** One update with g = 1 at params 0: the update is the new params. */
+function update(run: Run, loss: number): number {
+  run.params.w[0] = 0;
+  run.grads.w[0] = 1;
+  run.stepSync({ loss });
+  return run.params.w[0];
+}
+
+describe("reduce_on_plateau: optax's own tests (contrib/_reduce_on_plateau_test.py)", () => {
+  const config = "reduce_on_plateau(factor=0.1, patience=5, rtol=1e-4, atol=0.0, cooldown=5, accumulation_size=1, min_scale=0.01)";
+  for (const backend of ["js", "interp"] as Backend[]) {
+    it(`the scale drops after patience + 1 equal losses, then cools down (${backend})`, () => {
+      const run = open(config, backend);
+      let u = 0;
+      for (let i = 0; i < 6; i++) u = update(run, 1.0);
+      expect(plateauState(run)).toMatchObject({ scale: f(0.1), best_value: 1, plateau_count: 0, cooldown_count: 5 });
+      expect(u).toBe(f(0.1));
+      update(run, 1.0);
+      expect(plateauState(run)).toMatchObject({ scale: f(0.1), best_value: 1, plateau_count: 0, cooldown_count: 4 });
+    });
+    it(`an improving loss keeps the scale and becomes the best (${backend})`, () => {
+      const run = open(config, backend);
+      loadPlateau(run, { best_value: 1, plateau_count: 3, scale: f(0.1), cooldown_count: 0, count: 0, avg_value: 0 });
+      update(run, 0.1);
+      expect(plateauState(run)).toMatchObject({ plateau_count: 0, scale: f(0.1), best_value: f(0.1) });
+    });
+    it(`no reduction during cooldown (${backend})`, () => {
+      const run = open(config, backend);
+      loadPlateau(run, { best_value: 1, plateau_count: 5, scale: f(0.1), cooldown_count: 3, count: 0, avg_value: 0 });
+      update(run, 2.0);
+      expect(plateauState(run)).toMatchObject({ scale: f(0.1), best_value: 1, plateau_count: 0, cooldown_count: 2 });
+    });
+    it(`no reduction below min_scale (${backend})`, () => {
+      const run = open(config, backend);
+      loadPlateau(run, { best_value: 1, plateau_count: 0, scale: f(0.01), cooldown_count: 0, count: 0, avg_value: 0 });
+      let u = 0;
+      for (let i = 0; i < 6; i++) u = update(run, 0.1);
+      expect(plateauState(run)).toMatchObject({ scale: f(0.01), best_value: f(0.1), plateau_count: 0, cooldown_count: 5 });
+      expect(u).toBe(f(0.01));
+    });
+  }
+});
+
+/** optax's update_fn, re-derived in float32 (jnp float32 state, int32 counts, weak-typed Python floats). */
+function plateauReference(o: { factor: number; patience: number; rtol: number; atol: number; cooldown: number; accumulation_size: number; min_scale: number }) {
+  const st = { scale: 1, best_value: Infinity, plateau_count: 0, cooldown_count: 0, count: 0, avg_value: 0 };
+  return {
+    st,
+    update(value: number): number {
+      const newCount = st.count + 1;
+      st.avg_value = f(f(f(st.count * st.avg_value) + f(value)) / newCount);
+      st.count = newCount;
+      if (newCount === o.accumulation_size) {
+        const improved = st.avg_value < f(f(f(1 - o.rtol) * st.best_value) - f(o.atol));
+        if (improved) st.best_value = st.avg_value;
+        const cur = improved ? 0 : st.plateau_count + 1;
+        if (st.cooldown_count > 0) {
+          st.plateau_count = 0;
+          st.cooldown_count -= 1;
+        } else {
+          const hit = cur === o.patience;
+          st.plateau_count = hit ? 0 : cur;
+          st.scale = Math.max(hit ? f(st.scale * f(o.factor)) : st.scale, f(o.min_scale));
+          st.cooldown_count = hit ? o.cooldown : 0;
+        }
+        st.count = 0;
+        st.avg_value = 0;
+      }
+      return st.scale;
+    },
+  };
+}
+
+describe("reduce_on_plateau = a float32 re-derivation of optax's state machine, every step", () => {
+  const options = { factor: 0.5, patience: 2, rtol: 0.1, atol: 0.01, cooldown: 1, accumulation_size: 3, min_scale: 0.1 };
+  const config = `chain(sgd(0.1), reduce_on_plateau(factor=${options.factor}, patience=${options.patience}, rtol=${options.rtol}, atol=${options.atol}, cooldown=${options.cooldown}, accumulation_size=${options.accumulation_size}, min_scale=${options.min_scale}))`;
+  // Falls, then plateaus with noise, so every branch runs (improve, plateau, reduce, cooldown, the floor).
+  const losses = Array.from({ length: 60 }, (_, i) => Math.max(0.5, 3 - 0.2 * i) + 0.05 * Math.sin(1.3 * i) + 1 / 3);
+  for (const backend of ["js", "interp"] as Backend[]) {
+    it(`60 steps (${backend})`, () => {
+      const run = open(config, backend, 0);
+      const ref = plateauReference(options);
+      const scales = new Set<number>();
+      for (const loss of losses) {
+        const before = run.params.w[0];
+        run.grads.w[0] = 1;
+        run.stepSync({ loss });
+        const scale = ref.update(loss);
+        scales.add(scale);
+        expect(plateauState(run)).toEqual(ref.st);
+        // The update is scale · (−lr · g), stored as float32.
+        expect(run.params.w[0]).toBe(f(before + scale * -0.1));
+      }
+      // Every reduction ran, down to the floor: 0.0625 would be below min_scale 0.1.
+      expect([...scales]).toEqual([1, 0.5, 0.25, 0.125, f(0.1)]);
+      expect(ref.st.scale).toBe(f(0.1));
+    });
+  }
+  it("the GPU targets get the same scale: it is host state, a uniform of the kernels (gpu.js cpu mode and WebGPU run it in test/backends via the catalog)", () => {
+    const artifact = compile(config, { target: "webgpu" }).artifact;
+    expect(artifact.stepInputs?.map((s) => s.name)).toEqual(["loss"]);
+    expect(artifact.device?.counters.some((c) => c.includes("reduce_on_plateau"))).toBe(false);
+  });
+});
