@@ -26,7 +26,7 @@ import { truthy } from "../format/ops.js";
 import { fail, OptcRuntimeError } from "./errors.js";
 import { firstNonFinite, nonFiniteError } from "./finite.js";
 import { evalHost, type HostInputs, type HostValue } from "./host.js";
-import { inputValue } from "./run_inputs.js";
+import { emaParamsArena, inputValue } from "./run_inputs.js";
 import type { AllReduce, CycleIo, DeviceGradIo, SavedArenas, Tensors } from "./opaque_cycle.js";
 import { BaseRun, type StepOptions } from "./run_base.js";
 import { savedArenas, type StateSnapshot } from "./state.js";
@@ -250,6 +250,11 @@ export abstract class DeviceRun extends BaseRun {
   }
 
   /** A state arena as named tensors (e.g. "adam.mu"). */
+  /** ema_params' moving average of the params, read back (syncs first, as state() does); R108 without ema_params. */
+  emaParams(): Promise<Tensors> {
+    return this.state(emaParamsArena(this.artifact));
+  }
+
   async state(slot: string): Promise<Tensors> {
     if (!this.hasArena(slot)) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
     return this.synced("state()", async () => viewsOf(await this.readArena(slot), this.layout));

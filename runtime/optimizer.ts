@@ -11,6 +11,7 @@ import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor
 import type { KernelSource } from "./kernels.js";
 import { runCycleSync, type AllReduce, type CycleIo, type Tensors } from "./opaque_cycle.js";
 import { isOuterPhase } from "./protocol.js";
+import { emaParamsArena } from "./run_inputs.js";
 import { BaseRun, checkedStepOptions, throwIfAborted, type StepOptions } from "./run_base.js";
 import { encodeState, savedArenas, type StateSnapshot } from "./state.js";
 import { copyNamed, initialArena, packParams, viewsOf, type TensorInit } from "./tensors.js";
@@ -103,6 +104,11 @@ export class Run extends BaseRun {
     const a = this.arenas.get(slot);
     if (!a) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
     return viewsOf(a.slice(), this.layout);
+  }
+
+  /** ema_params' moving average of the params (a copy), as named tensors; R108 without ema_params. */
+  emaParams(): Tensors {
+    return this.state(emaParamsArena(this.artifact));
   }
 
   writeGrads(grads: Record<string, ArrayLike<number>>): void {

@@ -9,6 +9,7 @@
  * schedule, or one the lowering compiles in); R132 a hyperparameter value that is not a finite
  * number; R133 a step value (loss) missing or not a finite number.
  */
+import { EMA_PARAMS_SLOT } from "../format/arena_names.js";
 import { STEP_INPUT_PREFIX, type CompiledStep } from "../format/artifact.js";
 import { fail } from "./errors.js";
 
@@ -77,6 +78,13 @@ export function applyStepInputs(artifact: CompiledStep, inputs: Map<string, numb
   return () => {
     for (const s of needed) inputs.delete(s.input);
   };
+}
+
+/** The arena ema_params keeps its average in; R108 when the config has none. */
+export function emaParamsArena(artifact: CompiledStep): string {
+  const a = artifact.arenas.find((x) => x.role === "state" && x.name.endsWith(`.${EMA_PARAMS_SLOT}`));
+  if (!a) fail("R108", "this config keeps no moving average of the params", "compile the optimizer wrapped in ema_params(..., decay), e.g. ema_params(adam(1e-3), 0.999)");
+  return a.name;
 }
 
 /** Snapshot form of the hyperparameters (absent when the config has none). */

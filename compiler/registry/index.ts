@@ -50,6 +50,7 @@ import { def as schedules_warmup_exponential_decay_schedule } from "../schedules
 import { def as predicates_skip_not_finite } from "../predicates/skip_not_finite.js";
 import { def as transforms_inject_hyperparams } from "../transforms/inject_hyperparams.js";
 import { def as transforms_reduce_on_plateau } from "../transforms/reduce_on_plateau.js";
+import { def as transforms_ema_params } from "../transforms/ema_params.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -102,6 +103,7 @@ export const DEFS: readonly Def[] = [
   predicates_skip_not_finite,
   transforms_inject_hyperparams,
   transforms_reduce_on_plateau,
+  transforms_ema_params,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

@@ -50,6 +50,7 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   warmup_exponential_decay_schedule: "sgd(warmup_exponential_decay_schedule(0.0, 0.1, 2, 2, 0.5))",
   skip_not_finite: "MultiSteps(sgd(0.1), 2, should_skip_update_fn=skip_not_finite)",
   reduce_on_plateau: "chain(adam(0.01), reduce_on_plateau(factor=0.5, patience=1, cooldown=1, accumulation_size=1, min_scale=0.2))",
+  ema_params: "ema_params(chain(clip_by_global_norm(1.0), adam(0.01)), 0.9)",
   inject_hyperparams: "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(0.01, b1=0.8, weight_decay=0.1, nesterov=true), trace(0.5)))",
 };
 

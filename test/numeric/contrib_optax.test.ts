@@ -3,8 +3,10 @@
  * test values where it has them, and a plain float32 re-derivation written here from
  * optax/contrib/_reduce_on_plateau.py (not from optc's lowering).
  */
-import { describe, expect, it } from "vitest";
-import { compile, compileReference } from "../../index.js";
+import gpujs from "gpu.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compile, compileReference, GpuJsRun, type GpuJsInstance } from "../../index.js";
+import { requireGpu } from "../helpers/gpu.js";
 import type { Run } from "../../runtime/optimizer.js";
 import type { Backend } from "../helpers/run.js";
 
@@ -134,5 +136,79 @@ describe("reduce_on_plateau = a float32 re-derivation of optax's state machine, 
     const artifact = compile(config, { target: "webgpu" }).artifact;
     expect(artifact.stepInputs?.map((s) => s.name)).toEqual(["loss"]);
     expect(artifact.device?.counters.some((c) => c.includes("reduce_on_plateau"))).toBe(false);
+  });
+});
+
+// ------------------------------------------------------------------ ema_params
+
+describe("ema_params: optax.incremental_update(params, ema, step_size = 1 - decay) after every step", () => {
+  const w0 = [0.5, -1.25, 2, 0.125, -0.75];
+  const config = "ema_params(sgd(0.1, momentum=0.5), 0.9)";
+  for (const backend of ["js", "interp"] as Backend[]) {
+    it(`a float64 re-derivation over float32 state, and optax's float32 form within 1e-6 (${backend})`, () => {
+      const run = (backend === "js" ? compile(config) : compileReference(config)).initSync({ w: { shape: [5], data: Float32Array.from(w0) } });
+      expect(Array.from(run.emaParams().w)).toEqual(Array.from(Float32Array.from(w0)));
+      const p = Float32Array.from(w0);
+      const trace = new Float32Array(5);
+      const ema = Float32Array.from(w0);
+      const ema32 = Float32Array.from(w0);
+      const step = 1 - 0.9;
+      for (let t = 1; t <= 8; t++) {
+        const g = Array.from(p, (x) => f(Math.sin(3 * x) + x));
+        run.grads.w.set(g);
+        run.stepSync();
+        for (let i = 0; i < 5; i++) {
+          trace[i] = g[i] + 0.5 * trace[i];
+          p[i] = p[i] + -0.1 * trace[i];
+          ema[i] = step * p[i] + (1 - step) * ema[i];
+          ema32[i] = f(f(f(step) * p[i]) + f(f(f(1) - f(step)) * ema32[i]));
+        }
+        expect(Array.from(run.params.w)).toEqual(Array.from(p));
+        expect(Array.from(run.emaParams().w)).toEqual(Array.from(ema));
+        run.emaParams().w.forEach((x, i) => expect(Math.abs(x - ema32[i])).toBeLessThanOrEqual(1e-6 * Math.abs(ema32[i])));
+      }
+    });
+  }
+  it("snapshots carry the average; a config without ema_params has none (R108); it must be the whole optimizer (E306)", () => {
+    const a = compile(config).initSync({ w: { shape: [5], data: Float32Array.from(w0) } });
+    for (let t = 0; t < 3; t++) {
+      a.grads.w.set([1, -1, 0.5, 2, 0]);
+      a.stepSync();
+    }
+    const b = compile(config).initSync({ w: { shape: [5], data: Float32Array.from(w0) } });
+    b.loadState(a.saveStateBinary());
+    expect(Array.from(b.emaParams().w)).toEqual(Array.from(a.emaParams().w));
+    expect(() => compile("sgd(0.1)").initSync({ w: { shape: [1] } }).emaParams()).toThrow(/R108/);
+    expect(() => compile("chain(ema_params(sgd(0.1)), scale(1.0))")).toThrow(/E306/);
+  });
+});
+
+describe("ema_params on the GPU targets: run.emaParams() reads the device's average, the interpreter's within ulps", () => {
+  const config = "ema_params(chain(clip_by_global_norm(1.0), adam(0.01)), 0.9)";
+  const big = () => ({ w: { shape: [300], data: Float32Array.from({ length: 300 }, (_, i) => Math.sin(i)) } });
+  const grads = (t: number) => ({ w: Float32Array.from({ length: 300 }, (_, i) => Math.cos(i * 0.7 + t)) });
+  async function reference() {
+    const run = compileReference(config).initSync(big());
+    for (let t = 0; t < 5; t++) await run.step({ grads: grads(t) });
+    return run.emaParams().w;
+  }
+  const within = (got: Float32Array, ref: Float32Array) => got.forEach((x, i) => expect(Math.abs(x - ref[i]), `w[${i}]`).toBeLessThanOrEqual(4 * 5 * 2 ** -23 * Math.max(1, Math.abs(ref[i]))));
+  let device: GPUDevice | undefined;
+  beforeAll(async () => {
+    device = await requireGpu("ema_params on WebGPU");
+  });
+  afterAll(() => device?.destroy());
+  it("WebGPU (Dawn)", async () => {
+    if (!device) return;
+    const run = await compile(config, { target: "webgpu" }).init(big(), { device });
+    for (let t = 0; t < 5; t++) await run.step({ grads: grads(t) });
+    within((await run.emaParams()).w, await reference());
+    run.destroy();
+  });
+  it("gpu.js (cpu mode, in Node)", async () => {
+    const { GPU } = gpujs as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance };
+    const run = await GpuJsRun.create(compile(config, { target: "gpujs" }).artifact, big(), { gpu: new GPU({ mode: "cpu" }) });
+    for (let t = 0; t < 5; t++) await run.step({ grads: grads(t) });
+    within((await run.emaParams()).w, await reference());
   });
 });
