@@ -51,6 +51,12 @@ import { def as predicates_skip_not_finite } from "../predicates/skip_not_finite
 import { def as transforms_inject_hyperparams } from "../transforms/inject_hyperparams.js";
 import { def as transforms_reduce_on_plateau } from "../transforms/reduce_on_plateau.js";
 import { def as transforms_ema_params } from "../transforms/ema_params.js";
+import { def as transforms_scale_by_adopt } from "../transforms/scale_by_adopt.js";
+import { def as transforms_adopt } from "../transforms/adopt.js";
+import { def as transforms_scale_by_ademamix } from "../transforms/scale_by_ademamix.js";
+import { def as transforms_ademamix } from "../transforms/ademamix.js";
+import { def as transforms_scale_by_simplified_ademamix } from "../transforms/scale_by_simplified_ademamix.js";
+import { def as transforms_simplified_ademamix } from "../transforms/simplified_ademamix.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -104,6 +110,12 @@ export const DEFS: readonly Def[] = [
   transforms_inject_hyperparams,
   transforms_reduce_on_plateau,
   transforms_ema_params,
+  transforms_scale_by_adopt,
+  transforms_adopt,
+  transforms_scale_by_ademamix,
+  transforms_ademamix,
+  transforms_scale_by_simplified_ademamix,
+  transforms_simplified_ademamix,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

@@ -51,6 +51,12 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   skip_not_finite: "MultiSteps(sgd(0.1), 2, should_skip_update_fn=skip_not_finite)",
   reduce_on_plateau: "chain(adam(0.01), reduce_on_plateau(factor=0.5, patience=1, cooldown=1, accumulation_size=1, min_scale=0.2))",
   ema_params: "ema_params(chain(clip_by_global_norm(1.0), adam(0.01)), 0.9)",
+  adopt: "adopt(0.01, b2=0.99, nesterov=true)",
+  scale_by_adopt: "chain(scale_by_adopt(use_clipping=false), scale(-0.01))",
+  ademamix: 'ademamix(0.01, b3=linear_schedule(0.9, 0.999, 4), alpha=2.0, weight_decay=0.01, mask=["*", "!*.bias"])',
+  scale_by_ademamix: "chain(scale_by_ademamix(b3=0.99, eps_root=1e-8), scale(-0.01))",
+  simplified_ademamix: "simplified_ademamix(0.01, alpha=linear_schedule(0.0, 2.0, 5), weight_decay=0.01)",
+  scale_by_simplified_ademamix: "chain(scale_by_simplified_ademamix(b1=0.9, alpha=1.0), scale(-0.01))",
   inject_hyperparams: "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(0.01, b1=0.8, weight_decay=0.1, nesterov=true), trace(0.5)))",
 };
 

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, compileReference, GpuJsRun, type GpuJsInstance } from "../../index.js";
 import { requireGpu } from "../helpers/gpu.js";
 import type { Run } from "../../runtime/optimizer.js";
-import type { Backend } from "../helpers/run.js";
+import { model, wavyGrad } from "../helpers/catalog.js";
+import { makeRun, trajectory, type Backend } from "../helpers/run.js";
 
 const f = Math.fround;
 const one = (x: number) => ({ w: { shape: [1], data: Float32Array.of(x) } });
@@ -211,4 +212,104 @@ describe("ema_params on the GPU targets: run.emaParams() reads the device's aver
     for (let t = 0; t < 5; t++) await run.step({ grads: grads(t) });
     within((await run.emaParams()).w, await reference());
   });
+});
+
+// ------------------------------------------------------------------ adopt, ademamix, simplified_ademamix
+
+/**
+ * Runs `config` and a re-derivation side by side on one tensor: the re-derivation gets the
+ * float32 gradient and the step number t (from 1), updates its float32 state and returns the
+ * float64 update u (params ← f32(p + u)). Bit for bit: optc's contract is float64 arithmetic
+ * over float32 state (README port decision 4), which these re-derivations follow.
+ */
+function sideBySide(config: string, backend: Backend, derive: (g: Float32Array, p: Float32Array, t: number) => number[], steps = 8): void {
+  const w0 = [0.5, -1.25, 2, 0.125, -0.75, 0];
+  const run = (backend === "js" ? compile(config) : compileReference(config)).initSync({ w: { shape: [6], data: Float32Array.from(w0) } });
+  const p = Float32Array.from(w0);
+  for (let t = 1; t <= steps; t++) {
+    const g = Float32Array.from(p, (x, i) => Math.sin(3 * x + i) + x);
+    run.grads.w.set(g);
+    run.stepSync();
+    const u = derive(g, p, t);
+    for (let i = 0; i < p.length; i++) p[i] = p[i] + u[i];
+    expect(Array.from(run.params.w), `step ${t}`).toEqual(Array.from(p));
+  }
+}
+
+describe("adopt (contrib/_adopt.py): ν updated after it normalises, clip ±count^0.25, a first step that only initialises ν", () => {
+  for (const backend of ["js", "interp"] as Backend[]) {
+    for (const nesterov of [false, true]) {
+      it(`adopt(0.01, b2=0.99, nesterov=${nesterov}) (${backend})`, () => {
+        const mu = new Float32Array(6);
+        const nu = new Float32Array(6);
+        sideBySide(`adopt(0.01, b2=0.99, nesterov=${nesterov ? "true" : "false"})`, backend, (g, _p, t) => {
+          const count = t - 1;
+          const b1 = count > 0 ? 0.9 : 1;
+          const b2 = count > 0 ? 0.99 : 0;
+          const clip = count ** 0.25;
+          return Array.from(g, (gi, i) => {
+            const x = Math.min(Math.max(gi / Math.max(Math.sqrt(nu[i]), 1e-6), -clip), clip);
+            nu[i] = (1 - b2) * (gi * gi) + b2 * nu[i];
+            mu[i] = (1 - b1) * x + b1 * mu[i];
+            return -0.01 * (nesterov ? (1 - b1) * x + b1 * mu[i] : mu[i]);
+          });
+        });
+      });
+    }
+  }
+  it("optax's docstring example: f(x) = Σx² from [1, 2, 3] with lr 0.003 prints 1.40E+01 for 5 steps", () => {
+    const run = compile("adopt(learning_rate=0.003)").initSync({ x: { shape: [3], data: Float32Array.of(1, 2, 3) } });
+    for (let s = 0; s < 5; s++) {
+      run.grads.x.set(Array.from(run.params.x, (v) => 2 * v));
+      run.stepSync();
+      expect(Array.from(run.params.x).reduce((a, v) => a + v * v, 0).toExponential(2)).toBe("1.40e+1");
+    }
+  });
+});
+
+describe("ademamix (contrib/_ademamix.py): Adam's corrected moments + alpha · a slow uncorrected EMA", () => {
+  for (const backend of ["js", "interp"] as Backend[]) {
+    it(`b3 a schedule of count_m2, weight decay, -lr (${backend})`, () => {
+      const m1 = new Float32Array(6);
+      const m2 = new Float32Array(6);
+      const nu = new Float32Array(6);
+      // linear_schedule(0.9, 0.999, 4) at count_m2 = t - 1 (optax's polynomial_schedule with power 1).
+      const b3At = (c: number) => 0.9 + (0.999 - 0.9) * Math.min(c, 4) / 4;
+      sideBySide("ademamix(0.01, b3=linear_schedule(0.9, 0.999, 4), alpha=2.0, weight_decay=0.01)", backend, (g, p, t) => {
+        const b3 = b3At(t - 1);
+        return Array.from(g, (gi, i) => {
+          m1[i] = (1 - 0.9) * gi + 0.9 * m1[i];
+          m2[i] = (1 - b3) * gi + b3 * m2[i];
+          nu[i] = (1 - 0.999) * (gi * gi) + 0.999 * nu[i];
+          const u = (m1[i] / (1 - 0.9 ** t) + 2.0 * m2[i]) / (Math.sqrt(nu[i] / (1 - 0.999 ** t) + 0) + 1e-8);
+          return -0.01 * (u + 0.01 * p[i]);
+        });
+      });
+    });
+  }
+  it("the alias's alpha defaults to 5.0, the transform's to 6.0 (as in optax)", async () => {
+    const same = async (a: string, b: string) => expect(await trajectory(makeRun(a, model()), 4, wavyGrad)).toEqual(await trajectory(makeRun(b, model()), 4, wavyGrad));
+    await same("ademamix(0.01)", "chain(scale_by_ademamix(alpha=5.0), scale_by_learning_rate(0.01))");
+    await same("chain(scale_by_ademamix(), scale(-0.01))", "chain(scale_by_ademamix(alpha=6.0), scale(-0.01))");
+    expect(await trajectory(makeRun("ademamix(0.01)", model()), 4, wavyGrad)).not.toEqual(await trajectory(makeRun("ademamix(0.01, alpha=6.0)", model()), 4, wavyGrad));
+  });
+});
+
+describe("simplified_ademamix (contrib/_ademamix.py): m = g + b1·m, n = lerp(b2, g², n)", () => {
+  for (const backend of ["js", "interp"] as Backend[]) {
+    it(`alpha a schedule of the count before the step (${backend})`, () => {
+      const m = new Float32Array(6);
+      const n = new Float32Array(6);
+      sideBySide("simplified_ademamix(0.01, alpha=linear_schedule(0.0, 2.0, 5), weight_decay=0.01)", backend, (g, p, t) => {
+        const alpha = (2.0 - 0.0) * Math.min(t - 1, 5) / 5;
+        return Array.from(g, (gi, i) => {
+          m[i] = gi + 0.99 * m[i];
+          const g2 = gi * gi;
+          n[i] = g2 + 0.95 * (n[i] - g2);
+          const u = (m[i] + alpha * gi) / (Math.sqrt(n[i] / (1 - 0.95 ** t) + 0) + 1e-8);
+          return -0.01 * (u + 0.01 * p[i]);
+        });
+      });
+    });
+  }
 });
