@@ -67,5 +67,6 @@ export function link({ config, target, lowered, phases: rendered, device, warnin
     ...(hyperparams.length > 0 ? { hyperparams } : {}),
     ...(stepInputs.length > 0 ? { stepInputs } : {}),
     ...(layout.fixedHyperparams.length > 0 ? { fixedHyperparams: layout.fixedHyperparams } : {}),
+    ...(layout.evalParams ? { evalParams: layout.evalParams } : {}),
   };
 }

@@ -255,4 +255,12 @@ export interface CompiledStep {
   stepInputs?: InputDecl[];
   /** inject_hyperparams' numeric arguments that are not runtime values (schedules, compiled-in ones). */
   fixedHyperparams?: FixedHyperparam[];
+  /** schedule_free: run.evalParams() = (params − (1 − b1)·z) / b1 (schedule_free_eval_params). */
+  evalParams?: EvalParamsDecl;
+}
+
+/** Where schedule_free's eval params come from: its z arena and b1 (a number, or a runtime hyperparameter). */
+export interface EvalParamsDecl {
+  z: string;
+  b1: number | { input: string };
 }

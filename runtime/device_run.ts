@@ -26,6 +26,7 @@ import { truthy } from "../format/ops.js";
 import { fail, OptcRuntimeError } from "./errors.js";
 import { firstNonFinite, nonFiniteError } from "./finite.js";
 import { evalHost, type HostInputs, type HostValue } from "./host.js";
+import { evalParamsOf, evalParamsSource } from "./eval_params.js";
 import { emaParamsArena, inputValue } from "./run_inputs.js";
 import type { AllReduce, CycleIo, DeviceGradIo, SavedArenas, Tensors } from "./opaque_cycle.js";
 import { BaseRun, type StepOptions } from "./run_base.js";
@@ -250,6 +251,12 @@ export abstract class DeviceRun extends BaseRun {
   }
 
   /** A state arena as named tensors (e.g. "adam.mu"). */
+  /** schedule_free's eval params, (params − (1 − b1)·z)/b1, read back (syncs first); R108 without schedule_free. */
+  async evalParams(): Promise<Tensors> {
+    const { z, b1 } = evalParamsSource(this.artifact, this.inputs);
+    return this.synced("evalParams()", async () => viewsOf(evalParamsOf(await this.readArena(PARAMS), await this.readArena(z), b1), this.layout));
+  }
+
   /** ema_params' moving average of the params, read back (syncs first, as state() does); R108 without ema_params. */
   emaParams(): Promise<Tensors> {
     return this.state(emaParamsArena(this.artifact));

@@ -11,6 +11,7 @@ import type { ExecutorContext, ExecutorFactory, PhaseExecutor } from "./executor
 import type { KernelSource } from "./kernels.js";
 import { runCycleSync, type AllReduce, type CycleIo, type Tensors } from "./opaque_cycle.js";
 import { isOuterPhase } from "./protocol.js";
+import { evalParamsOf, evalParamsSource } from "./eval_params.js";
 import { emaParamsArena } from "./run_inputs.js";
 import { BaseRun, checkedStepOptions, throwIfAborted, type StepOptions } from "./run_base.js";
 import { encodeState, savedArenas, type StateSnapshot } from "./state.js";
@@ -104,6 +105,12 @@ export class Run extends BaseRun {
     const a = this.arenas.get(slot);
     if (!a) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
     return viewsOf(a.slice(), this.layout);
+  }
+
+  /** schedule_free's eval params, (params − (1 − b1)·z)/b1 (optax's schedule_free_eval_params), as named tensors; R108 without schedule_free. */
+  evalParams(): Tensors {
+    const { z, b1 } = evalParamsSource(this.artifact, this.inputs);
+    return viewsOf(evalParamsOf(this.arena(this.trueParamsArena() ?? PARAMS), this.arena(z), b1), this.layout);
   }
 
   /** ema_params' moving average of the params (a copy), as named tensors; R108 without ema_params. */

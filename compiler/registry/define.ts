@@ -8,6 +8,8 @@ import { INT32_MAX, type PhaseLowerer, type ScheduleLowerer, type TransformLower
 export interface ValidateContext {
   /** The call is the whole optimizer (the config's body), not an argument of another call. */
   isRoot: boolean;
+  /** The call's updates go straight to the params: the root, or inside only wrappers that pass them through (inject_hyperparams, ema_params). */
+  paramsRoot: boolean;
   report(diagnostic: Diagnostic): void;
   /** Validate none of the calls inside this one's arguments (their problems would repeat this one's). */
   skipNestedCalls(): void;
@@ -55,6 +57,8 @@ export interface TransformDef extends DefBase {
    * holds (compiler/check/limits.ts).
    */
   reduces?: boolean | ((call: CallValue) => boolean);
+  /** Its inner transform's updates are its own (inject_hyperparams, ema_params): a call there is still at the params root. */
+  passesUpdates?: boolean;
 }
 export interface ScheduleDef extends DefBase {
   category: "schedule";

@@ -57,6 +57,9 @@ import { def as transforms_scale_by_ademamix } from "../transforms/scale_by_adem
 import { def as transforms_ademamix } from "../transforms/ademamix.js";
 import { def as transforms_scale_by_simplified_ademamix } from "../transforms/scale_by_simplified_ademamix.js";
 import { def as transforms_simplified_ademamix } from "../transforms/simplified_ademamix.js";
+import { def as transforms_schedule_free } from "../transforms/schedule_free.js";
+import { def as transforms_schedule_free_sgd } from "../transforms/schedule_free_sgd.js";
+import { def as transforms_schedule_free_adamw } from "../transforms/schedule_free_adamw.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -116,6 +119,9 @@ export const DEFS: readonly Def[] = [
   transforms_ademamix,
   transforms_scale_by_simplified_ademamix,
   transforms_simplified_ademamix,
+  transforms_schedule_free,
+  transforms_schedule_free_sgd,
+  transforms_schedule_free_adamw,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

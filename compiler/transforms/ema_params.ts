@@ -16,9 +16,10 @@ export const def: TransformDef = {
   category: "combinator",
   module: "optax",
   doc: "Keeps an exponential moving average of the params (Polyak averaging, optax.incremental_update with step_size = 1 - decay) beside inner's step: run.emaParams() reads it; must be the outermost optimizer.",
+  passesUpdates: true,
   params: [param.transform("inner"), param.number("decay", 0.999, { check: checks.unitClosed("decay") })],
   validate: (call, context) => {
-    if (!context.isRoot) context.report(error("E306", "ema_params must be the outermost optimizer", call.span, "it averages the params the step stores: wrap the whole optimizer, e.g. ema_params(chain(clip_by_global_norm(1.0), adam(1e-3)), 0.999)"));
+    if (!context.paramsRoot) context.report(error("E306", "ema_params must be the outermost optimizer", call.span, "it averages the params the step stores: wrap the whole optimizer (inject_hyperparams may wrap it), e.g. ema_params(chain(clip_by_global_norm(1.0), adam(1e-3)), 0.999)"));
   },
   lower: (l, a, g) => {
     const b = l.b;

@@ -79,6 +79,7 @@ export const def: TransformDef = {
   category: "combinator",
   module: "optax",
   doc: 'Makes inner\'s numeric hyperparameters runtime values: run.hyperparams lists them by path ("learning_rate", "1.b1"), run.setHyperparam(path, value) changes them from the next step, snapshots carry them; schedules stay schedules.',
+  passesUpdates: true,
   params: [param.transform("inner"), param.dtype("hyperparam_dtype")],
   lower: (l, a, g) => lowerInject(l, a.call("inner"), g),
 };

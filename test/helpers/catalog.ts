@@ -57,6 +57,9 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   scale_by_ademamix: "chain(scale_by_ademamix(b3=0.99, eps_root=1e-8), scale(-0.01))",
   simplified_ademamix: "simplified_ademamix(0.01, alpha=linear_schedule(0.0, 2.0, 5), weight_decay=0.01)",
   scale_by_simplified_ademamix: "chain(scale_by_simplified_ademamix(b1=0.9, alpha=1.0), scale(-0.01))",
+  schedule_free: "schedule_free(adam(warmup_constant_schedule(0.0, 0.01, 3), b1=0.0), warmup_constant_schedule(0.0, 0.01, 3), b1=0.8)",
+  schedule_free_sgd: "schedule_free_sgd(0.1, warmup_steps=2, weight_decay=0.01)",
+  schedule_free_adamw: "schedule_free_adamw(0.01, b1=0.85, weight_decay=0.01)",
   inject_hyperparams: "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(0.01, b1=0.8, weight_decay=0.1, nesterov=true), trace(0.5)))",
 };
 

@@ -206,6 +206,19 @@ describe("ema_params on the GPU targets: run.emaParams() reads the device's aver
     within((await run.emaParams()).w, await reference());
     run.destroy();
   });
+  it("schedule_free's run.evalParams() on WebGPU and gpu.js (cpu mode): the interpreter's within ulps", async () => {
+    const sf = "schedule_free_adamw(0.01, warmup_steps=2, b1=0.85, weight_decay=0.01)";
+    const ref = compileReference(sf).initSync(big());
+    for (let t = 0; t < 5; t++) await ref.step({ grads: grads(t) });
+    const { GPU } = gpujs as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance };
+    const runs: { step(o: { grads: Record<string, Float32Array> }): Promise<void>; evalParams(): Promise<Record<string, Float32Array>>; destroy(): void }[] = [await GpuJsRun.create(compile(sf, { target: "gpujs" }).artifact, big(), { gpu: new GPU({ mode: "cpu" }) })];
+    if (device) runs.push(await compile(sf, { target: "webgpu" }).init(big(), { device }));
+    for (const run of runs) {
+      for (let t = 0; t < 5; t++) await run.step({ grads: grads(t) });
+      within((await run.evalParams()).w, ref.evalParams().w);
+      run.destroy();
+    }
+  });
   it("gpu.js (cpu mode, in Node)", async () => {
     const { GPU } = gpujs as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance };
     const run = await GpuJsRun.create(compile(config, { target: "gpujs" }).artifact, big(), { gpu: new GPU({ mode: "cpu" }) });
@@ -312,4 +325,64 @@ describe("simplified_ademamix (contrib/_ademamix.py): m = g + b1·m, n = lerp(b2
       });
     });
   }
+});
+
+// ------------------------------------------------------------------ schedule_free
+
+describe("schedule_free (contrib/_schedule_free.py): z takes the base updates, y = b1·x + (1 − b1)·z, step_count from 1", () => {
+  /** optax's warmup_constant_schedule(0, peak, w) = polynomial_schedule(0, peak, 1, w) at count c. */
+  const warmup = (peak: number, w: number) => (c: number) => (0 - peak) * (1 - Math.min(Math.max(c, 0), w) / w) + peak;
+  for (const backend of ["js", "interp"] as Backend[]) {
+    it(`schedule_free_sgd(0.1, warmup_steps=3, b1=0.8, weight_decay=0.01): the wrapper reads the schedule at step_count (from 1), sgd at its own count (from 0) (${backend})`, () => {
+      const sched = warmup(0.1, 3);
+      const b1 = 0.8;
+      let z: Float32Array | undefined;
+      let maxLr = 0;
+      let weightSum = 0;
+      sideBySide("schedule_free_sgd(0.1, warmup_steps=3, b1=0.8, weight_decay=0.01)", backend, (g, y, t) => {
+        z ??= Float32Array.from([0.5, -1.25, 2, 0.125, -0.75, 0]);
+        const lr = f(sched(t)); // step_count = t
+        maxLr = f(Math.max(maxLr, lr));
+        const weight = f(maxLr ** 2);
+        const total = f(weightSum + weight);
+        weightSum = total;
+        const ck = total === 0 ? 0 : f(weight / total);
+        return Array.from(g, (gi, i) => {
+          const u = -sched(t - 1) * (gi + 0.01 * y[i]);
+          const zOld = z![i];
+          z![i] = zOld + u;
+          const x = (1 - ck) * ((y[i] - (1 - b1) * zOld) / b1) + ck * z![i];
+          return b1 * x + (1 - b1) * z![i] - y[i];
+        });
+      });
+    });
+  }
+  it("optax's docstring example: schedule_free_adamw(1.0) on Σx² from [1, 2, 3]; f(eval params) prints 5.00E+00, 3.05E+00, 1.73E+00, 8.94E-01, 4.13E-01", () => {
+    const run = compile("schedule_free_adamw(1.0)").initSync({ x: { shape: [3], data: Float32Array.of(1, 2, 3) } });
+    const printed: string[] = [];
+    for (let s = 0; s < 5; s++) {
+      run.grads.x.set(Array.from(run.params.x, (v) => 2 * v));
+      run.stepSync();
+      printed.push(Array.from(run.evalParams().x).reduce((a, v) => a + v * v, 0).toExponential(2));
+    }
+    expect(printed).toEqual(["5.00e+0", "3.05e+0", "1.73e+0", "8.94e-1", "4.13e-1"]);
+  });
+  it("evalParams is (y − (1 − b1)·z)/b1 from the run's own arenas; R108 without schedule_free; E306 unless outermost", () => {
+    const run = compile("schedule_free_adamw(0.01, b1=0.85)").initSync({ w: { shape: [3], data: Float32Array.of(1, -2, 0.5) } });
+    for (let s = 0; s < 3; s++) {
+      run.grads.w.set([0.3, -1, 2]);
+      run.stepSync();
+    }
+    const z = run.state(Object.keys(run.saveState().arenas).find((a) => a.endsWith(".z"))!).w;
+    expect(Array.from(run.evalParams().w)).toEqual(Array.from(run.params.w, (y, i) => f((y - (1 - 0.85) * z[i]) / 0.85)));
+    expect(() => compile("adam(0.01)").initSync({ w: { shape: [1] } }).evalParams()).toThrow(/R108/);
+    expect(() => compile("chain(clip(1.0), schedule_free_sgd())")).toThrow(/E306/);
+    // inject_hyperparams and ema_params pass the updates through: there it is still the outermost.
+    const wrapped = compile("ema_params(inject_hyperparams(schedule_free_sgd(0.1, b1=0.9)), 0.99)").initSync({ w: { shape: [2], data: Float32Array.of(1, 2) } });
+    wrapped.setHyperparam("b1", 0.5);
+    wrapped.grads.w.set([1, 1]);
+    wrapped.stepSync();
+    const zw = wrapped.state(Object.keys(wrapped.saveState().arenas).find((a) => a.endsWith(".z"))!).w;
+    expect(Array.from(wrapped.evalParams().w)).toEqual(Array.from(wrapped.params.w, (y, i) => f((y - 0.5 * zw[i]) / 0.5)));
+  });
 });
