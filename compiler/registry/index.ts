@@ -60,6 +60,7 @@ import { def as transforms_simplified_ademamix } from "../transforms/simplified_
 import { def as transforms_schedule_free } from "../transforms/schedule_free.js";
 import { def as transforms_schedule_free_sgd } from "../transforms/schedule_free_sgd.js";
 import { def as transforms_schedule_free_adamw } from "../transforms/schedule_free_adamw.js";
+import { def as transforms_prodigy } from "../transforms/prodigy.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -122,6 +123,7 @@ export const DEFS: readonly Def[] = [
   transforms_schedule_free,
   transforms_schedule_free_sgd,
   transforms_schedule_free_adamw,
+  transforms_prodigy,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

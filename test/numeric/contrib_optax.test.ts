@@ -386,3 +386,50 @@ describe("schedule_free (contrib/_schedule_free.py): z takes the base updates, y
     expect(Array.from(wrapped.evalParams().w)).toEqual(Array.from(wrapped.params.w, (y, i) => f((y - 0.5 * zw[i]) / 0.5)));
   });
 });
+
+// ------------------------------------------------------------------ prodigy
+
+/** optc's defined order of a sum over one tensor (README port decision 6): four interleaved accumulators, the tail into the first. */
+function sum4(xs: number[]): number {
+  const acc = [0, 0, 0, 0];
+  const main = 4 * Math.floor(xs.length / 4);
+  xs.forEach((x, i) => (i < main ? (acc[i % 4] += x) : (acc[0] += x)));
+  return 0 + (acc[0] + acc[1] + (acc[2] + acc[3]));
+}
+
+describe("prodigy (contrib/_prodigy.py): d from Σg·(p0 − p) and Σ|s|, eps scaled by the new d", () => {
+  for (const backend of ["js", "interp"] as Backend[]) {
+    for (const safeguard of [false, true]) {
+      it(`prodigy(0.5, betas=[0.9, 0.99], weight_decay=0.01, safeguard_warmup=${safeguard}) (${backend})`, () => {
+        const [b1, b2, d0] = [0.9, 0.99, 1e-6];
+        const b3 = Math.sqrt(b2);
+        const m = new Float32Array(6);
+        const v = new Float32Array(6);
+        const s = new Float32Array(6);
+        const p0 = Float32Array.from([0.5, -1.25, 2, 0.125, -0.75, 0]);
+        let d = f(d0);
+        let r = 0;
+        const ds: number[] = [];
+        sideBySide(`prodigy(0.5, betas=[0.9, 0.99], weight_decay=0.01, safeguard_warmup=${safeguard ? "true" : "false"})`, backend, (g, p, t) => {
+          const dlr = f(d * 0.5 * (Math.sqrt(1 - b2 ** t) / (1 - b1 ** t)));
+          const dg = Array.from(g, (x) => d * x);
+          const numerator = sum4(Array.from(g, (x, i) => x * (p0[i] - p[i])));
+          dg.forEach((x, i) => {
+            m[i] = b1 * m[i] + (1 - b1) * x;
+            v[i] = b2 * v[i] + (1 - b2) * x * x;
+            s[i] = b3 * s[i] + ((safeguard ? d : dlr) * x) / d0;
+          });
+          r = f(b3 * r + (d / d0) * dlr * numerator);
+          const dNew = f(Math.max(d, (1.0 * r) / sum4(Array.from(s, Math.abs))));
+          const u = Array.from(m, (mi, i) => (-dlr * mi) / (Math.sqrt(v[i]) + dNew * 1e-8) - 0.01 * dlr * p[i]);
+          d = dNew;
+          ds.push(d);
+          return u;
+        }, 12);
+        // Without the safeguard the estimate really grew (a d stuck at d0 would pass the rest trivially).
+        if (!safeguard) expect(ds.at(-1)!).toBeGreaterThan(2 * d0);
+        expect(ds.every((x, i) => i === 0 || x >= ds[i - 1])).toBe(true);
+      });
+    }
+  }
+});
