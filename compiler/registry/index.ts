@@ -61,6 +61,8 @@ import { def as transforms_schedule_free } from "../transforms/schedule_free.js"
 import { def as transforms_schedule_free_sgd } from "../transforms/schedule_free_sgd.js";
 import { def as transforms_schedule_free_adamw } from "../transforms/schedule_free_adamw.js";
 import { def as transforms_prodigy } from "../transforms/prodigy.js";
+import { def as transforms_scale_by_dowg } from "../transforms/scale_by_dowg.js";
+import { def as transforms_dowg } from "../transforms/dowg.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -124,6 +126,8 @@ export const DEFS: readonly Def[] = [
   transforms_schedule_free_sgd,
   transforms_schedule_free_adamw,
   transforms_prodigy,
+  transforms_scale_by_dowg,
+  transforms_dowg,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

@@ -61,6 +61,8 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   schedule_free_sgd: "schedule_free_sgd(0.1, warmup_steps=2, weight_decay=0.01)",
   schedule_free_adamw: "schedule_free_adamw(0.01, b1=0.85, weight_decay=0.01)",
   prodigy: 'prodigy(0.5, betas=[0.9, 0.99], weight_decay=0.01, weight_decay_mask=["*.weight"])',
+  dowg: "dowg(0.5, weight_decay=0.01)",
+  scale_by_dowg: "chain(scale_by_dowg(init_estim_sq_dist=0.01), scale(-0.5))",
   inject_hyperparams: "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(0.01, b1=0.8, weight_decay=0.1, nesterov=true), trace(0.5)))",
 };
 

@@ -49,3 +49,18 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
 }
+
+/**
+ * Counters of a GPU run against the CPU's: counts exactly; float32 state counters (`real`:
+ * prodigy's d, DoWG's distances), which the device computes from its own reductions, within
+ * 4 float32 ulps per step (`steps`).
+ */
+export function expectCountersMatch(artifact: { counters: { name: string; real?: boolean }[] }, got: Record<string, number>, want: Record<string, number>, steps: number): void {
+  const real = new Set(artifact.counters.filter((c) => c.real).map((c) => c.name));
+  const exact = (x: Record<string, number>) => Object.fromEntries(Object.entries(x).filter(([k]) => !real.has(k)));
+  if (JSON.stringify(exact(got)) !== JSON.stringify(exact(want))) throw new Error(`counters differ:\n  got  ${JSON.stringify(got)}\n  want ${JSON.stringify(want)}`);
+  for (const k of real) {
+    const tol = 4 * 2 ** -23 * steps * Math.abs(want[k]);
+    if (!(Math.abs(got[k] - want[k]) <= tol)) throw new Error(`counter ${k}: ${got[k]} vs ${want[k]} (tolerance ${tol})`);
+  }
+}
