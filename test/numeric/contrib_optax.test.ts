@@ -433,3 +433,24 @@ describe("prodigy (contrib/_prodigy.py): d from Σg·(p0 − p) and Σ|s|, eps s
     }
   }
 });
+
+// ------------------------------------------------------------------ dowg
+
+describe("dowg (contrib/_dog.py): r² = max(r², ‖p0 − p‖²), v += r²·‖g‖², u = −lr·r²/(sqrt(v) + eps)·g", () => {
+  for (const backend of ["js", "interp"] as Backend[]) {
+    for (const [config, r0, wd] of [["dowg(0.5)", f(1e-4), 0], ["dowg(0.5, init_estim_sq_dist=0.01, weight_decay=0.01)", f(0.01), 0.01]] as const) {
+      it(`${config} (${backend})`, () => {
+        const p0 = Float32Array.from([0.5, -1.25, 2, 0.125, -0.75, 0]);
+        let r2: number = r0;
+        let v = 0;
+        sideBySide(config, backend, (g, p) => {
+          const gd = Array.from(g, (x, i) => (wd === 0 ? x : x + wd * p[i]));
+          r2 = f(Math.max(r2, sum4(Array.from(p, (x, i) => (p0[i] - x) * (p0[i] - x)))));
+          v = f(r2 * sum4(gd.map((x) => x * x)) + v);
+          return gd.map((x) => -0.5 * ((r2 / (Math.sqrt(v) + 1e-4)) * x));
+        }, 10);
+        expect(r2).toBeGreaterThan(r0);
+      });
+    }
+  }
+});
