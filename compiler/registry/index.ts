@@ -63,6 +63,8 @@ import { def as transforms_schedule_free_adamw } from "../transforms/schedule_fr
 import { def as transforms_prodigy } from "../transforms/prodigy.js";
 import { def as transforms_scale_by_dowg } from "../transforms/scale_by_dowg.js";
 import { def as transforms_dowg } from "../transforms/dowg.js";
+import { def as transforms_scale_by_cocob } from "../transforms/scale_by_cocob.js";
+import { def as transforms_cocob } from "../transforms/cocob.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -128,6 +130,8 @@ export const DEFS: readonly Def[] = [
   transforms_prodigy,
   transforms_scale_by_dowg,
   transforms_dowg,
+  transforms_scale_by_cocob,
+  transforms_cocob,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

@@ -454,3 +454,27 @@ describe("dowg (contrib/_dog.py): r² = max(r², ‖p0 − p‖²), v += r²·�
     }
   }
 });
+
+// ------------------------------------------------------------------ cocob
+
+describe("cocob (contrib/_cocob.py): coin betting per element from the initial params", () => {
+  for (const backend of ["js", "interp"] as Backend[]) {
+    it(`cocob(0.5, alpha=50.0, weight_decay=0.01) (${backend})`, () => {
+      const p0 = Float32Array.from([0.5, -1.25, 2, 0.125, -0.75, 0]);
+      const C = new Float32Array(6);
+      const L = new Float32Array(6).fill(1e-8);
+      const G = new Float32Array(6);
+      const R = new Float32Array(6);
+      sideBySide("cocob(0.5, alpha=50.0, weight_decay=0.01)", backend, (g, p) =>
+        Array.from(g, (gi, i) => {
+          const c = 0.5 * (gi + 0.01 * p[i]);
+          L[i] = Math.max(L[i], Math.abs(c));
+          G[i] = G[i] + Math.abs(c);
+          R[i] = Math.max(R[i] - c * (p[i] - p0[i]), 0);
+          C[i] = C[i] - c;
+          return -p[i] + (p0[i] + (C[i] / (L[i] * Math.max(G[i] + L[i], 50.0 * L[i]))) * (L[i] + R[i]));
+        }),
+      10);
+    });
+  }
+});
