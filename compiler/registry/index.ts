@@ -65,6 +65,7 @@ import { def as transforms_scale_by_dowg } from "../transforms/scale_by_dowg.js"
 import { def as transforms_dowg } from "../transforms/dowg.js";
 import { def as transforms_scale_by_cocob } from "../transforms/scale_by_cocob.js";
 import { def as transforms_cocob } from "../transforms/cocob.js";
+import { def as transforms_dadapt_adamw } from "../transforms/dadapt_adamw.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -132,6 +133,7 @@ export const DEFS: readonly Def[] = [
   transforms_dowg,
   transforms_scale_by_cocob,
   transforms_cocob,
+  transforms_dadapt_adamw,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

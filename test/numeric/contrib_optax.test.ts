@@ -478,3 +478,35 @@ describe("cocob (contrib/_cocob.py): coin betting per element from the initial p
     });
   }
 });
+
+// ------------------------------------------------------------------ dadapt_adamw
+
+describe("dadapt_adamw (contrib/_dadapt_adamw.py): d from the old state's Σg·s/(sqrt(ν) + eps) and Σ|s'|, used from the next step", () => {
+  for (const backend of ["js", "interp"] as Backend[]) {
+    it(`dadapt_adamw(linear_schedule(1.0, 0.0, 10), betas=[0.9, 0.99], weight_decay=0.01) (${backend})`, () => {
+      const [b1, b2, eps] = [0.9, 0.99, 1e-8];
+      const sb2 = b2 ** 0.5;
+      const m = new Float32Array(6);
+      const v = new Float32Array(6);
+      const s = new Float32Array(6);
+      let d = f(1e-6);
+      let r = 0;
+      const start = d;
+      sideBySide("dadapt_adamw(linear_schedule(1.0, 0.0, 10), betas=[0.9, 0.99], weight_decay=0.01)", backend, (g, p, t) => {
+        const sched = (1.0 - 0.0) * (1 - Math.min(t - 1, 10) / 10) + 0.0;
+        const dlr = f(d * sched * (Math.sqrt(1 - b2 ** t) / (1 - b1 ** t)));
+        const numerator = sum4(Array.from(g, (gi, i) => gi * (s[i] / (Math.sqrt(v[i]) + eps))));
+        g.forEach((gi, i) => {
+          m[i] = b1 * m[i] + (1 - b1) * dlr * gi;
+          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+          s[i] = sb2 * s[i] + (1 - sb2) * dlr * gi;
+        });
+        r = f(sb2 * r + (1 - sb2) * dlr * numerator);
+        const u = Array.from(m, (mi, i) => -0.01 * dlr * p[i] - mi / (Math.sqrt(v[i]) + eps));
+        d = f(Math.max(d, r / ((1 - sb2) * sum4(Array.from(s, Math.abs)))));
+        return u;
+      }, 10);
+      expect(d).toBeGreaterThan(start);
+    });
+  }
+});
