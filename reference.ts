@@ -37,7 +37,7 @@ export function interpExecutor(phases: readonly StepProgram[]): ExecutorFactory 
           }
         }
         try {
-          interpret(prog, { arenas: ctx.arenas, counters: ctx.counters, seg: ctx.seg, maskflags: ctx.maskflags }, ctx.guarded ? checkStores : undefined);
+          interpret(prog, { arenas: ctx.arenas, counters: ctx.counters, inputs: new Map(ctx.inputs), seg: ctx.seg, maskflags: ctx.maskflags }, ctx.guarded ? checkStores : undefined);
         } catch (e) {
           if (e instanceof GuardFailure) throw new OptcRuntimeError(e.code, e.message, "params and state are unchanged");
           throw e;

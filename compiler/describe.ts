@@ -44,7 +44,8 @@ export function describeState(l: LoweredConfig): string[] {
     const init = "copy" in a.init ? "copy of params" : `${a.init.fill}`;
     rows.push([a.name, a.role === "scratch" ? "per-parameter float32 (scratch, not saved)" : "per-parameter float32", `init ${init}`]);
   }
-  for (const c of l.layout.counters) rows.push([c.name, "scalar int32", `init ${c.init}`]);
+  for (const c of l.layout.counters) rows.push([c.name, c.real ? "scalar float32" : "scalar int32", `init ${c.init}`]);
+  for (const i of l.layout.inputs) rows.push([i.name, i.input.startsWith("hyper:") ? "runtime hyperparameter (setHyperparam)" : "step value (step({ loss }))", i.input.startsWith("hyper:") ? `init ${i.init}` : "given each step"]);
   for (const m of l.layout.masks) rows.push([`${m.owner} mask`, "per-tensor flag", escapeUnsafe(JSON.stringify(m.patterns))]);
   if (rows.length === 0) return ["  (none: the optimizer is stateless)"];
   const w0 = Math.max(...rows.map((r) => r[0].length));

@@ -1,5 +1,5 @@
 /** link: rendered plans + state layout + protocol → the CompiledStep artifact (assembly only). */
-import { ARTIFACT_VERSION, LAYOUT_VERSION, type CompiledStep, type KernelArtifact, type PhaseArtifact, type Target } from "../format/artifact.js";
+import { ARTIFACT_VERSION, HYPER_PREFIX, LAYOUT_VERSION, STEP_INPUT_PREFIX, type CompiledStep, type KernelArtifact, type PhaseArtifact, type Target } from "../format/artifact.js";
 import type { StepDevice } from "../format/device.js";
 import type { LoweredConfig } from "./lower/lower.js";
 import type { RenderedKernel, RenderedPhase } from "./render.js";
@@ -45,7 +45,11 @@ export function link({ config, target, lowered, phases: rendered, device, warnin
     };
   }
   const { layout } = lowered;
-  const identity = JSON.stringify({ version: LAYOUT_VERSION, config, arenas: layout.arenas, counters: layout.counters, masks: layout.masks });
+  // Inputs join the identity only where there are any, so every other config keeps its fingerprint.
+  const inputs = layout.inputs.length > 0 ? { inputs: layout.inputs } : {};
+  const identity = JSON.stringify({ version: LAYOUT_VERSION, config, arenas: layout.arenas, counters: layout.counters, masks: layout.masks, ...inputs });
+  const hyperparams = layout.inputs.filter((i) => i.input.startsWith(HYPER_PREFIX));
+  const stepInputs = layout.inputs.filter((i) => i.input.startsWith(STEP_INPUT_PREFIX));
   return {
     version: ARTIFACT_VERSION,
     optcVersion: OPTC_VERSION,
@@ -60,5 +64,9 @@ export function link({ config, target, lowered, phases: rendered, device, warnin
     handlesNonFinite: lowered.handlesNonFinite,
     ...(device ? { device } : {}),
     warnings,
+    ...(hyperparams.length > 0 ? { hyperparams } : {}),
+    ...(stepInputs.length > 0 ? { stepInputs } : {}),
+    ...(layout.fixedHyperparams.length > 0 ? { fixedHyperparams: layout.fixedHyperparams } : {}),
+    ...(layout.evalParams ? { evalParams: layout.evalParams } : {}),
   };
 }

@@ -42,8 +42,12 @@ export function isTarget(name: unknown): name is Target {
   return (TARGETS as readonly unknown[]).includes(name);
 }
 
+/** Input names: a runtime hyperparameter's, and a value every step() passes. */
+export const HYPER_PREFIX = "hyper:";
+export const STEP_INPUT_PREFIX = "step:";
+
 /** A host-program value: a leaf (literal, counter, reduction result, mask flag) or ALU math. */
-export type HostOp = { op: "const"; value: number } | { op: "counter"; counter: string } | { op: "reduce"; reduction: number } | { op: "maskflag"; mask: number } | AluOp;
+export type HostOp = { op: "const"; value: number } | { op: "counter"; counter: string } | { op: "input"; input: string } | { op: "reduce"; reduction: number } | { op: "maskflag"; mask: number } | AluOp;
 
 /** A host value: a float64 scalar, or one value per segment (tensor). */
 export type HostRank = "scalar" | "segment";
@@ -69,6 +73,45 @@ export interface CounterDecl {
   name: string;
   init: number;
   owner: string;
+  /**
+   * A float scalar of state (reduce_on_plateau's scale and best value), not a count: the host
+   * keeps it as a float32 value and snapshots accept any finite number for it.
+   */
+  real?: boolean;
+}
+
+/**
+ * The value of a host `input` node the runtime supplies: a runtime hyperparameter
+ * (inject_hyperparams; input name `hyper:<path>`, changed by run.setHyperparam) or a value every
+ * step() passes (input name `step:<name>`, e.g. step({ loss }) for reduce_on_plateau).
+ */
+export interface InputDecl {
+  /** The input node's name: `hyper:<path>` or `step:<name>`. */
+  input: string;
+  /** What the user names it: the hyperparameter's path ("learning_rate", "1.b1") or the step option ("loss"). */
+  name: string;
+  /** A hyperparameter's compiled value (the runtime starts from it); 0 for a step value. */
+  init: number;
+  owner: string;
+  /** The range the checker holds the argument to, where it is a plain range (setHyperparam refuses values outside it, R132). */
+  bounds?: InputBounds;
+}
+
+/** A numeric range: [min, max], either end open or absent; `integer`: whole numbers only. */
+export interface InputBounds {
+  min?: number;
+  max?: number;
+  minOpen?: boolean;
+  maxOpen?: boolean;
+  integer?: boolean;
+  /** The checker's message for a value outside it. */
+  message: string;
+}
+
+/** A numeric argument inside inject_hyperparams that is not a runtime value, and why (for setHyperparam's hint). */
+export interface FixedHyperparam {
+  name: string;
+  why: "schedule" | "compiled";
 }
 
 /** A tensor mask: tensors whose name matches the glob patterns (gitignore-style, last match wins). */
@@ -208,4 +251,18 @@ export interface CompiledStep {
   device?: StepDevice;
   /** Warnings the checker gave, so `compile()` users can see them. */
   warnings: string[];
+  /** Runtime hyperparameters (inject_hyperparams), by path; absent when there are none. */
+  hyperparams?: InputDecl[];
+  /** Values every step() must pass (reduce_on_plateau: loss); absent when there are none. */
+  stepInputs?: InputDecl[];
+  /** inject_hyperparams' numeric arguments that are not runtime values (schedules, compiled-in ones). */
+  fixedHyperparams?: FixedHyperparam[];
+  /** schedule_free: run.evalParams() = (params − (1 − b1)·z) / b1 (schedule_free_eval_params). */
+  evalParams?: EvalParamsDecl;
+}
+
+/** Where schedule_free's eval params come from: its z arena and b1 (a number, or a runtime hyperparameter). */
+export interface EvalParamsDecl {
+  z: string;
+  b1: number | { input: string };
 }

@@ -26,8 +26,10 @@ import { truthy } from "../format/ops.js";
 import { fail, OptcRuntimeError } from "./errors.js";
 import { firstNonFinite, nonFiniteError } from "./finite.js";
 import { evalHost, type HostInputs, type HostValue } from "./host.js";
+import { evalParamsOf, evalParamsSource } from "./eval_params.js";
 import { runCycleSync, type AllReduce, type CycleIo, type DeviceGradFn, type DeviceGradIo, type SavedArenas, type Tensors } from "./opaque_cycle.js";
 import { isOuterPhase } from "./protocol.js";
+import { emaParamsArena, inputValue } from "./run_inputs.js";
 import { BaseRun, type StepOptions } from "./run_base.js";
 import { savedArenas, type StateSnapshot } from "./state.js";
 import { copyNamed, viewsOf, type TensorLayout } from "./tensors.js";
@@ -115,6 +117,8 @@ export abstract class DeviceRun extends BaseRun {
     const entry: IssuedStep = { step: this.count + 1, count: this.count, outerCount: this.outerCount, counters: new Map(this.counters) };
     this.enter("stepQueued()");
     try {
+      // A config that reads step({ loss }) cannot take a step without one (R133).
+      this.stepInputs({})();
       if (step.kind === "cycle") {
         runCycleSync(step, this.cycleIo(), { deviceGradFn: options.deviceGradFn }, undefined);
         if (isOuterPhase(this.artifact.protocol, step.last)) this.outerCount++;
@@ -133,6 +137,7 @@ export abstract class DeviceRun extends BaseRun {
     const vals: HostValue[] = [];
     const inputs: HostInputs = {
       counter: (c) => this.counters.get(c) ?? 0,
+      input: (name) => inputValue(this.inputs, name),
       reduction: () => {
         throw new Error("internal: a reduction read on the host");
       },
@@ -255,6 +260,17 @@ export abstract class DeviceRun extends BaseRun {
   }
 
   /** A state arena as named tensors (e.g. "adam.mu"). */
+  /** schedule_free's eval params, (params − (1 − b1)·z)/b1, read back (syncs first); R108 without schedule_free. */
+  async evalParams(): Promise<Tensors> {
+    const { z, b1 } = evalParamsSource(this.artifact, this.inputs);
+    return this.synced("evalParams()", async () => viewsOf(evalParamsOf(await this.readArena(PARAMS), await this.readArena(z), b1), this.layout));
+  }
+
+  /** ema_params' moving average of the params, read back (syncs first, as state() does); R108 without ema_params. */
+  emaParams(): Promise<Tensors> {
+    return this.state(emaParamsArena(this.artifact));
+  }
+
   async state(slot: string): Promise<Tensors> {
     if (!this.hasArena(slot)) fail("R108", `no state slot '${slot}'`, `slots: ${this.artifact.arenas.map((x) => x.name).join(", ")}`);
     return this.synced("state()", async () => viewsOf(await this.readArena(slot), this.layout));

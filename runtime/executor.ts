@@ -10,6 +10,8 @@ export interface ExecutorContext {
   guarded: boolean;
   arenas: Map<string, Float32Array>;
   counters: Map<string, number>;
+  /** Runtime inputs by input name: hyperparameters and the step's values (runtime/run_inputs.ts). */
+  inputs: ReadonlyMap<string, number>;
   maskflags: Float64Array[];
   seg: Int32Array;
   kernels: KernelSource;

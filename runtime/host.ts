@@ -6,6 +6,8 @@ export type HostValue = number | Float64Array;
 
 export interface HostInputs {
   counter(name: string): number;
+  /** A runtime input (hyperparameter or step value) by input name. */
+  input?(name: string): number;
   reduction(index: number): HostValue;
   maskflags(mask: number): Float64Array;
   segments: number;
@@ -28,6 +30,10 @@ export function evalHost(nodes: readonly HostNode[], vals: HostValue[], inp: Hos
         return;
       case "counter":
         vals[id] = inp.counter(n.counter);
+        return;
+      case "input":
+        if (!inp.input) throw new Error(`internal: input ${n.input} read without runtime inputs`);
+        vals[id] = inp.input(n.input);
         return;
       case "reduce":
         vals[id] = inp.reduction(n.reduction);

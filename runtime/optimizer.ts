@@ -11,6 +11,8 @@ import type { Backing, BackingFactory, ExecutorContext, ExecutorFactory, PhaseEx
 import type { KernelSource } from "./kernels.js";
 import { runCycleSync, type AllReduce, type CycleIo, type Tensors } from "./opaque_cycle.js";
 import { isOuterPhase } from "./protocol.js";
+import { evalParamsOf, evalParamsSource } from "./eval_params.js";
+import { emaParamsArena } from "./run_inputs.js";
 import { BaseRun, checkedStepOptions, throwIfAborted, type StepOptions } from "./run_base.js";
 import { encodeState, savedArenas, type StateSnapshot } from "./state.js";
 import { copyNamed, fillArena, initialArena, packParams, viewsOf, type TensorInit } from "./tensors.js";
@@ -112,7 +114,7 @@ export class Run extends BaseRun {
     }
     this.params = viewsOf(this.arena(PARAMS), layout);
     this.grads = viewsOf(this.arena(GRADS), layout);
-    const context: ExecutorContext = { artifact, layout, guarded, arenas: this.arenas, counters: this.counters, maskflags: this.maskflags, seg: layout.seg, kernels };
+    const context: ExecutorContext = { artifact, layout, guarded, arenas: this.arenas, counters: this.counters, inputs: this.inputs, maskflags: this.maskflags, seg: layout.seg, kernels };
     this.executor = (options.executor ?? backing?.executor ?? jsExecutor)(context);
   }
 
@@ -145,6 +147,17 @@ export class Run extends BaseRun {
     return viewsOf(a.slice(), this.layout);
   }
 
+  /** schedule_free's eval params, (params − (1 − b1)·z)/b1 (optax's schedule_free_eval_params), as named tensors; R108 without schedule_free. */
+  evalParams(): Tensors {
+    const { z, b1 } = evalParamsSource(this.artifact, this.inputs);
+    return viewsOf(evalParamsOf(this.arena(this.trueParamsArena() ?? PARAMS), this.arena(z), b1), this.layout);
+  }
+
+  /** ema_params' moving average of the params (a copy), as named tensors; R108 without ema_params. */
+  emaParams(): Tensors {
+    return this.state(emaParamsArena(this.artifact));
+  }
+
   writeGrads(grads: Record<string, ArrayLike<number>>): void {
     this.idle("writeGrads()");
     this.stageGradients(grads);
@@ -169,8 +182,10 @@ export class Run extends BaseRun {
     if (step.kind === "cycle" && options.gradFn === undefined) fail("R204", "opaque SAM steps need a gradFn: run.stepSync({ gradFn }) (synchronous) or await run.step({ gradFn })", "gradFn(params, i, out) returns (or writes into out) the gradient at the perturbed params");
     if ((options as StepOptions).deviceGradFn !== undefined) fail("R112", "stepSync({ deviceGradFn }) needs a GPU run", "on the CPU pass stepSync({ gradFn })");
     this.enter("stepSync()");
+    let clearInputs: (() => void) | undefined;
     try {
       throwIfAborted(options.signal, "before it started");
+      clearInputs = this.stepInputs(options);
       this.withStagedGrads(options.grads, () => {
         if (step.kind !== "cycle") return this.stepOnePhase();
         const allReduce = this.artifact.protocol.allReduce ? (options.allReduce ?? this.allReduce) : undefined;
@@ -179,6 +194,7 @@ export class Run extends BaseRun {
       });
       this.count++;
     } finally {
+      clearInputs?.();
       this.leave();
     }
   }
@@ -225,6 +241,7 @@ export class Run extends BaseRun {
     this.idle("reset()");
     for (const a of this.artifact.arenas) this.arena(a.name).set(a.role === "params" ? this.initialParams : initialArena(a, this.initialParams));
     for (const c of this.artifact.counters) this.counters.set(c.name, c.init);
+    this.resetHyperparams();
     this.count = 0;
     this.outerCount = 0;
   }

@@ -10,6 +10,7 @@ import type { KernelArtifact, PhaseArtifact } from "../format/artifact.js";
 import { truthy } from "../format/ops.js";
 import { fail } from "./errors.js";
 import { evalHost, type HostInputs, type HostValue } from "./host.js";
+import { inputValue } from "./run_inputs.js";
 
 export interface KernelCall {
   /** The pass (memory level) the kernel belongs to: kernels of one pass read the same inputs. */
@@ -27,6 +28,8 @@ export type KernelSums = (Float64Array | number)[];
 
 export interface PhaseInputs {
   counters: Map<string, number>;
+  /** Runtime inputs by input name (run_inputs.ts). */
+  inputs: ReadonlyMap<string, number>;
   maskflags: Float64Array[];
   segments: number;
 }
@@ -37,6 +40,7 @@ export function* phaseCalls(art: PhaseArtifact, inp: PhaseInputs): Generator<Ker
   const reductions: HostValue[] = [];
   const inputs: HostInputs = {
     counter: (c) => inp.counters.get(c) ?? 0,
+    input: (name) => inputValue(inp.inputs, name),
     reduction: (i) => reductions[i],
     maskflags: (m) => inp.maskflags[m],
     segments: inp.segments,

@@ -10,6 +10,7 @@ import { fail } from "./errors.js";
 import { matchesMask } from "./glob.js";
 import { runCycle, type AllReduce, type CycleIo, type DeviceGradFn, type GradFn, type SavedArenas } from "./opaque_cycle.js";
 import { isOuterPhase, isPerturbed, nextPhase } from "./protocol.js";
+import { applyStepInputs, checkedHyperparam, hyperparamValues, initialInputs } from "./run_inputs.js";
 import { checkedSnapshot, makeSnapshot, type StateSnapshot } from "./state.js";
 import type { TensorLayout } from "./tensors.js";
 
@@ -35,6 +36,8 @@ export interface StepOptions {
    * gradFn that never resolves).
    */
   signal?: AbortSignalLike;
+  /** The step's loss, for configs that read it (reduce_on_plateau): a finite number, required there (R133). */
+  loss?: number;
 }
 
 /** Refuses step options of the wrong shape (R112) before anything runs. */
@@ -63,6 +66,8 @@ export abstract class BaseRun {
   outerCount = 0;
   protected readonly counters = new Map<string, number>();
   protected readonly maskflags: Float64Array[];
+  /** Runtime inputs by input name: hyperparameters (kept) and this step's values (runtime/run_inputs.ts). */
+  protected readonly inputs: Map<string, number>;
   private busy = false;
 
   protected constructor(
@@ -73,6 +78,7 @@ export abstract class BaseRun {
     protected readonly validate: boolean,
   ) {
     this.tensors = layout.tensors;
+    this.inputs = initialInputs(artifact);
     for (const c of artifact.counters) this.counters.set(c.name, c.init);
     this.maskflags = artifact.masks.map((m) => Float64Array.from(layout.tensors, (t) => (matchesMask(t.name, m.patterns) ? 1 : 0)));
     if (allReduce !== undefined && typeof allReduce !== "function") fail("R107", `init's allReduce must be a function, got ${allReduce === null ? "null" : typeof allReduce}`, "pass init(params, { allReduce: (grads) => { /* mean over replicas, in place */ } })");
@@ -107,6 +113,31 @@ export abstract class BaseRun {
     return Object.fromEntries(this.counters);
   }
 
+  /** The runtime hyperparameters (inject_hyperparams) by path, with their current values; {} without any. */
+  get hyperparams(): Record<string, number> {
+    return hyperparamValues(this.artifact, this.inputs);
+  }
+
+  /**
+   * Sets a runtime hyperparameter (a path of run.hyperparams): steps issued after this call use
+   * it, on every backend, without recompiling. R130 an unknown path, R131 a schedule or a value
+   * compiled in, R132 a value that is not a finite number; a refused call changes nothing.
+   */
+  setHyperparam(name: string, value: number): void {
+    this.idle("setHyperparam()");
+    this.inputs.set(checkedHyperparam(this.artifact, name, value), value);
+  }
+
+  /** Puts this step's values (step({ loss })) in place, checked (R133); the returned function removes them. */
+  protected stepInputs(options: StepOptions): () => void {
+    return applyStepInputs(this.artifact, this.inputs, options as Record<string, unknown>);
+  }
+
+  /** Hyperparameters back to their compiled values (reset()). */
+  protected resetHyperparams(): void {
+    for (const h of this.artifact.hyperparams ?? []) this.inputs.set(h.input, h.init);
+  }
+
   /** Where the unperturbed params are: the protocol's true-params arena while perturbed. */
   protected trueParamsArena(): string | undefined {
     return this.perturbed ? this.artifact.protocol.perturbed?.trueParams : undefined;
@@ -115,8 +146,10 @@ export abstract class BaseRun {
   async step(stepOptions?: StepOptions): Promise<void> {
     const options = checkedStepOptions(stepOptions);
     this.enter("step()");
+    let clearInputs: (() => void) | undefined;
     try {
       throwIfAborted(options.signal, "before it started");
+      clearInputs = this.stepInputs(options);
       await this.withStagedGrads(options.grads, async () => {
         const step = this.artifact.protocol.step;
         if (step.kind === "cycle") await this.runCycle(step, options);
@@ -124,6 +157,7 @@ export abstract class BaseRun {
       });
       this.count++;
     } finally {
+      clearInputs?.();
       this.busy = false;
     }
   }
@@ -193,7 +227,7 @@ export abstract class BaseRun {
 
   /** A snapshot, given the saved arenas' contents. */
   protected snapshotOf(arenas: Record<string, Float32Array>): StateSnapshot {
-    return makeSnapshot(this.artifact, this.layout, arenas, this.counters, this.count, this.outerCount);
+    return makeSnapshot(this.artifact, this.layout, arenas, this.counters, this.count, this.outerCount, this.inputs);
   }
 
   /** Restores a snapshot of this config and layout (validated completely first: a refused one changes nothing). */
@@ -205,5 +239,6 @@ export abstract class BaseRun {
     for (const [c, v] of s.counters) this.counters.set(c, v);
     this.count = s.count;
     this.outerCount = s.outerCount;
+    for (const [input, v] of s.hyperparams) this.inputs.set(input, v);
   }
 }

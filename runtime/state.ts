@@ -8,9 +8,12 @@
  * R304 other tensors; R305 incomplete (a state slot or counter missing, or the wrong size);
  * R306 a damaged binary form (checksum, truncation); R307 an invalid value (a non-finite or
  * non-number arena value, a counter that is not a count, an unknown field).
+ * Runtime hyperparameters (inject_hyperparams) travel in `hyperparams`, by path: a snapshot of
+ * a config that has them must carry every one (R305) as a finite number (R307).
  */
 import type { CompiledStep } from "../format/artifact.js";
 import { fail } from "./errors.js";
+import { snapshotHyperparams } from "./run_inputs.js";
 import type { TensorLayout } from "./tensors.js";
 
 export const STATE_FORMAT = "optc-state";
@@ -27,6 +30,8 @@ export interface StateSnapshot {
   count: number;
   outerCount: number;
   counters: Record<string, number>;
+  /** Runtime hyperparameters by path (inject_hyperparams); absent when the config has none. */
+  hyperparams?: Record<string, number>;
   /** Float32Arrays from saveState(); plain number arrays in the JSON form. */
   arenas: Record<string, Float32Array | number[]>;
 }
@@ -128,7 +133,7 @@ const invalid = (what: string): never => fail("R307", `the snapshot holds an inv
 const isCount = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= Number.MAX_SAFE_INTEGER;
 
 /** Decodes and checks a snapshot against this run completely; refuses other configs, layouts, versions and any damage. */
-export function checkedSnapshot(snapshot: unknown, artifact: CompiledStep, layout: TensorLayout): { arenas: Record<string, Float32Array>; counters: Map<string, number>; count: number; outerCount: number } {
+export function checkedSnapshot(snapshot: unknown, artifact: CompiledStep, layout: TensorLayout): { arenas: Record<string, Float32Array>; counters: Map<string, number>; hyperparams: Map<string, number>; count: number; outerCount: number } {
   const s = (snapshot instanceof Uint8Array ? decodeState(snapshot) : snapshot) as Record<string, unknown> | null;
   if (!s || typeof s !== "object" || s.format !== STATE_FORMAT) return fail("R301", "this is not an optc state snapshot", "pass what saveState() or saveStateBinary() returned");
   if (s.version !== STATE_VERSION) fail("R302", `snapshot version ${String(s.version)} is not supported (this runtime reads ${STATE_VERSION})`, "save the state again with this optc version");
@@ -144,10 +149,13 @@ export function checkedSnapshot(snapshot: unknown, artifact: CompiledStep, layou
   for (const c of artifact.counters) {
     const v = rawCounters[c.name];
     if (v === undefined) fail("R305", `the snapshot lacks counter '${c.name}'`, "the snapshot is incomplete");
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > INT32_MAX) invalid(`counter '${c.name}' is ${JSON.stringify(v)}, not a count from 0 to ${INT32_MAX}`);
+    if (c.real) {
+      if (typeof v !== "number" || !Number.isFinite(v)) invalid(`counter '${c.name}' is ${JSON.stringify(v)}, not a finite number`);
+    } else if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > INT32_MAX) invalid(`counter '${c.name}' is ${JSON.stringify(v)}, not a count from 0 to ${INT32_MAX}`);
     counters.set(c.name, v as number);
   }
   for (const name of Object.keys(rawCounters)) if (!counters.has(name)) invalid(`it has a counter '${name}' this config does not keep`);
+  const hyperparams = checkedHyperparams(s.hyperparams, artifact);
   const step = artifact.protocol.step;
   if (step.kind === "counted") {
     const v = counters.get(step.counter) ?? 0;
@@ -173,11 +181,28 @@ export function checkedSnapshot(snapshot: unknown, artifact: CompiledStep, layou
     arenas[name] = values;
   }
   for (const name of Object.keys(rawArenas)) if (!saved.includes(name)) invalid(`it has a state slot '${name}' this config does not keep`);
-  return { arenas, counters, count: s.count as number, outerCount: s.outerCount as number };
+  return { arenas, counters, hyperparams, count: s.count as number, outerCount: s.outerCount as number };
+}
+
+/** The snapshot's hyperparameters by input name: every one the config has, each a finite number. */
+function checkedHyperparams(raw: unknown, artifact: CompiledStep): Map<string, number> {
+  const decls = artifact.hyperparams ?? [];
+  const out = new Map<string, number>();
+  if (raw === undefined && decls.length === 0) return out;
+  if (!raw || typeof raw !== "object") return fail("R305", "the snapshot has no hyperparameters", "the snapshot is incomplete (this config injects hyperparameters)");
+  const values = raw as Record<string, unknown>;
+  for (const h of decls) {
+    const v = values[h.name];
+    if (v === undefined) fail("R305", `the snapshot lacks hyperparameter '${h.name}'`, "the snapshot is incomplete");
+    if (typeof v !== "number" || !Number.isFinite(v)) invalid(`hyperparameter '${h.name}' is ${JSON.stringify(v)}, not a finite number`);
+    out.set(h.input, v as number);
+  }
+  for (const name of Object.keys(values)) if (!decls.some((h) => h.name === name)) invalid(`it has a hyperparameter '${name}' this config does not inject`);
+  return out;
 }
 
 /** A snapshot of a run, given its saved arenas' contents. */
-export function makeSnapshot(artifact: CompiledStep, layout: TensorLayout, arenas: Record<string, Float32Array>, counters: Map<string, number>, count: number, outerCount: number): StateSnapshot {
+export function makeSnapshot(artifact: CompiledStep, layout: TensorLayout, arenas: Record<string, Float32Array>, counters: Map<string, number>, count: number, outerCount: number, inputs: ReadonlyMap<string, number> = new Map()): StateSnapshot {
   return withJsonForm({
     format: STATE_FORMAT,
     version: STATE_VERSION,
@@ -187,6 +212,7 @@ export function makeSnapshot(artifact: CompiledStep, layout: TensorLayout, arena
     count,
     outerCount,
     counters: Object.fromEntries(counters),
+    ...snapshotHyperparams(artifact, inputs),
     arenas,
   });
 }

@@ -243,12 +243,13 @@ class Checker {
   // ---------------------------------------------------------------- per-name rules
 
   /** Runs each call's own `validate` hook over the finished tree, outermost call first. */
-  private validateCalls(node: CallValue, isRoot: boolean): void {
+  private validateCalls(node: CallValue, isRoot: boolean, paramsRoot = isRoot): void {
     const def = lookup(node.name);
     let skipNested = false;
     if (def && def.category !== "schedule" && def.category !== "predicate" && def.validate) {
       def.validate(node, {
         isRoot,
+        paramsRoot,
         report: this.reportTo,
         scheduleRange,
         skipNestedCalls: () => {
@@ -257,11 +258,12 @@ class Checker {
       });
     }
     if (skipNested) return;
-    for (const v of Object.values(node.args)) this.validateNested(v);
+    const passes = paramsRoot && def !== undefined && "passesUpdates" in def && def.passesUpdates === true;
+    for (const v of Object.values(node.args)) this.validateNested(v, passes);
   }
 
-  private validateNested(v: Value): void {
-    if (v.k === "call") this.validateCalls(v, false);
-    else if (v.k === "list") v.items.forEach((i) => this.validateNested(i));
+  private validateNested(v: Value, paramsRoot: boolean): void {
+    if (v.k === "call") this.validateCalls(v, false, paramsRoot && v.category !== "schedule");
+    else if (v.k === "list") v.items.forEach((i) => this.validateNested(i, false));
   }
 }

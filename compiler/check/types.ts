@@ -48,7 +48,8 @@ export interface DefBase {
 }
 
 export type Value =
-  | { k: "number"; v: number; isInt: boolean; span: Span }
+  /** `hyper`: inside inject_hyperparams, the path of the runtime hyperparameter this number starts (compiler/transforms/inject_hyperparams.ts). */
+  | { k: "number"; v: number; isInt: boolean; span: Span; hyper?: string }
   | { k: "bool"; v: boolean; span: Span }
   | { k: "string"; v: string; span: Span }
   | { k: "none"; span: Span }

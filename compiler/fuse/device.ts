@@ -18,7 +18,7 @@ export interface PhaseDevicePlan {
 }
 
 function operandsOf(n: HostNode): number[] {
-  return n.op === "const" || n.op === "counter" || n.op === "reduce" || n.op === "maskflag" ? [] : aluOperands(n as AluOp);
+  return n.op === "const" || n.op === "counter" || n.op === "input" || n.op === "reduce" || n.op === "maskflag" ? [] : aluOperands(n as AluOp);
 }
 
 function placeOnDevice(host: readonly HostNode[], deviceCounters: ReadonlySet<string>): boolean[] {
@@ -153,6 +153,7 @@ function buildProgram(p: PhasePlan, level: number, table: DeviceTable, ids: numb
         op = { op: "counter", index: counterIndex.get(n.counter)!, rank: "scalar", ...out };
         break;
       case "const":
+      case "input":
       case "maskflag":
         throw new Error(`internal: ${n.op} placed on the device`);
       default:

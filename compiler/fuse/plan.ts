@@ -195,6 +195,8 @@ function toHostOp(n: IrNode, hostIndex: Map<number, number>): HostOp {
       return { op: "const", value: n.value };
     case "counter":
       return { op: "counter", counter: n.counter };
+    case "input":
+      return { op: "input", input: n.input };
     case "reduce":
       return { op: "reduce", reduction: n.reduction };
     case "maskflag":
@@ -259,6 +261,7 @@ function buildKernel(prog: StepProgram, name: string, c: PassContents, hostIndex
         break;
       case "const":
       case "counter":
+      case "input":
       case "reduce":
       case "maskflag":
         throw new Error("internal: host node in the element list");

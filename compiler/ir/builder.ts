@@ -21,6 +21,7 @@ export class Builder {
     switch (n.op) {
       case "const":
       case "counter":
+      case "input":
         return "scalar";
       case "maskflag":
         return "segment";
@@ -59,6 +60,10 @@ export class Builder {
   }
   counter(name: string): Id {
     return this.intern({ op: "counter", counter: name });
+  }
+  /** A scalar the runtime supplies each step (a runtime hyperparameter, step({ loss })). */
+  input(name: string): Id {
+    return this.intern({ op: "input", input: name });
   }
   load(arena: string): Id {
     return this.intern({ op: "load", arena });

@@ -14,6 +14,8 @@ export interface InterpState {
   seg: Int32Array;
   /** One flag per segment for each mask of the layout. */
   maskflags: Float64Array[];
+  /** Runtime inputs by input name (hyperparameters, step({ loss })). */
+  inputs?: Map<string, number>;
 }
 
 export class GuardFailure extends Error {
@@ -62,6 +64,12 @@ export function interpret(prog: StepProgram, st: InterpState, beforeStore?: Befo
       case "maskflag":
         vals[id] = st.maskflags[node.mask];
         return;
+      case "input": {
+        const v = st.inputs?.get(node.input);
+        if (v === undefined) throw new Error(`internal: no value for input ${node.input}`);
+        vals[id] = v;
+        return;
+      }
       case "load": {
         const a = st.arenas.get(node.arena);
         if (!a) throw new Error(`internal: no arena ${node.arena}`);

@@ -6,8 +6,8 @@
  */
 import { aluOperands, isAlu, type AluOp } from "../../format/ops.js";
 
-/** An IR node: a leaf (literal, counter, reduction result, mask flag, arena element) or ALU math over node ids. */
-export type NodeOp = { op: "const"; value: number } | { op: "counter"; counter: string } | { op: "reduce"; reduction: number } | { op: "maskflag"; mask: number } | { op: "load"; arena: string } | AluOp;
+/** An IR node: a leaf (literal, counter, runtime input, reduction result, mask flag, arena element) or ALU math over node ids. */
+export type NodeOp = { op: "const"; value: number } | { op: "counter"; counter: string } | { op: "input"; input: string } | { op: "reduce"; reduction: number } | { op: "maskflag"; mask: number } | { op: "load"; arena: string } | AluOp;
 
 export type Rank = "scalar" | "segment" | "element";
 

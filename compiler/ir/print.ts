@@ -36,6 +36,8 @@ export function printNode(n: IrNode): string {
       return `const ${irNumber(n.value)}`;
     case "counter":
       return `counter ${n.counter}`;
+    case "input":
+      return `input ${n.input}`;
     case "load":
       return `load ${n.arena}`;
     case "reduce":
@@ -69,7 +71,8 @@ export function printLowered(lowered: LoweredConfig): string {
   const { layout, protocol, phases } = lowered;
   const lines = [`lowered: protocol ${protocol.owner} (${protocol.summary}), ${plural(phases.length, "phase")} (${phases.map((p) => p.name).join(", ")})${lowered.handlesNonFinite ? ", handles non-finite" : ""}`];
   for (const a of layout.arenas) lines.push(`  arena ${a.name}: ${a.role}, ${"copy" in a.init ? `copy ${a.init.copy}` : `fill ${irNumber(a.init.fill)}`}`);
-  for (const c of layout.counters) lines.push(`  counter ${c.name}: init ${irNumber(c.init)}`);
+  for (const c of layout.counters) lines.push(`  counter ${c.name}: init ${irNumber(c.init)}${c.real ? ", real" : ""}`);
+  for (const i of layout.inputs) lines.push(`  input ${i.input}: init ${irNumber(i.init)}`);
   layout.masks.forEach((m, i) => lines.push(`  mask m${i}: ${m.owner} ${JSON.stringify(m.patterns)}`));
   return [lines.join("\n") + "\n", ...phases.map(printProgram)].join("\n");
 }

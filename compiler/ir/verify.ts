@@ -8,7 +8,7 @@
  * - every node has a known op and a rank among scalar | segment | element;
  * - an ALU op has exactly the operand fields its arity needs (unary: a; binary: a, b;
  *   select: c, a, b), and every operand is an earlier node (ids are topological);
- * - ranks: const and counter are scalar, maskflag segment, load element, reduce scalar for a
+ * - ranks: const, counter and input are scalar, maskflag segment, load element, reduce scalar for a
  *   global reduction and segment for a per-segment one; an ALU node has the highest rank of
  *   its operands (so no host value ever depends on an element value);
  * - a leaf's payload is well formed: a numeric const, a counter or arena name, a reduction
@@ -36,6 +36,8 @@ export interface LayoutNames {
   arenas: readonly { name: string }[];
   counters: readonly { name: string }[];
   masks: readonly unknown[];
+  /** Runtime inputs (hyperparameters, step values) by input name. */
+  inputs?: readonly { input: string }[];
 }
 
 const RANKS: readonly string[] = ["scalar", "segment", "element"];
@@ -64,6 +66,7 @@ export function verifyProgram(prog: StepProgram, layout?: LayoutNames): string[]
   const { nodes, reductions } = prog;
   const arenas = layout ? new Set(layout.arenas.map((a) => a.name)) : undefined;
   const counters = layout ? new Set(layout.counters.map((c) => c.name)) : undefined;
+  const inputs = layout?.inputs ? new Set(layout.inputs.map((i) => i.input)) : undefined;
 
   /** The rank of node `id`, or undefined (after reporting) when `id` names no node. */
   const rankOf = (id: unknown, what: string): Rank | undefined => {
@@ -94,6 +97,11 @@ export function verifyProgram(prog: StepProgram, layout?: LayoutNames): string[]
       case "counter":
         if (!isName(raw.counter)) bad(`${at} counter has no counter name`);
         else if (counters && !counters.has(raw.counter)) bad(`${at} reads counter ${raw.counter}, which the layout does not declare`);
+        expected = "scalar";
+        break;
+      case "input":
+        if (!isName(raw.input)) bad(`${at} input has no input name`);
+        else if (inputs && !inputs.has(raw.input)) bad(`${at} reads input ${raw.input}, which the layout does not declare`);
         expected = "scalar";
         break;
       case "load":

@@ -2,10 +2,11 @@
  * The API every transform definition lowers through: state slots (which take care of
  * masks and gates), counters, schedules, norms and nested transforms.
  */
-import type { Protocol } from "../../format/artifact.js";
+import { HYPER_PREFIX, STEP_INPUT_PREFIX, type InputBounds, type Protocol } from "../../format/artifact.js";
 import type { Args, CallValue, Value } from "../check/types.js";
 import type { Builder, Id } from "../ir/builder.js";
 import type { StepProgram } from "../ir/node.js";
+import { hnode, type HostNum } from "./host_num.js";
 import type { Layout } from "./layout.js";
 
 export const INT32_MAX = 2147483647;
@@ -26,6 +27,10 @@ export interface CounterSlot {
 export interface DefLookup {
   transform(name: string): TransformLowerer;
   schedule(name: string): ScheduleLowerer;
+  /** The name of a definition's `*args` parameter (chain's transforms), if it has one. */
+  varargs?(name: string): string | undefined;
+  /** A parameter's range as data (define.ts boundsOf), if its check is a plain range. */
+  bounds?(name: string, param: string): InputBounds | undefined;
 }
 export type TransformLowerer = (l: Lowering, args: ArgReader, g: Id) => Id;
 export type ScheduleLowerer = (b: Builder, args: ArgReader, count: Id, l: Lowering) => Id;
@@ -104,8 +109,8 @@ export class Lowering {
     };
   }
 
-  counter(name: string, init = 0): CounterSlot {
-    const full = this.layout.counter(`${this.path}.${name}`, init, this.path);
+  counter(name: string, init = 0, real = false): CounterSlot {
+    const full = this.layout.counter(`${this.path}.${name}`, init, this.path, real);
     for (const o of this.owned) o.counters.add(full);
     const old = this.b.counter(full);
     return {
@@ -122,9 +127,26 @@ export class Lowering {
     return b.select(b.binary("lt", c, b.const(INT32_MAX)), b.add(c, b.const(1)), c);
   }
 
+  /**
+   * A numeric argument as a host value: its constant or, inside inject_hyperparams, the runtime
+   * hyperparameter it starts (a host input the runtime supplies each step, so setHyperparam
+   * changes the next step without recompiling).
+   */
+  num(v: Value): HostNum {
+    if (v.k !== "number") throw new Error(`internal: not a number: ${v.k}`);
+    if (v.hyper === undefined) return v.v;
+    const input = this.layout.input({ input: `${HYPER_PREFIX}${v.hyper}`, name: v.hyper, init: v.v, owner: this.path });
+    return { node: this.b.input(input) };
+  }
+
+  /** A value every step() passes (reduce_on_plateau: step({ loss })). */
+  stepInput(name: string): Id {
+    return this.b.input(this.layout.input({ input: `${STEP_INPUT_PREFIX}${name}`, name, init: 0, owner: this.path }));
+  }
+
   /** A number, or a schedule evaluated at `count` (host float64). */
   schedule(v: Value, count: Id): Id {
-    if (v.k === "number") return this.b.const(v.v);
+    if (v.k === "number") return hnode(this.b, this.num(v));
     if (v.k === "call") return this.defs.schedule(v.name)(this.b, new ArgReader(v.args), count, this);
     throw new Error(`internal: not a schedule: ${v.k}`);
   }
@@ -162,6 +184,7 @@ export class ArgReader {
     if (v === undefined) throw new Error(`internal: missing argument ${name}`);
     return v;
   }
+  /** A number compiled in (a runtime hyperparameter needs Lowering.num(args.value(name))). */
   num(name: string): number {
     const v = this.value(name);
     if (v.k !== "number") throw new Error(`internal: ${name} is not a number`);

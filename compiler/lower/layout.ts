@@ -1,5 +1,5 @@
 /** The state layout a config needs: arenas (per-element), counters (host int32), masks. */
-import type { ArenaDecl, ArenaRole, CounterDecl, MaskDecl } from "../../format/artifact.js";
+import type { ArenaDecl, ArenaRole, CounterDecl, EvalParamsDecl, FixedHyperparam, InputDecl, MaskDecl } from "../../format/artifact.js";
 
 import { GRADS, PARAMS } from "../../format/arena_names.js";
 
@@ -12,6 +12,12 @@ export class Layout {
   ];
   readonly counters: CounterDecl[] = [];
   readonly masks: MaskDecl[] = [];
+  /** Runtime inputs: hyperparameters (`hyper:<path>`) and step values (`step:<name>`). */
+  readonly inputs: InputDecl[] = [];
+  /** inject_hyperparams' numeric arguments that stay fixed (schedules; values a lowering compiles in). */
+  readonly fixedHyperparams: FixedHyperparam[] = [];
+  /** schedule_free's eval params (run.evalParams()). */
+  evalParams?: EvalParamsDecl;
 
   arena(name: string, role: ArenaRole, init: ArenaDecl["init"], owner: string): string {
     const existing = this.arenas.find((a) => a.name === name);
@@ -23,9 +29,15 @@ export class Layout {
     return name;
   }
 
-  counter(name: string, init: number, owner: string): string {
-    if (!this.counters.some((c) => c.name === name)) this.counters.push({ name, init, owner });
+  counter(name: string, init: number, owner: string, real = false): string {
+    if (!this.counters.some((c) => c.name === name)) this.counters.push(real ? { name, init, owner, real } : { name, init, owner });
     return name;
+  }
+
+  /** Declares a runtime input (once per input name); returns the input node's name. */
+  input(decl: InputDecl): string {
+    if (!this.inputs.some((i) => i.input === decl.input)) this.inputs.push(decl);
+    return decl.input;
   }
 
   mask(owner: string, patterns: string[]): number {

@@ -3,6 +3,7 @@ import type { Protocol } from "../../format/artifact.js";
 import type { CallValue, Value } from "../check/types.js";
 import { Builder } from "../ir/builder.js";
 import type { StepProgram } from "../ir/node.js";
+import { boundsOf } from "../registry/define.js";
 import { lookup, scheduleDef, transformDef } from "../registry/index.js";
 import { ArgReader, Lowering, type DefLookup, type PhaseContext } from "./context.js";
 import { GRADS, Layout, PARAMS } from "./layout.js";
@@ -22,6 +23,11 @@ const defs: DefLookup = {
     return lowerer;
   },
   schedule: (name) => scheduleDef(name).lower,
+  varargs: (name) => lookup(name)?.params.find((p) => p.varargs)?.name,
+  bounds: (name, param) => {
+    const spec = lookup(name)?.params.find((p) => p.name === param);
+    return spec ? boundsOf(spec) : undefined;
+  },
 };
 
 /** Lowers `t` as the transform at the root of a fresh Lowering, given grads and params nodes. */

@@ -1,5 +1,6 @@
 /** Helpers for the definition files: parameter specs with optax's names, defaults and ranges. */
 import type { Diagnostic } from "../../dsl/diagnostic.js";
+import type { InputBounds } from "../../format/artifact.js";
 import type { Args, CallValue, DefBase, DefaultValue, Kind, ParamSpec, Value } from "../check/types.js";
 import { INT32_MAX, type PhaseLowerer, type ScheduleLowerer, type TransformLowerer } from "../lower/context.js";
 
@@ -7,6 +8,8 @@ import { INT32_MAX, type PhaseLowerer, type ScheduleLowerer, type TransformLower
 export interface ValidateContext {
   /** The call is the whole optimizer (the config's body), not an argument of another call. */
   isRoot: boolean;
+  /** The call's updates go straight to the params: the root, or inside only wrappers that pass them through (inject_hyperparams, ema_params). */
+  paramsRoot: boolean;
   report(diagnostic: Diagnostic): void;
   /** Validate none of the calls inside this one's arguments (their problems would repeat this one's). */
   skipNestedCalls(): void;
@@ -54,6 +57,8 @@ export interface TransformDef extends DefBase {
    * holds (compiler/check/limits.ts).
    */
   reduces?: boolean | ((call: CallValue) => boolean);
+  /** Its inner transform's updates are its own (inject_hyperparams, ema_params): a call there is still at the params root. */
+  passesUpdates?: boolean;
 }
 export interface ScheduleDef extends DefBase {
   category: "schedule";
@@ -66,7 +71,8 @@ export interface PredicateDef extends DefBase {
 }
 export type Def = TransformDef | ScheduleDef | PredicateDef;
 
-type Check = (v: Value, args: Args) => string | undefined;
+/** A range check's bounds as data, which the runtime checks setHyperparam's values against (format/artifact.ts InputBounds). */
+type Check = ((v: Value, args: Args) => string | undefined) & { bounds?: InputBounds };
 type Extra = { kwOnly?: boolean; aliases?: string[]; check?: Check; doc?: string };
 
 function spec(name: string, kind: Kind, def: DefaultValue | undefined, extra: Extra = {}): ParamSpec {
@@ -76,8 +82,14 @@ function spec(name: string, kind: Kind, def: DefaultValue | undefined, extra: Ex
 }
 
 /** Numeric range checks; they only apply to numbers (a schedule is checked by its own params). */
-function range(test: (x: number) => boolean, message: string): Check {
-  return (v) => (v.k === "number" && !test(v.v) ? message : undefined);
+function range(test: (x: number) => boolean, message: string, bounds?: Omit<InputBounds, "message">): Check {
+  const check: Check = (v) => (v.k === "number" && !test(v.v) ? message : undefined);
+  if (bounds) check.bounds = { ...bounds, message };
+  return check;
+}
+/** The bounds of a parameter's check, if it is one of the range checks below. */
+export function boundsOf(spec: ParamSpec): InputBounds | undefined {
+  return (spec.check as Check | undefined)?.bounds;
 }
 /** The number an argument holds (its default included), or undefined for None, a schedule, a missing one. */
 export function numArg(args: Args, name: string): number | undefined {
@@ -91,13 +103,16 @@ export function boolArg(args: Args, name: string): boolean | undefined {
 }
 /** Runs checks in order; the first problem wins. */
 export function allOf(...cs: Check[]): Check {
-  return (v, args) => {
+  const check: Check = (v, args) => {
     for (const c of cs) {
       const problem = c(v, args);
       if (problem) return problem;
     }
     return undefined;
   };
+  const bounds = cs.find((c) => c.bounds)?.bounds;
+  if (bounds) check.bounds = bounds;
+  return check;
 }
 /** The largest step count an int32 counter reaches (optax's counters saturate there). */
 export { INT32_MAX };
@@ -114,19 +129,19 @@ const guardZero = "0 (or below 1.2e-38, float32's smallest normal, which GPUs fl
 export const checks = {
   /** A number must pass `test`; `message` says why not. */
   number: (test: (x: number) => boolean, message: string) => range(test, message),
-  unitOpen: (name: string) => range((x) => x >= 0 && x < 1, `${name} must be in [0, 1)`),
-  unitClosed: (name: string) => range((x) => x >= 0 && x <= 1, `${name} must be in [0, 1]`),
-  nonNegative: (name: string) => range((x) => x >= 0, `${name} must be >= 0`),
-  positive: (name: string) => range((x) => x > 0, `${name} must be > 0`),
-  atLeastOne: (name: string) => range((x) => x >= 1, `${name} must be >= 1`),
+  unitOpen: (name: string) => range((x) => x >= 0 && x < 1, `${name} must be in [0, 1)`, { min: 0, max: 1, maxOpen: true }),
+  unitClosed: (name: string) => range((x) => x >= 0 && x <= 1, `${name} must be in [0, 1]`, { min: 0, max: 1 }),
+  nonNegative: (name: string) => range((x) => x >= 0, `${name} must be >= 0`, { min: 0 }),
+  positive: (name: string) => range((x) => x > 0, `${name} must be > 0`, { min: 0, minOpen: true }),
+  atLeastOne: (name: string) => range((x) => x >= 1, `${name} must be >= 1`, { min: 1 }),
   /** A momentum-like decay: |decay| > 1 grows the state geometrically until it overflows. */
-  momentum: (name: string) => range((x) => x >= -1 && x <= 1, `${name} must be in [-1, 1]: a larger |${name}| grows the trace geometrically until it overflows`),
+  momentum: (name: string) => range((x) => x >= -1 && x <= 1, `${name} must be in [-1, 1]: a larger |${name}| grows the trace geometrically until it overflows`, { min: -1, max: 1 }),
   /** A whole count in [1, 2^31-1]: it is compared with an int32 counter (sync_period, k, every_k_schedule). */
-  count: (name: string) => range((x) => Number.isInteger(x) && x >= 1 && x <= INT32_MAX, `${name} must be a whole number in [1, ${INT32_MAX}] (optax's counters are int32)`),
+  count: (name: string) => range((x) => Number.isInteger(x) && x >= 1 && x <= INT32_MAX, `${name} must be a whole number in [1, ${INT32_MAX}] (optax's counters are int32)`, { min: 1, max: INT32_MAX, integer: true }),
   /** A whole count in [0, 2^31-1]. */
-  countFromZero: (name: string) => range((x) => Number.isInteger(x) && x >= 0 && x <= INT32_MAX, `${name} must be a whole number in [0, ${INT32_MAX}] (optax's counters are int32)`),
+  countFromZero: (name: string) => range((x) => Number.isInteger(x) && x >= 0 && x <= INT32_MAX, `${name} must be a whole number in [0, ${INT32_MAX}] (optax's counters are int32)`, { min: 0, max: INT32_MAX, integer: true }),
   /** An eps that is the only thing keeping a denominator from 0. */
-  guard: (name: string, why: string) => range((x) => x >= 0 && !effectivelyZero(x), `${name} must be > 0, at least 1.2e-38 (float32's smallest normal; GPUs flush smaller values to 0): ${why}`),
+  guard: (name: string, why: string) => range((x) => x >= 0 && !effectivelyZero(x), `${name} must be > 0, at least 1.2e-38 (float32's smallest normal; GPUs flush smaller values to 0): ${why}`, { min: FLT_MIN_NORMAL }),
   /** An eps that may be 0 (another guard handles that case), but not a non-zero value the GPUs flush to 0. */
   zeroOrNormal: (name: string) => range((x) => x === 0 || (x > 0 && !effectivelyZero(x)), `${name} must be 0 or at least 1.2e-38 (float32's smallest normal; GPUs flush smaller values to 0)`),
   /**
@@ -134,7 +149,7 @@ export const checks = {
    * 0/0 (and a gradient too small for float32's nu gives m̂/0).
    */
   adamEps: () =>
-    allOf(range((x) => x >= 0, "eps must be >= 0"), (v, args) =>
+    allOf(range((x) => x >= 0, "eps must be >= 0", { min: 0 }), (v, args) =>
       v.k === "number" && effectivelyZero(v.v) && effectivelyZero(numArg(args, "eps_root") ?? 0)
         ? `eps and eps_root cannot both be ${guardZero}: an all-zero gradient history gives 0/0 (set eps, e.g. 1e-8, or eps_root)`
         : undefined,

@@ -83,6 +83,24 @@ import { def as transforms_scale_by_param_block_norm } from "../transforms/scale
 import { def as transforms_scale_by_param_block_rms } from "../transforms/scale_by_param_block_rms.js";
 import { def as transforms_scale_by_radam } from "../transforms/scale_by_radam.js";
 import { def as predicates_skip_large_updates } from "../predicates/skip_large_updates.js";
+import { def as transforms_inject_hyperparams } from "../transforms/inject_hyperparams.js";
+import { def as transforms_reduce_on_plateau } from "../transforms/reduce_on_plateau.js";
+import { def as transforms_ema_params } from "../transforms/ema_params.js";
+import { def as transforms_scale_by_adopt } from "../transforms/scale_by_adopt.js";
+import { def as transforms_adopt } from "../transforms/adopt.js";
+import { def as transforms_scale_by_ademamix } from "../transforms/scale_by_ademamix.js";
+import { def as transforms_ademamix } from "../transforms/ademamix.js";
+import { def as transforms_scale_by_simplified_ademamix } from "../transforms/scale_by_simplified_ademamix.js";
+import { def as transforms_simplified_ademamix } from "../transforms/simplified_ademamix.js";
+import { def as transforms_schedule_free } from "../transforms/schedule_free.js";
+import { def as transforms_schedule_free_sgd } from "../transforms/schedule_free_sgd.js";
+import { def as transforms_schedule_free_adamw } from "../transforms/schedule_free_adamw.js";
+import { def as transforms_prodigy } from "../transforms/prodigy.js";
+import { def as transforms_scale_by_dowg } from "../transforms/scale_by_dowg.js";
+import { def as transforms_dowg } from "../transforms/dowg.js";
+import { def as transforms_scale_by_cocob } from "../transforms/scale_by_cocob.js";
+import { def as transforms_cocob } from "../transforms/cocob.js";
+import { def as transforms_dadapt_adamw } from "../transforms/dadapt_adamw.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -167,6 +185,24 @@ export const DEFS: readonly Def[] = [
   transforms_scale_by_param_block_rms,
   transforms_scale_by_radam,
   predicates_skip_large_updates,
+  transforms_inject_hyperparams,
+  transforms_reduce_on_plateau,
+  transforms_ema_params,
+  transforms_scale_by_adopt,
+  transforms_adopt,
+  transforms_scale_by_ademamix,
+  transforms_ademamix,
+  transforms_scale_by_simplified_ademamix,
+  transforms_simplified_ademamix,
+  transforms_schedule_free,
+  transforms_schedule_free_sgd,
+  transforms_schedule_free_adamw,
+  transforms_prodigy,
+  transforms_scale_by_dowg,
+  transforms_dowg,
+  transforms_scale_by_cocob,
+  transforms_cocob,
+  transforms_dadapt_adamw,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

@@ -1,5 +1,5 @@
 import { param, type TransformDef } from "../registry/define.js";
-import { adamParams, lowerAdamCore } from "./scale_by_adam.js";
+import { adamOptions, adamParams, lowerAdamCore } from "./scale_by_adam.js";
 import { lowerLearningRate } from "./scale_by_learning_rate.js";
 
 export const def: TransformDef = {
@@ -9,7 +9,7 @@ export const def: TransformDef = {
   doc: "Adam: u = -lr · m̂ / (sqrt(v̂ + eps_root) + eps).",
   params: [param.learningRate(), ...adamParams, param.bool("nesterov", false, { kwOnly: true })],
   lower: (l, a, g) => {
-    const u = lowerAdamCore(l, { b1: a.num("b1"), b2: a.num("b2"), eps: a.num("eps"), epsRoot: a.num("eps_root"), nesterov: a.bool("nesterov") }, g);
+    const u = lowerAdamCore(l, adamOptions(l, a, a.bool("nesterov")), g);
     return lowerLearningRate(l.sub("lr"), a.value("learning_rate"), u);
   },
 };

@@ -1,6 +1,7 @@
 import type { Value } from "../check/types.js";
 import type { Id } from "../ir/builder.js";
 import type { Lowering } from "../lower/context.js";
+import { hnode } from "../lower/host_num.js";
 import { param, type TransformDef } from "../registry/define.js";
 import { lowerMasked, maskArg } from "./masked.js";
 
@@ -9,8 +10,9 @@ export function lowerDecay(l: Lowering, weightDecay: Value, mask: string[] | und
   const inner = (li: Lowering, x: Id): Id => {
     const b = li.b;
     if (weightDecay.k === "number") {
-      if (weightDecay.v === 0) return x;
-      return b.add(x, b.mul(b.const(weightDecay.v), li.params));
+      // A runtime weight decay (inject_hyperparams) keeps its term even at 0: it may be set later.
+      if (weightDecay.v === 0 && weightDecay.hyper === undefined) return x;
+      return b.add(x, b.mul(hnode(b, li.num(weightDecay)), li.params));
     }
     const count = li.counter("count");
     const lambda = li.schedule(weightDecay, count.old);

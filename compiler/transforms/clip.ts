@@ -1,3 +1,4 @@
+import { hneg, hnode } from "../lower/host_num.js";
 import { checks, param, type TransformDef } from "../registry/define.js";
 
 export const def: TransformDef = {
@@ -8,7 +9,7 @@ export const def: TransformDef = {
   params: [param.number("max_delta", undefined, { check: checks.nonNegative("max_delta") })],
   lower: (l, a, g) => {
     const b = l.b;
-    const d = a.num("max_delta");
-    return b.binary("min", b.binary("max", g, b.const(-d)), b.const(d));
+    const d = l.num(a.value("max_delta"));
+    return b.binary("min", b.binary("max", g, hnode(b, hneg(b, d))), hnode(b, d));
   },
 };

@@ -1,3 +1,4 @@
+import { hnode } from "../lower/host_num.js";
 import { checks, param, type TransformDef } from "../registry/define.js";
 
 export const def: TransformDef = {
@@ -9,7 +10,7 @@ export const def: TransformDef = {
   params: [param.number("max_norm", undefined, { check: checks.positive("max_norm") })],
   lower: (l, a, g) => {
     const b = l.b;
-    const max = b.const(a.num("max_norm"));
+    const max = hnode(b, l.num(a.value("max_norm")));
     const norm = l.globalNorm(g);
     return b.select(b.binary("lt", norm, max), g, b.mul(b.div(g, norm), max));
   },

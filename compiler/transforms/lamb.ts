@@ -1,7 +1,7 @@
 import { checks, param, type TransformDef } from "../registry/define.js";
 import { lowerDecay } from "./add_decayed_weights.js";
 import { maskArg } from "./masked.js";
-import { lowerAdamCore } from "./scale_by_adam.js";
+import { adamOptions, lowerAdamCore } from "./scale_by_adam.js";
 import { lowerLearningRate } from "./scale_by_learning_rate.js";
 import { lowerTrustRatio } from "./scale_by_trust_ratio.js";
 
@@ -21,7 +21,7 @@ export const def: TransformDef = {
     param.mask("mask"),
   ],
   lower: (l, a, g) => {
-    const u = lowerAdamCore(l, { b1: a.num("b1"), b2: a.num("b2"), eps: a.num("eps"), epsRoot: a.num("eps_root"), nesterov: false }, g);
+    const u = lowerAdamCore(l, adamOptions(l, a, false), g);
     const d = lowerDecay(l.sub("decay"), a.value("weight_decay"), maskArg(a.value("mask")), u);
     return lowerLearningRate(l.sub("lr"), a.value("learning_rate"), lowerTrustRatio(l, 0, 1, 0, d));
   },

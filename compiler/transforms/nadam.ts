@@ -1,5 +1,5 @@
 import { param, type TransformDef } from "../registry/define.js";
-import { adamParams, lowerAdamCore } from "./scale_by_adam.js";
+import { adamOptions, adamParams, lowerAdamCore } from "./scale_by_adam.js";
 import { lowerLearningRate } from "./scale_by_learning_rate.js";
 
 export const def: TransformDef = {
@@ -9,7 +9,7 @@ export const def: TransformDef = {
   doc: "Adam with Nesterov momentum (adam with nesterov=True).",
   params: [param.learningRate(), ...adamParams],
   lower: (l, a, g) => {
-    const u = lowerAdamCore(l, { b1: a.num("b1"), b2: a.num("b2"), eps: a.num("eps"), epsRoot: a.num("eps_root"), nesterov: true }, g);
+    const u = lowerAdamCore(l, adamOptions(l, a, true), g);
     return lowerLearningRate(l.sub("lr"), a.value("learning_rate"), u);
   },
 };

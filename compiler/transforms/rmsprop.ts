@@ -27,6 +27,6 @@ export const def: TransformDef = {
     );
     const scaled = lowerLearningRate(l.sub("lr"), a.value("learning_rate"), core);
     const m = a.value("momentum");
-    return m.k === "number" ? lowerTrace(l, m.v, a.bool("nesterov"), scaled) : scaled;
+    return m.k === "number" ? lowerTrace(l, l.num(m), a.bool("nesterov"), scaled) : scaled;
   },
 };

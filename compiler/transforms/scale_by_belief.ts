@@ -1,7 +1,8 @@
 import type { Id } from "../ir/builder.js";
 import type { Lowering } from "../lower/context.js";
 import { checks, param, type TransformDef } from "../registry/define.js";
-import { debiasedMean, type AdamOptions } from "./scale_by_adam.js";
+import { hnode, hsub } from "../lower/host_num.js";
+import { adamOptions, debiasedMean, type AdamOptions } from "./scale_by_adam.js";
 
 /** AdaBelief: nu tracks (g - mu')², with eps_root accumulated into the stored state. */
 export function lowerBeliefCore(l: Lowering, o: AdamOptions, g: Id): Id {
@@ -9,14 +10,14 @@ export function lowerBeliefCore(l: Lowering, o: AdamOptions, g: Id): Id {
   const mu = l.slot("mu", { fill: 0 });
   const nu = l.slot("nu", { fill: 0 });
   const count = l.counter("count");
-  const mu1 = mu.store(b.add(b.mul(b.const(1 - o.b1), g), b.mul(b.const(o.b1), mu.old)));
+  const mu1 = mu.store(b.add(b.mul(hnode(b, hsub(b, 1, o.b1)), g), b.mul(hnode(b, o.b1), mu.old)));
   const r = b.sub(g, mu1);
-  const nu1 = nu.store(b.add(b.add(b.mul(b.const(1 - o.b2), b.mul(r, r)), b.mul(b.const(o.b2), nu.old)), b.const(o.epsRoot)));
+  const nu1 = nu.store(b.add(b.add(b.mul(hnode(b, hsub(b, 1, o.b2)), b.mul(r, r)), b.mul(hnode(b, o.b2), nu.old)), hnode(b, o.epsRoot)));
   const t = l.satInc(count.old);
   count.store(t);
   const mHat = debiasedMean(l, mu1, g, o.b1, t, o.nesterov);
-  const vHat = b.div(nu1, b.sub(b.const(1), b.binary("pow", b.const(o.b2), t)));
-  return b.div(mHat, b.add(b.sqrt(vHat), b.const(o.eps)));
+  const vHat = b.div(nu1, b.sub(b.const(1), b.binary("pow", hnode(b, o.b2), t)));
+  return b.div(mHat, b.add(b.sqrt(vHat), hnode(b, o.eps)));
 }
 
 export const beliefParams = [
@@ -33,5 +34,5 @@ export const def: TransformDef = {
   doc: "AdaBelief's scaling by the belief in the observed gradient.",
   params: [...beliefParams, param.bool("nesterov", false, { kwOnly: true })],
   lower: (l, a, g) =>
-    lowerBeliefCore(l, { b1: a.num("b1"), b2: a.num("b2"), eps: a.num("eps"), epsRoot: a.num("eps_root"), nesterov: a.bool("nesterov") }, g),
+    lowerBeliefCore(l, adamOptions(l, a, a.bool("nesterov")), g),
 };

@@ -1,6 +1,7 @@
 import type { Value } from "../check/types.js";
 import type { Id } from "../ir/builder.js";
 import type { Lowering } from "../lower/context.js";
+import { hmul, hnode } from "../lower/host_num.js";
 import { param, type TransformDef } from "../registry/define.js";
 import { lowerScaleBySchedule } from "./scale_by_schedule.js";
 
@@ -8,7 +9,7 @@ import { lowerScaleBySchedule } from "./scale_by_schedule.js";
 export function lowerLearningRate(l: Lowering, lr: Value, g: Id, flipSign = true): Id {
   if (lr.k === "none") return g;
   const m = flipSign ? -1 : 1;
-  if (lr.k === "number") return l.b.mul(l.b.const(m * lr.v), g);
+  if (lr.k === "number") return l.b.mul(hnode(l.b, hmul(l.b, m, l.num(lr))), g);
   return lowerScaleBySchedule(l, (count) => l.b.mul(l.b.const(m), l.schedule(lr, count)), g);
 }
 

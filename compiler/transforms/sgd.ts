@@ -10,7 +10,7 @@ export const def: TransformDef = {
   params: [param.learningRate(), param.number("momentum", null, { check: checks.momentum("momentum") }), param.bool("nesterov", false), param.dtype("accumulator_dtype")],
   lower: (l, a, g) => {
     const m = a.value("momentum");
-    const u = m.k === "number" ? lowerTrace(l, m.v, a.bool("nesterov"), g) : g;
+    const u = m.k === "number" ? lowerTrace(l, l.num(m), a.bool("nesterov"), g) : g;
     return lowerLearningRate(l.sub("lr"), a.value("learning_rate"), u);
   },
 };

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkGolden, formatGoldenReport, readGoldenFile } from "../../golden.js";
 import { compile } from "../../index.js";
 import type { GpuRun } from "../../runtime/backends/webgpu/run.js";
-import { CATALOG_CONFIGS, wavyGrad } from "../helpers/catalog.js";
+import { CATALOG_CONFIGS, plateauLoss, wavyGrad } from "../helpers/catalog.js";
 import { requireGpu } from "../helpers/gpu.js";
 import { bigModel, makeRun, quadGrad, trajectory } from "../helpers/run.js";
 import { SAM_PHASES_A, SAM_ROWS_A } from "../helpers/spec_rows.js";
@@ -34,7 +34,7 @@ async function gpuTrajectory(run: GpuRun, steps: number, grad: (p: Record<string
     const g = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, new Float32Array(v.length)]));
     grad(p, g);
     run.writeGrads(g);
-    await run.step({ gradFn });
+    await run.step({ gradFn, loss: plateauLoss(s) });
     out.push(Object.fromEntries(Object.entries(await run.readParams()).map(([k, v]) => [k, Array.from(v)])));
   }
   return out;

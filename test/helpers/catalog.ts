@@ -84,7 +84,33 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   scale_by_optimistic_gradient: "chain(scale_by_optimistic_gradient(), scale(-0.01))",
   optimistic_adam_v2: "optimistic_adam_v2(0.01, beta=0.5)",
   optimistic_adam: "optimistic_adam(0.01, optimism=0.02)",
+  reduce_on_plateau: "chain(adam(0.01), reduce_on_plateau(factor=0.5, patience=1, cooldown=1, accumulation_size=1, min_scale=0.2))",
+  ema_params: "ema_params(chain(clip_by_global_norm(1.0), adam(0.01)), 0.9)",
+  adopt: "adopt(0.01, b2=0.99, nesterov=true)",
+  scale_by_adopt: "chain(scale_by_adopt(use_clipping=false), scale(-0.01))",
+  ademamix: 'ademamix(0.01, b3=linear_schedule(0.9, 0.999, 4), alpha=2.0, weight_decay=0.01, mask=["*", "!*.bias"])',
+  scale_by_ademamix: "chain(scale_by_ademamix(b3=0.99, eps_root=1e-8), scale(-0.01))",
+  simplified_ademamix: "simplified_ademamix(0.01, alpha=linear_schedule(0.0, 2.0, 5), weight_decay=0.01)",
+  scale_by_simplified_ademamix: "chain(scale_by_simplified_ademamix(b1=0.9, alpha=1.0), scale(-0.01))",
+  schedule_free: "schedule_free(adam(warmup_constant_schedule(0.0, 0.01, 3), b1=0.0), warmup_constant_schedule(0.0, 0.01, 3), b1=0.8)",
+  schedule_free_sgd: "schedule_free_sgd(0.1, warmup_steps=2, weight_decay=0.01)",
+  schedule_free_adamw: "schedule_free_adamw(0.01, b1=0.85, weight_decay=0.01)",
+  prodigy: 'prodigy(0.5, betas=[0.9, 0.99], weight_decay=0.01, weight_decay_mask=["*.weight"])',
+  dowg: "dowg(0.5, weight_decay=0.01)",
+  scale_by_dowg: "chain(scale_by_dowg(init_estim_sq_dist=0.01), scale(-0.5))",
+  cocob: "cocob(0.5, alpha=50.0, weight_decay=0.01)",
+  scale_by_cocob: "chain(scale(0.5), scale_by_cocob())",
+  dadapt_adamw: "dadapt_adamw(linear_schedule(1.0, 0.0, 10), betas=[0.9, 0.99], weight_decay=0.01)",
+  inject_hyperparams: "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(0.01, b1=0.8, weight_decay=0.1, nesterov=true), trace(0.5)))",
 };
+
+/**
+ * The loss every trajectory passes to step({ loss }) (read by reduce_on_plateau, ignored by the
+ * rest): it improves, then plateaus, so the scale drops within a few steps.
+ */
+export function plateauLoss(step: number): number {
+  return Math.max(1, 4 - step) + 0.25 * (step % 2);
+}
 
 /** A model of several tensors, sizes 1, 5, 7 and 9 (none a multiple of 4). */
 export function model(): Record<string, number[]> {

@@ -1,6 +1,7 @@
 /** Test helpers: run a config on a problem with the JS kernels or the reference interpreter. */
 import { compile, compileReference } from "../../index.js";
 import type { Run } from "../../runtime/optimizer.js";
+import { plateauLoss } from "./catalog.js";
 
 export type Backend = "js" | "interp" | "wasm";
 
@@ -32,7 +33,7 @@ export async function trajectory(run: Run, steps: number, grad: (p: Record<strin
   const gradFn = (p: Record<string, Float32Array>, _i: number, o: Record<string, Float32Array>) => grad(p, o);
   for (let s = 0; s < steps; s++) {
     grad(run.params, run.grads);
-    await run.step({ gradFn });
+    await run.step({ gradFn, loss: plateauLoss(s) });
     out.push(Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, Array.from(v)])));
   }
   return out;
@@ -46,5 +47,20 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
       throw new Error(`element ${i}: ${a} vs expected ${e} (rtol ${rtol}, atol ${atol})\nactual:   [${Array.from(actual).join(", ")}]\nexpected: [${Array.from(expected).join(", ")}]`);
     }
+  }
+}
+
+/**
+ * Counters of a GPU run against the CPU's: counts exactly; float32 state counters (`real`:
+ * prodigy's d, DoWG's distances), which the device computes from its own reductions, within
+ * 4 float32 ulps per step (`steps`).
+ */
+export function expectCountersMatch(artifact: { counters: { name: string; real?: boolean }[] }, got: Record<string, number>, want: Record<string, number>, steps: number): void {
+  const real = new Set(artifact.counters.filter((c) => c.real).map((c) => c.name));
+  const exact = (x: Record<string, number>) => Object.fromEntries(Object.entries(x).filter(([k]) => !real.has(k)));
+  if (JSON.stringify(exact(got)) !== JSON.stringify(exact(want))) throw new Error(`counters differ:\n  got  ${JSON.stringify(got)}\n  want ${JSON.stringify(want)}`);
+  for (const k of real) {
+    const tol = 4 * 2 ** -23 * steps * Math.abs(want[k]);
+    if (!(Math.abs(got[k] - want[k]) <= tol)) throw new Error(`counter ${k}: ${got[k]} vs ${want[k]} (tolerance ${tol})`);
   }
 }

@@ -290,3 +290,64 @@ describe("API calls of the wrong shape are codes, never raw TypeErrors", () => {
     expect(Array.from(returning.params.w)).toEqual(Array.from(inPlace.params.w));
   });
 });
+
+describe("runtime hyperparameters and step values: bad names and values are codes, the run unchanged", () => {
+  const config = "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(cosine_decay_schedule(0.1, 10), b1=0.9, weight_decay=0.01)))";
+  it("an unknown path (R130), a schedule-valued or compiled-in path (R131), a config without inject_hyperparams (R130)", () => {
+    const run = compile(config).initSync(tensors([1, 2, 3]));
+    const before = JSON.stringify(run.hyperparams);
+    expect(codeOf(() => run.setHyperparam("learning_rate", 0.1))).toBe("R130");
+    expect(codeOf(() => run.setHyperparam("1.lr", 0.1))).toBe("R130");
+    expect(codeOf(() => run.setHyperparam(3 as never, 0.1))).toBe("R130");
+    expect(codeOf(() => run.setHyperparam("1.learning_rate", 0.1))).toBe("R131");
+    expect(codeOf(() => compile("inject_hyperparams(apply_if_finite(adam(0.01), 3))").initSync(tensors([1])).setHyperparam("max_consecutive_errors", 5))).toBe("R131");
+    expect(codeOf(() => compile("adam(0.01)").initSync(tensors([1])).setHyperparam("learning_rate", 0.1))).toBe("R130");
+    expect(JSON.stringify(run.hyperparams)).toBe(before);
+  });
+  it("NaN, ±Infinity, a string, null, or a value outside the checker's range is R132 (b1 must be in [0, 1))", () => {
+    const run = compile(config).initSync(tensors([1, 2, 3]));
+    const before = JSON.stringify(run.hyperparams);
+    for (const v of [Number.NaN, Infinity, -Infinity, "0.1", null, undefined, 1, 1.5, -0.1]) expect(codeOf(() => run.setHyperparam("1.b1", v as never))).toBe("R132");
+    expect(codeOf(() => run.setHyperparam("0.max_norm", 0))).toBe("R132");
+    expect(codeOf(() => compile("inject_hyperparams(MultiSteps(sgd(0.1), 2))").initSync(tensors([1])).setHyperparam("every_k_schedule", 0.5))).toBe("R132");
+    expect(JSON.stringify(run.hyperparams)).toBe(before);
+    run.setHyperparam("1.b1", 0);
+    expect(run.hyperparams["1.b1"]).toBe(0);
+  });
+  it("a snapshot without its hyperparameters (R305), with a non-finite or an unknown one (R307): nothing changes", () => {
+    const run = compile(config).initSync(tensors([1, 2, 3]));
+    const s = run.saveState();
+    run.setHyperparam("1.b1", 0.5);
+    const { hyperparams: _, ...without } = s;
+    expect(codeOf(() => run.loadState(without))).toBe("R305");
+    expect(codeOf(() => run.loadState({ ...s, hyperparams: { ...s.hyperparams, "1.b1": Number.NaN } }))).toBe("R307");
+    expect(codeOf(() => run.loadState({ ...s, hyperparams: { ...s.hyperparams, "1.b1": "0.1" as never } }))).toBe("R307");
+    expect(codeOf(() => run.loadState({ ...s, hyperparams: { ...s.hyperparams, extra: 1 } }))).toBe("R307");
+    expect(run.hyperparams["1.b1"]).toBe(0.5);
+  });
+  it("reduce_on_plateau without step({ loss }), or with a NaN, infinite or string loss, is R133 with state bit-identical", async () => {
+    for (const backend of ["js", "interp"] as const) {
+      const cfg = "chain(sgd(0.1), reduce_on_plateau(patience=1))";
+      const run = (backend === "js" ? compile(cfg) : compileReference(cfg)).initSync(tensors([1, 2, 3]));
+      run.grads.w.set([1, 1, 1]);
+      await run.step({ loss: 1 });
+      const before = fingerprint(run);
+      expect(await asyncCodeOf(() => run.step())).toBe("R133");
+      expect(codeOf(() => run.stepSync())).toBe("R133");
+      for (const loss of [Number.NaN, Infinity, -Infinity, "1" as never]) expect(await asyncCodeOf(() => run.step({ loss }))).toBe("R133");
+      expect(fingerprint(run)).toBe(before);
+      // A loss is not kept for the next step.
+      await run.step({ loss: 2 });
+      expect(await asyncCodeOf(() => run.step())).toBe("R133");
+    }
+  });
+  it("a reduce_on_plateau snapshot with a non-finite scale is R307", () => {
+    const run = compile("chain(sgd(0.1), reduce_on_plateau())").initSync(tensors([1, 2, 3]));
+    const s = run.saveState();
+    const scale = Object.keys(s.counters).find((c) => c.endsWith(".scale"))!;
+    expect(codeOf(() => run.loadState({ ...s, counters: { ...s.counters, [scale]: Infinity } }))).toBe("R307");
+    expect(codeOf(() => run.loadState({ ...s, counters: { ...s.counters, [scale]: "1" as never } }))).toBe("R307");
+    run.loadState({ ...s, counters: { ...s.counters, [scale]: 0.25 } });
+    expect(run.counterValues[scale]).toBe(0.25);
+  });
+});

@@ -8,7 +8,7 @@
 import gpujs from "gpu.js";
 import { describe, expect, it } from "vitest";
 import { compile, compileReference, GpuJsRun, OptcRuntimeError, type GpuJsInstance, type GpuJsKernelFunction } from "../../index.js";
-import { CATALOG_CONFIGS, model, wavyGrad } from "../helpers/catalog.js";
+import { CATALOG_CONFIGS, model, plateauLoss, wavyGrad } from "../helpers/catalog.js";
 import { makeRun, trajectory } from "../helpers/run.js";
 import { SAM_PHASES_A, SAM_ROWS_A } from "../helpers/spec_rows.js";
 import { CHUNK, FOLD } from "../../format/abi_gpujs.js";
@@ -25,7 +25,7 @@ async function gpujsTrajectory(run: GpuJsRun, steps: number, grad: (p: Tensors, 
     const p = await run.readParams();
     const g = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, new Float32Array(v.length)]));
     grad(p, g);
-    await run.step({ grads: g, gradFn: (q, _i, o) => grad(q, o) });
+    await run.step({ grads: g, gradFn: (q, _i, o) => grad(q, o), loss: plateauLoss(s) });
     out.push(Object.fromEntries(Object.entries(await run.readParams()).map(([k, v]) => [k, Array.from(v)])));
   }
   return out;

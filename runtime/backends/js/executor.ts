@@ -38,7 +38,7 @@ export function jsExecutor(ctx: ExecutorContext): PhaseExecutor {
     const inputs = [...new Set(kernels.flatMap(({ kernel }) => kernel.bindings.filter((b) => b.read && b.checkFinite).map((b) => b.name)))];
     phases.set(name, { written, inputs });
   }
-  const driverInputs = { counters: ctx.counters, maskflags: ctx.maskflags, segments: ctx.seg.length - 1 };
+  const driverInputs = { counters: ctx.counters, inputs: ctx.inputs, maskflags: ctx.maskflags, segments: ctx.seg.length - 1 };
 
   /** Why a written arena holds a non-finite value: an input first (read from its backup where the phase overwrote it). */
   const cause = (written: string[], inputs: string[], bad: string): Error => {

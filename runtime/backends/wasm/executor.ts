@@ -175,7 +175,7 @@ function wasmExecutor(ctx: ExecutorContext, plan: WasmMemoryPlan, f32: boolean, 
     const inputs = [...new Set(kernels.flatMap(({ kernel }) => kernel.bindings.filter((b) => b.read && b.checkFinite).map((b) => b.name)))];
     phases.set(name, { written, inputs });
   }
-  const driverInputs = { counters: ctx.counters, maskflags: ctx.maskflags, segments: nseg };
+  const driverInputs = { counters: ctx.counters, inputs: ctx.inputs, maskflags: ctx.maskflags, segments: nseg };
   const firstBad = (name: string) => (scan ? scan(address(plan.arenas, name), total) : firstNonFinite(arena(name)));
 
   /** Why a written arena holds a non-finite value: an input first (read from its backup where the phase overwrote it). */

@@ -2,7 +2,7 @@
 // loaded by a script tag as the global GPU) and returns the params after every step.
 import type { CompiledStep } from "../../../format/artifact.js";
 import { GpuJsRun, type GpuJsInstance } from "../../../runtime/backends/gpujs/run.js";
-import { wavyGrad } from "../../helpers/catalog.js";
+import { plateauLoss, wavyGrad } from "../../helpers/catalog.js";
 import { bitsOf, cpuGrad, gradAt, poisoned, type Poison } from "./gpujs_grads.js";
 
 type Tensors = Record<string, Float32Array>;
@@ -62,7 +62,7 @@ async function trajectory(c: PageCase): Promise<PageResult> {
       if (c.poison?.step === s) Object.values(g)[0][0] = c.poison.value;
       // A refusal the device decides is thrown by the read after the step (it syncs first).
       try {
-        await run.step({ grads: g, gradFn });
+        await run.step({ grads: g, gradFn, loss: plateauLoss(s) });
         await run.sync();
         out.errors.push("");
       } catch (e) {
@@ -203,14 +203,14 @@ async function queued(c: QueueCase): Promise<QueueResult> {
           return got;
         };
         try {
-          await run.step({ grads: g, gradFn });
+          await run.step({ grads: g, gradFn, loss: plateauLoss(s) });
         } finally {
           wrapped.readArena = readArena;
         }
-      } else if (s % 2) await run.step({ grads: g });
+      } else if (s % 2) await run.step({ grads: g, loss: plateauLoss(s) });
       else {
         run.writeGrads(g);
-        await run.step();
+        await run.step({ loss: plateauLoss(s) });
       }
       out.reads.push(reads.count - before);
       out.kernelCalls.push(run.kernelCalls - calls);

@@ -1,0 +1,239 @@
+/**
+ * inject_hyperparams: what run.hyperparams lists, that wrapping changes nothing, that
+ * setHyperparam mid-run equals a run compiled with the new value from that step on (bit for bit
+ * on the JS kernels and the interpreter; within ulps on WebGPU and gpu.js), an independent
+ * float64 re-derivation of Adam whose learning rate changes mid-run, and snapshots carrying the
+ * values.
+ */
+import gpujs from "gpu.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compile, compileReference, GpuJsRun, type GpuJsInstance } from "../../index.js";
+import type { Run } from "../../runtime/optimizer.js";
+import type { StateSnapshot } from "../../runtime/state.js";
+import { CATALOG_CONFIGS, model, plateauLoss, wavyGrad } from "../helpers/catalog.js";
+import { requireGpu } from "../helpers/gpu.js";
+import { bigModel, expectClose, makeRun, trajectory, type Backend } from "../helpers/run.js";
+
+type Tensors = Record<string, Float32Array>;
+const inject = (config: string) => `inject_hyperparams(${config})`;
+const tensors = (m: Record<string, number[]>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { shape: [v.length], data: Float32Array.from(v) }]));
+
+describe("run.hyperparams lists inner's numeric arguments by path, with their values", () => {
+  it("an alias: its own argument names", () => {
+    expect(makeRun(inject("adam(0.01)"), model()).hyperparams).toEqual({ learning_rate: 0.01, b1: 0.9, b2: 0.999, eps: 1e-8, eps_root: 0 });
+  });
+  it("chain's transforms by position; a nested call by the argument that holds it", () => {
+    const run = makeRun(inject("chain(clip_by_global_norm(1.0), sgd(0.1, momentum=0.9))"), model());
+    expect(run.hyperparams).toEqual({ "0.max_norm": 1, "1.momentum": 0.9, "1.learning_rate": 0.1 });
+    const multi = makeRun(inject("MultiSteps(adam(0.01), every_k_schedule=2)"), model());
+    expect(Object.keys(multi.hyperparams).sort()).toEqual(["every_k_schedule", "opt.b1", "opt.b2", "opt.eps", "opt.eps_root", "opt.learning_rate"]);
+    // apply_if_finite's limit is part of its refusal's message: it stays compiled in, and says so.
+    const finite = makeRun(inject("apply_if_finite(adam(0.01), 3)"), model());
+    expect(Object.keys(finite.hyperparams).sort()).toEqual(["inner.b1", "inner.b2", "inner.eps", "inner.eps_root", "inner.learning_rate"]);
+    expect(finite.artifact.fixedHyperparams).toEqual([{ name: "max_consecutive_errors", why: "compiled" }]);
+  });
+  it("schedules stay schedules: a schedule-valued argument is listed as fixed and its numbers are not injected", () => {
+    const run = makeRun(inject("adamw(cosine_decay_schedule(0.1, 10), weight_decay=0.01)"), model());
+    expect(run.hyperparams).toEqual({ b1: 0.9, b2: 0.999, eps: 1e-8, eps_root: 0, weight_decay: 0.01 });
+    expect(run.artifact.fixedHyperparams).toEqual([{ name: "learning_rate", why: "schedule" }]);
+  });
+  it("a config without inject_hyperparams has none, and its artifact carries no such fields", () => {
+    const run = makeRun("adam(0.01)", model());
+    expect(run.hyperparams).toEqual({});
+    expect(run.artifact.hyperparams).toBeUndefined();
+    expect(run.saveState().hyperparams).toBeUndefined();
+  });
+});
+
+describe("wrapping changes nothing: inject_hyperparams(X) = X bit for bit (JS kernels)", () => {
+  const wrappable = Object.entries(CATALOG_CONFIGS).filter(([name]) => !["sam", "inject_hyperparams", "ema_params"].includes(name));
+  for (const [name, config] of wrappable) {
+    it(`${name}: ${config}`, async () => {
+      expect(await trajectory(makeRun(inject(config), model()), 6, wavyGrad)).toEqual(await trajectory(makeRun(config, model()), 6, wavyGrad));
+    });
+  }
+});
+
+/** Copies `from`'s state into `to`, a run of another config with the same state layout (slot names differ by the wrapper's path). */
+function transferState(from: Run, to: Run): void {
+  const a = from.saveState();
+  const b = to.saveState();
+  const suffix = (name: string) => name.replace(/^inject_hyperparams\.inner\./, "");
+  const pairs = <T>(x: Record<string, T>, y: Record<string, T>) => {
+    const xs = Object.keys(x);
+    const ys = Object.keys(y);
+    expect(xs.map(suffix)).toEqual(ys.map(suffix));
+    return Object.fromEntries(ys.map((k, i) => [k, x[xs[i]]]));
+  };
+  const moved: StateSnapshot = { ...b, count: a.count, outerCount: a.outerCount, counters: pairs(a.counters, b.counters), arenas: pairs(a.arenas, b.arenas) };
+  to.loadState(moved);
+}
+
+async function steps(run: Run, from: number, n: number): Promise<Record<string, number[]>[]> {
+  const out: Record<string, number[]>[] = [];
+  for (let s = from; s < from + n; s++) {
+    wavyGrad(run.params, run.grads);
+    await run.step({ loss: plateauLoss(s) });
+    out.push(Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, Array.from(v)])));
+  }
+  return out;
+}
+
+/** [what, config template, path, value compiled in, value set after 3 steps]. */
+const CHANGES: [string, (v: number) => string, string, number, number][] = [
+  ["adamw's learning rate", (v) => `adamw(${v}, weight_decay=0.1)`, "learning_rate", 0.01, 0.003],
+  ["adam's b1", (v) => `adam(0.01, b1=${v})`, "b1", 0.9, 0.5],
+  ["adam's eps (nesterov)", (v) => `adam(0.01, eps=${v}, nesterov=true)`, "eps", 1e-8, 0.01],
+  ["adamw's weight decay from 0 (its term is kept for the runtime value)", (v) => `adamw(0.01, weight_decay=${v})`, "weight_decay", 0.0, 0.05],
+  ["clip_by_global_norm's max_norm inside a chain", (v) => `chain(clip_by_global_norm(${v}), sgd(0.1, momentum=0.9))`, "0.max_norm", 1.0, 0.3],
+  ["sgd's momentum inside a chain", (v) => `chain(clip_by_global_norm(1.0), sgd(0.1, momentum=${v}))`, "1.momentum", 0.9, 0.5],
+  ["adabelief's b2", (v) => `adabelief(0.01, b2=${v})`, "b2", 0.999, 0.9],
+  ["lion's learning rate", (v) => `lion(${v}, weight_decay=0.01)`, "learning_rate", 0.003, 0.001],
+  ["a chain's scale", (v) => `chain(scale_by_adam(), scale(${v}))`, "1.step_size", -0.01, -0.02],
+];
+
+describe("setHyperparam mid-run = a run compiled with the new value, from that step on, bit for bit", () => {
+  for (const backend of ["js", "interp"] as Backend[]) {
+    for (const [what, template, path, before, after] of CHANGES) {
+      it(`${what}: ${path} ${before} → ${after} (${backend})`, async () => {
+        const run = makeRun(inject(template(before)), model(), backend);
+        await steps(run, 0, 3);
+        run.setHyperparam(path, after);
+        expect(run.hyperparams[path]).toBe(after);
+        const recompiled = makeRun(template(after), model(), backend);
+        transferState(run, recompiled);
+        const got = await steps(run, 3, 4);
+        expect(got).toEqual(await steps(recompiled, 3, 4));
+        // And the change really changed the trajectory.
+        const unchanged = makeRun(inject(template(before)), model(), backend);
+        await steps(unchanged, 0, 3);
+        expect(await steps(unchanged, 3, 4)).not.toEqual(got);
+      });
+    }
+  }
+});
+
+describe("an independent re-derivation: Adam whose learning rate changes at step 3", () => {
+  it("float64 host math over float32 state, from optax's scale_by_adam and scale_by_learning_rate", async () => {
+    const w0 = [0.5, -1.25, 2, 0.125, -0.75];
+    const run = compile(inject("adam(0.05)")).initSync({ w: { shape: [5], data: Float32Array.from(w0) } });
+    const p = Float32Array.from(w0);
+    const mu = new Float32Array(5);
+    const nu = new Float32Array(5);
+    for (let t = 1; t <= 6; t++) {
+      const lr = t <= 3 ? 0.05 : 0.01;
+      if (t === 4) run.setHyperparam("learning_rate", 0.01);
+      const g = Array.from(p, (x) => Math.fround(2 * x - 1)); // the grads arena holds float32
+      run.grads.w.set(g);
+      run.stepSync();
+      for (let i = 0; i < 5; i++) {
+        mu[i] = (1 - 0.9) * g[i] + 0.9 * mu[i];
+        nu[i] = (1 - 0.999) * g[i] * g[i] + 0.999 * nu[i];
+        const u = mu[i] / (1 - 0.9 ** t) / (Math.sqrt(nu[i] / (1 - 0.999 ** t)) + 1e-8);
+        p[i] = p[i] - lr * u;
+      }
+      expectClose(run.params.w, p, 0);
+      expectClose(run.state("inject_hyperparams.inner.adam.mu").w, mu, 0);
+    }
+  });
+});
+
+describe("snapshots carry the hyperparameters", () => {
+  const config = inject("chain(clip_by_global_norm(1.0), adamw(0.01, weight_decay=0.1))");
+  it("saveState / loadState, the binary form and the JSON form round-trip the values; reset() restores the compiled ones", async () => {
+    const a = makeRun(config, model());
+    await steps(a, 0, 2);
+    a.setHyperparam("1.learning_rate", 0.002);
+    a.setHyperparam("0.max_norm", 0.5);
+    const snap = a.saveState();
+    expect(snap.hyperparams?.["1.learning_rate"]).toBe(0.002);
+    for (const form of [snap, a.saveStateBinary(), JSON.parse(JSON.stringify(snap)) as StateSnapshot]) {
+      const b = makeRun(config, model());
+      b.loadState(form);
+      expect(b.hyperparams).toEqual(a.hyperparams);
+      const c = makeRun(config, model());
+      c.loadState(snap);
+      expect(await steps(b, 2, 3)).toEqual(await steps(c, 2, 3));
+    }
+    const fresh = makeRun(config, model());
+    a.reset();
+    expect(a.hyperparams).toEqual(fresh.hyperparams);
+  });
+});
+
+// ------------------------------------------------------------------ GPU targets
+
+const CASE = { template: (v: number) => `chain(clip_by_global_norm(1.0), adamw(${v}, weight_decay=0.1))`, path: "1.learning_rate", before: 0.01, after: 0.003 };
+const ULP = 2 ** -23;
+
+async function reference(): Promise<Record<string, number[]>[]> {
+  const run = makeRun(inject(CASE.template(CASE.before)), bigModel(), "interp");
+  const out = await steps(run, 0, 3);
+  run.setHyperparam(CASE.path, CASE.after);
+  return [...out, ...(await steps(run, 3, 3))];
+}
+
+interface DeviceLike {
+  readParams(): Promise<Tensors>;
+  writeGrads(g: Record<string, ArrayLike<number>>): void;
+  step(o?: { loss?: number }): Promise<void>;
+  setHyperparam(path: string, v: number): void;
+}
+
+async function deviceTrajectory(run: DeviceLike): Promise<Record<string, number[]>[]> {
+  const out: Record<string, number[]>[] = [];
+  for (let s = 0; s < 6; s++) {
+    if (s === 3) run.setHyperparam(CASE.path, CASE.after);
+    const p = await run.readParams();
+    const g = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, new Float32Array(v.length)]));
+    wavyGrad(p, g);
+    run.writeGrads(g);
+    await run.step({ loss: plateauLoss(s) });
+    out.push(Object.fromEntries(Object.entries(await run.readParams()).map(([k, v]) => [k, Array.from(v)])));
+  }
+  return out;
+}
+
+function expectWithinUlps(got: Record<string, number[]>[], ref: Record<string, number[]>[]): void {
+  got.forEach((step, s) => {
+    for (const [k, v] of Object.entries(step)) v.forEach((x, i) => expect(Math.abs(x - ref[s][k][i]), `step ${s + 1} ${k}[${i}]`).toBeLessThanOrEqual(4 * ULP * (s + 1) * Math.max(1, Math.abs(ref[s][k][i]))));
+  });
+}
+
+describe("setHyperparam on the GPU targets: the interpreter's numbers within ulps", () => {
+  let device: GPUDevice | undefined;
+  beforeAll(async () => {
+    device = await requireGpu("inject_hyperparams on WebGPU");
+  });
+  afterAll(() => device?.destroy());
+
+  it("WebGPU (Dawn): the learning rate set after 3 queued steps reaches the kernels' uniforms", async () => {
+    if (!device) return;
+    const run = await compile(inject(CASE.template(CASE.before)), { target: "webgpu" }).init(tensors(bigModel()), { device });
+    const got = await deviceTrajectory(run);
+    expectWithinUlps(got, await reference());
+    // The change is visible in the numbers: without it step 6 differs by far more than ulps.
+    const plain = await trajectory(makeRun(inject(CASE.template(CASE.before)), bigModel(), "interp"), 6, wavyGrad);
+    expect(Math.abs(got[5]["a.weight"][0] - plain[5]["a.weight"][0])).toBeGreaterThan(1e-4);
+    run.destroy();
+  });
+
+  it("gpu.js (cpu mode, in Node): the host-written table slot carries the new value", async () => {
+    const { GPU } = gpujs as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance };
+    const run = await GpuJsRun.create(compile(inject(CASE.template(CASE.before)), { target: "gpujs" }).artifact, tensors(bigModel()), { gpu: new GPU({ mode: "cpu" }) });
+    expectWithinUlps(await deviceTrajectory(run), await reference());
+    expect(run.hyperparams[CASE.path]).toBe(CASE.after);
+    const snap = await run.saveState();
+    expect(snap.hyperparams?.[CASE.path]).toBe(CASE.after);
+  });
+});
+
+describe("the reference compiler sees the same inputs", () => {
+  it("compileReference runs inject_hyperparams", () => {
+    const run = compileReference(inject("sgd(0.1)")).initSync(tensors({ w: [1, 2] }));
+    run.setHyperparam("learning_rate", 0.5);
+    run.grads.w.set([1, 1]);
+    run.stepSync();
+    expect(Array.from(run.params.w)).toEqual([0.5, 1.5]);
+  });
+});
