@@ -131,7 +131,7 @@ export class OptcOptimizer extends tf.Optimizer {
         (sharedWebGl2(tf.backend()) ? " (pass tfjsOptimizer(config, { gpujs: GPU }) with gpu.js's GPU class, or load gpu.js's browser bundle, to run optc's gpu.js kernels on tfjs's WebGL2 context instead)" : ""),
     };
     return (
-      `optc ${this.config}: the JS target (CPU kernels over float32 arenas) for tfjs-${this.backendName}, ${this.slots.length} variables, ${n} params. ` +
+      `optc ${this.config}: ${this.compiled.artifact.target === "wasm" ? "the wasm target (SIMD kernels over one WebAssembly.Memory)" : "the JS target (CPU kernels over float32 arenas)"} for tfjs-${this.backendName}, ${this.slots.length} variables, ${n} params. ` +
       `Per step: ${how[this.kind]}: ${4 * n} B in, ${4 * n} B out. ` +
       `Last step: ${s.gradBytes} B of gradients (${s.directReads} direct, ${s.syncReads} dataSync), ${s.paramBytes} B of params (${s.inPlaceWrites} in place, ${s.assigns} assigned).`
     );

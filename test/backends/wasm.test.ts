@@ -116,7 +116,7 @@ describe("refused steps leave params, grads and state bit-identical", () => {
       expect(fingerprint(run)).toBe(before);
       // The run is still usable, and agrees with the JS target afterwards.
       run.params.w.set(w(11).w.data);
-      const js = compile(config).initSync(w(11));
+      const js = compile(config, { target: "js" }).initSync(w(11));
       js.loadState(run.saveState());
       for (const r of [run, js]) {
         r.grads.w.fill(0.25);
@@ -224,7 +224,7 @@ describe("the wasm artifact", () => {
     expect(await codeOf(() => loadWasm(art).initSync({ w: [1] }))).toBe("R117");
     delete k.code.wasm;
     expect(await codeOf(() => loadWasm(art).initSync({ w: [1] }))).toBe("R110");
-    expect(await codeOf(() => loadWasm(compile("sgd(0.1)").artifact))).toBe("R110");
+    expect(await codeOf(() => loadWasm(compile("sgd(0.1)", { target: "js" }).artifact))).toBe("R110");
   });
 });
 
@@ -335,7 +335,7 @@ describe('precision: "f32" (f32x4 lanes): within 4 float32 ulps of max(1, |value
   });
   it('precision is checked: anything but "f64" or "f32", or precision on a JS run, is R118', async () => {
     expect(await codeOf(() => compile("sgd(0.1)", { target: "wasm" }).initSync({ w: [1] }, { precision: "f16" as "f32" }))).toBe("R118");
-    expect(await codeOf(() => compile("sgd(0.1)").initSync({ w: [1] }, { precision: "f32" }))).toBe("R118");
+    expect(await codeOf(() => compile("sgd(0.1)", { target: "js" }).initSync({ w: [1] }, { precision: "f32" }))).toBe("R118");
   });
 });
 
@@ -374,7 +374,7 @@ describe("threads: init(params, { threads }) over worker_threads sharing the mem
     const opt = compile("sgd(0.1)", { target: "wasm" });
     for (const threads of [0, 1.5, 65, Number.NaN]) expect(await codeOf(() => opt.init({ w: [1] }, { threads }))).toBe("R118");
     expect(await codeOf(() => opt.initSync({ w: [1] }, { threads: 2 }))).toBe("R118");
-    expect(await codeOf(() => compile("sgd(0.1)").init({ w: [1] }, { threads: 2 }))).toBe("R118");
+    expect(await codeOf(() => compile("sgd(0.1)", { target: "js" }).init({ w: [1] }, { threads: 2 }))).toBe("R118");
   });
   it("without SharedArrayBuffer: one thread, and a message that says why", async () => {
     const saved = globalThis.SharedArrayBuffer;

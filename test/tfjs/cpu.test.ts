@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
+import { defaultTarget } from "../../index.js";
 import { tfjsOptimizer } from "../../tfjs.js";
 import { CASES, fit, makeModel, maxUlps, STEPS, weightsOf } from "./fixture.js";
 
@@ -21,7 +22,7 @@ describe("tfjsOptimizer on tfjs-cpu", () => {
       expect(lb.at(-1)!).toBeLessThan(lb[0]);
       // Tolerance (README, "TensorFlow.js"): 2 float32 ulps per step, relative to max(1, |w|).
       expect(ulps).toBeLessThanOrEqual(2 * STEPS);
-      expect(opt.describe()).toMatch(/JS target .* tfjs-cpu/);
+      expect(opt.describe()).toMatch(defaultTarget() === "wasm" ? /wasm target .* tfjs-cpu/ : /JS target .* tfjs-cpu/);
       expect(opt.lastStep.directReads).toBe(4);
       expect(opt.lastStep.inPlaceWrites).toBe(4);
     });

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { defaultTarget } from "../../index.js";
 import { tfjsOptimizer } from "../../tfjs.js";
 import { CASES, fit, makeModel, maxUlps, STEPS, weightsOf } from "./fixture.js";
 
@@ -20,7 +21,7 @@ describe("tfjsOptimizer on tfjs-wasm", () => {
       expect(losses.at(-1)!).toBeLessThan(losses[0]);
       // The same tolerance as on cpu: 2 float32 ulps per step, relative to max(1, |w|).
       expect(maxUlps(weightsOf(b), weightsOf(a))).toBeLessThanOrEqual(2 * STEPS);
-      expect(opt.describe()).toMatch(/JS target .* tfjs-wasm/);
+      expect(opt.describe()).toMatch(defaultTarget() === "wasm" ? /wasm target .* tfjs-wasm/ : /JS target .* tfjs-wasm/);
       expect(opt.lastStep.directReads).toBe(4);
       expect(opt.lastStep.syncReads).toBe(0);
       expect(opt.lastStep.assigns).toBe(4);

@@ -39,7 +39,7 @@ describe("optc demo", () => {
     expect(r.status, r.stderr + r.stdout).toBe(0);
     for (const cfg of CONFIGS) expect(r.stdout).toMatch(new RegExp(`\\| ${escape(cfg)}\\s+\\| wasm\\s+\\| [0-9.]+\\s+\\| [0-9.]+%\\s+\\| [0-9.]+\\s+\\| [0-9.]+%\\s+\\| [0-9.]+ s\\s+\\| [0-9]+\\s+\\|`));
     expect(r.stdout).toContain(`to ${out}`);
-    expect(r.stdout).toMatch(/optc adamw\(0\.001, weight_decay=0\.0001\): the JS target .* tfjs-wasm/);
+    expect(r.stdout).toMatch(/optc adamw\(0\.001, weight_decay=0\.0001\): the (wasm|JS) target .* tfjs-wasm/);
     expect(readFileSync(join(out, "results.md"), "utf8").split("\n").filter((l) => l.startsWith("| ")).length).toBe(1 + CONFIGS.length);
     expect(readFileSync(join(out, "loss.svg"), "utf8")).toContain("<svg");
     expect(readFileSync(join(out, "accuracy.svg"), "utf8")).toContain("<svg");
