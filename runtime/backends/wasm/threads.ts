@@ -23,7 +23,7 @@ const WAIT_MS = 30_000;
 
 /** The worker's program (CommonJS, evaluated by worker_threads: the runtime stays free of `eval` in pages). */
 const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
+const { workerData } = require("worker_threads");
 const { memory, modules, args, ctrl, id } = workerData;
 const math = { cos: Math.cos, tanh: Math.tanh, exp: Math.exp, log: Math.log, pow: Math.pow };
 const inst = modules.map((m) => new WebAssembly.Instance(m, { env: { memory }, math }).exports);
