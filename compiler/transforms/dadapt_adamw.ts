@@ -4,13 +4,8 @@
  * and Σ|s'|. Unlike prodigy, the new d is used from the next step on, so the sums do not hold
  * this step's update back: they are read after the pass.
  */
-import type { Value } from "../check/types.js";
+import { beta, betasParam } from "./betas.js";
 import { checks, param, type TransformDef } from "../registry/define.js";
-
-function pair(v: Value, i: number): number {
-  if (v.k !== "list" || v.items[i]?.k !== "number") throw new Error("internal: betas is not a pair of numbers");
-  return (v.items[i] as { v: number }).v;
-}
 
 export const def: TransformDef = {
   name: "dadapt_adamw",
@@ -20,9 +15,7 @@ export const def: TransformDef = {
   reduces: true,
   params: [
     param.schedule("learning_rate", 1.0),
-    param.raw("betas", { t: "list", of: { t: "number" } }, [0.9, 0.999], {
-      check: (v) => (v.k === "list" && (v.items.length !== 2 || v.items.some((x) => x.k !== "number" || !(x.v >= 0 && x.v < 1))) ? "betas must be two numbers in [0, 1)" : undefined),
-    }),
+    betasParam(),
     param.number("eps", 1e-8, { check: checks.guard("eps", "the update divides by sqrt(ν) + eps with ν = 0 where a gradient is 0") }),
     param.number("estim_lr0", 1e-6, { check: checks.positive("estim_lr0") }),
     param.number("weight_decay", 0.0),
@@ -30,8 +23,8 @@ export const def: TransformDef = {
   lower: (l, a, g) => {
     const b = l.b;
     const c = (x: number) => b.const(x);
-    const b1 = pair(a.value("betas"), 0);
-    const b2 = pair(a.value("betas"), 1);
+    const b1 = beta(a.value("betas"), 0);
+    const b2 = beta(a.value("betas"), 1);
     const sb2 = b2 ** 0.5;
     const eps = c(a.num("eps"));
     const m = l.slot("exp_avg", { fill: 0 });

@@ -5,15 +5,9 @@
  * update's eps is scaled by the *new* estimate d' (optax reassigns estim_lr before the update),
  * while dlr and dg use the old d. p0 (a copy of the initial params) is a state slot.
  */
-import type { Value } from "../check/types.js";
+import { beta, betasParam } from "./betas.js";
 import { param, checks, type TransformDef } from "../registry/define.js";
-import { maskArg } from "./masked.js";
-import { lowerMasked } from "./masked.js";
-
-function listNumber(v: Value, i: number): number {
-  if (v.k !== "list" || v.items[i]?.k !== "number") throw new Error("internal: betas is not a pair of numbers");
-  return (v.items[i] as { v: number }).v;
-}
+import { lowerMasked, maskArg } from "./masked.js";
 
 export const def: TransformDef = {
   name: "prodigy",
@@ -23,9 +17,7 @@ export const def: TransformDef = {
   reduces: true,
   params: [
     param.schedule("learning_rate", 1.0),
-    param.raw("betas", { t: "list", of: { t: "number" } }, [0.9, 0.999], {
-      check: (v) => (v.k === "list" && (v.items.length !== 2 || v.items.some((x) => x.k !== "number" || !(x.v >= 0 && x.v < 1))) ? "betas must be two numbers in [0, 1)" : undefined),
-    }),
+    betasParam(),
     param.number("beta3", null, { check: checks.unitOpen("beta3") }),
     param.number("eps", 1e-8, { check: checks.guard("eps", "the first update divides by sqrt(v) + d·eps with v = 0 where a gradient is 0") }),
     param.number("estim_lr0", 1e-6, { check: checks.positive("estim_lr0") }),
@@ -37,8 +29,8 @@ export const def: TransformDef = {
   lower: (l, a, g) => {
     const b = l.b;
     const c = (x: number) => b.const(x);
-    const b1 = listNumber(a.value("betas"), 0);
-    const b2 = listNumber(a.value("betas"), 1);
+    const b1 = beta(a.value("betas"), 0);
+    const b2 = beta(a.value("betas"), 1);
     const b3 = a.isNone("beta3") ? Math.sqrt(b2) : a.num("beta3");
     const d0 = a.num("estim_lr0");
     const m = l.slot("exp_avg", { fill: 0 });
