@@ -27,8 +27,7 @@ import { GRADS, PARAMS } from "../format/arena_names.js";
 import { compile } from "../index.js";
 import { GpuJsRun, type ForeignTexture, type GpuJsDeviceGradIo, type GpuJsInstance } from "../runtime/backends/gpujs/run.js";
 import { fail } from "../runtime/errors.js";
-import type { StateSnapshot } from "../runtime/state.js";
-import type { DeviceStepper } from "./stepper.js";
+import { queuedStepper, type DeviceStepper } from "./stepper.js";
 
 /** gpu.js's GPU class (import { GPU } from "gpu.js", or the global of its browser bundle). */
 export type GpuJsClass = new (settings: { mode?: string; canvas?: unknown; context?: unknown }) => GpuJsInstance;
@@ -119,64 +118,34 @@ export function createWebGlStepper(config: string, vars: { name: string; variabl
     for (const s of slots) s.dataId = s.variable.dataId;
   };
 
-  let disposed = false;
-  const live = () => {
-    if (disposed) fail("R101", "this optimizer was disposed", "create a new one");
-  };
-  return {
-    step(grads: Map<string, tf.Tensor>): void {
-      live();
-      readAssigned();
-      adopt(GRADS, gather((s) => grads.get(s.name)));
-      run.stepQueued();
-      writeParamsOut();
-    },
-    stepCycle(grads: Map<string, tf.Tensor>, gradAt: () => tf.NamedTensorMap): void {
-      live();
-      readAssigned();
-      adopt(GRADS, gather((s) => grads.get(s.name)));
+  /** One adversarial evaluation: the perturbed params' textures into the variables, tfjs's gradient there handed to optc as textures. */
+  const evaluate = (io: unknown, gradAt: () => tf.NamedTensorMap) => {
+    const lent = io as GpuJsDeviceGradIo;
+    writeParamsOut(lent.params.pages);
+    const at = gradAt();
+    try {
+      const flat = gather((s) => at[s.name]);
       try {
-        run.stepQueued({
-          deviceGradFn: (io) => {
-            const lent = io as GpuJsDeviceGradIo;
-            writeParamsOut(lent.params.pages);
-            const at = gradAt();
-            try {
-              const flat = gather((s) => at[s.name]);
-              try {
-                lent.grads.adopt(asPages(flat));
-              } finally {
-                flat.dispose();
-              }
-            } finally {
-              tf.dispose(at);
-            }
-          },
-        });
+        lent.grads.adopt(asPages(flat));
       } finally {
-        // The true params (new, or as before a failed cycle) back into the variables.
-        writeParamsOut();
+        flat.dispose();
       }
+    } finally {
+      tf.dispose(at);
+    }
+  };
+
+  // Never gpu.destroy() (the stepper's dispose destroys the run only): gpu.js would lose the context, which is tfjs's.
+  return queuedStepper(run, {
+    stage: (grads) => {
+      readAssigned();
+      adopt(GRADS, gather((s) => grads.get(s.name)));
     },
-    sync: () => run.sync(),
-    saveState: () => run.saveState(),
-    loadState(s: StateSnapshot): void {
-      live();
-      run.loadState(s);
-      writeParamsOut();
-    },
+    writeParamsOut: () => writeParamsOut(),
+    evaluate,
     describe:
       `optc gpujs: ${config} on tfjs's WebGL2 context (gpu.js kernels beside tfjs's; ${slots.length} variable${slots.length === 1 ? "" : "s"}, ${total} params, ${pages.length} page${pages.length === 1 ? "" : "s"}); ` +
       `per step tfjs gathers the gradients into optc's texture layout (concat, dense decode) and encodes optc's params texture back into the variables, ` +
       `${12 * total} bytes drawn by tfjs's programs and nothing read back (no readPixels); refusals are reported at sync()`,
-    dispose(): void {
-      if (disposed) return;
-      disposed = true;
-      // Never gpu.destroy(): gpu.js would lose the context, which is tfjs's.
-      run.destroy();
-    },
-    get count() {
-      return run.count;
-    },
-  };
+  });
 }

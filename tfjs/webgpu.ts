@@ -32,8 +32,7 @@ import { GRADS, PARAMS } from "../format/arena_names.js";
 import { compile } from "../index.js";
 import { GpuRun, type GpuDeviceGradIo } from "../runtime/backends/webgpu/run.js";
 import { fail } from "../runtime/errors.js";
-import type { StateSnapshot } from "../runtime/state.js";
-import type { DeviceStepper } from "./stepper.js";
+import { queuedStepper, type DeviceStepper } from "./stepper.js";
 
 
 /** What this module uses of tfjs-backend-webgpu's WebGPUBackend (public members, 4.x). */
@@ -155,11 +154,6 @@ export function createWebGpuStepper(config: string, vars: { name: string; variab
   const bytesPerStep = 2 * slots.reduce((a, s) => a + s.bytes, 0);
   const cycle = compiled.artifact.protocol.step;
   const evaluations = cycle.kind === "cycle" ? cycle.evaluations : 0;
-  let disposed = false;
-  const live = () => {
-    if (disposed) fail("R101", "this optimizer was disposed", "create a new one");
-  };
-
   /** The gradients' GPUBuffers by slot (checked; undefined where a gradient is missing: zeros). */
   const gradientSources = (grads: Map<string, tf.Tensor> | tf.NamedTensorMap, where: string) =>
     slots.map((s) => {
@@ -208,42 +202,14 @@ export function createWebGpuStepper(config: string, vars: { name: string; variab
     }
   };
 
-  return {
-    step(grads: Map<string, tf.Tensor>): void {
-      live();
-      stageStep(grads);
-      run.stepQueued();
-      writeParamsOut();
-    },
-    stepCycle(grads: Map<string, tf.Tensor>, gradAt: () => tf.NamedTensorMap): void {
-      live();
-      stageStep(grads);
-      try {
-        run.stepQueued({ deviceGradFn: (io) => evaluateAt(io, gradAt) });
-      } finally {
-        // The true params (new, or as before a failed cycle) back into the variables.
-        writeParamsOut();
-      }
-    },
-    sync: () => run.sync(),
-    saveState: () => run.saveState(),
-    loadState(s: StateSnapshot): void {
-      live();
-      run.loadState(s);
-      writeParamsOut();
-    },
+  return queuedStepper(run, {
+    stage: stageStep,
+    writeParamsOut,
+    evaluate: evaluateAt,
     describe:
       `optc webgpu: ${config} on tfjs's GPUDevice (${slots.length} variable${slots.length === 1 ? "" : "s"}, ${bytesPerStep / 8} params); ` +
       (evaluations > 0
         ? `per minimize() ${bytesPerStep * (evaluations + 1)} bytes copied on the device (the gradient and ${evaluations} adversarial gradients into optc's buffers, ${evaluations} perturbed and the new params into the variables' buffers), nothing mapped; refusals are reported at sync()`
         : `per step ${bytesPerStep} bytes copied on the device (gradients into optc's grads arena, new params into the variables' buffers), nothing mapped; refusals are reported at sync()`),
-    dispose(): void {
-      if (disposed) return;
-      disposed = true;
-      run.destroy();
-    },
-    get count() {
-      return run.count;
-    },
-  };
+  });
 }
