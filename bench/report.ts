@@ -13,6 +13,25 @@ export interface KernelResult {
   optcVsLimit: number;
   unfusedVsOptc: number;
   optcGBps: number;
+  /** optc's wasm target beside it (results saved before the wasm target have none). */
+  wasm?: WasmKernelResult;
+}
+
+/** ms are medians; ratios are medians of paired rounds (time ÷ time, so > 1 for jsOver* means wasm is faster). */
+export interface WasmKernelResult {
+  /** f64x2 lanes, exact (the default precision). */
+  ms: number;
+  /** precision: "f32", f32x4 lanes. */
+  f32Ms: number;
+  /** The wasm SIMD streaming `y = x + y`. */
+  limitMs: number;
+  /** A hand-written f32x4 kernel of the same math (sgd and adam only). */
+  handMs?: number;
+  jsOverWasm: number;
+  jsOverWasmF32: number;
+  wasmVsLimit: number;
+  f32VsLimit: number;
+  f32VsHand?: number;
 }
 
 /** One config and size of bench/webgpu_child.ts: `steps` queued step() calls, then one sync(). */
@@ -64,6 +83,8 @@ export interface BenchResults {
   webgpu?: Record<string, WebGpuRow | LegacyWebGpuRow>;
   webgl?: Record<string, WebGlRow>;
   latency?: Record<string, number>;
+  /** When the WebGPU and WebGL2 rows were measured, where a run carried them over (--keep-gpu). */
+  gpuDate?: string;
 }
 
 export function report(results: BenchResults): string {
@@ -81,8 +102,22 @@ export function report(results: BenchResults): string {
   md.push(`Streaming limit \`y = x + y\` (12 B/element; the fastest of its measurements per size): ${sizes.map((n) => `${n.toExponential(0)}: ${fmt(limitMs(n), 3)} ms (${fmt((12 * n) / (limitMs(n) * 1e6), 1)} GB/s)`).join("; ")}.`, "");
   md.push("| config | N | optc ms | optc GB/s | optc / hand-written fused | optc / limit y=x+y | unfused / optc |", "|---|---|---|---|---|---|---|");
   for (const r of kernels) md.push(`| ${r.config} | ${r.n.toExponential(0)} | ${fmt(r.optcMs, 3)} | ${fmt(r.optcGBps, 1)} | ${fmt(r.optcVsHand)} | ${fmt(r.optcMs / limitMs(r.n))} | ${fmt(r.unfusedVsOptc)} |`);
+  const wasmRows = kernels.filter((r) => r.wasm);
+  if (wasmRows.length) {
+    // As for the JS limit: the fastest of the wasm streaming loop's medians at a size.
+    const wasmLimitMs = (n: number) => Math.min(...wasmRows.filter((r) => r.n === n).map((r) => r.wasm!.limitMs));
+    md.push("", "**optc wasm step** (the same configs and processes; f64x2 is the default, bit-exact with the interpreter; f32x4 is `precision: \"f32\"`, within 4 ulps; one thread, validate: false)", "");
+    md.push(`Streaming limit, wasm SIMD \`y = x + y\`: ${sizes.map((n) => `${n.toExponential(0)}: ${fmt(wasmLimitMs(n), 3)} ms (${fmt((12 * n) / (wasmLimitMs(n) * 1e6), 1)} GB/s)`).join("; ")}. Hand-written wasm: f32x4 kernels of sgd and adam (bench/wasm_kernels.ts).`, "");
+    md.push("| config | N | f64x2 ms | f64x2 GB/s | f32x4 ms | f32x4 GB/s | JS / f64x2 | JS / f32x4 | f64x2 / limit | f32x4 / limit | hand-written f32x4 ms | f32x4 / hand-written |", "|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (const r of wasmRows) {
+      const w = r.wasm!;
+      const bytes = r.optcGBps * r.optcMs * 1e6; // the config's logical bytes per step
+      const gbps = (ms: number) => fmt(bytes / (ms * 1e6), 1);
+      md.push(`| ${r.config} | ${r.n.toExponential(0)} | ${fmt(w.ms, 3)} | ${gbps(w.ms)} | ${fmt(w.f32Ms, 3)} | ${gbps(w.f32Ms)} | ${fmt(w.jsOverWasm)} | ${fmt(w.jsOverWasmF32)} | ${fmt(w.wasmVsLimit)} | ${fmt(w.f32VsLimit)} | ${w.handMs === undefined ? "–" : fmt(w.handMs, 3)} | ${w.f32VsHand === undefined ? "–" : fmt(w.f32VsHand)} |`);
+    }
+  }
   if (withTfjs) {
-    md.push("", "**TensorFlow.js optimizers vs optc** (tfjs step time / optc step time, same process; > 1 means optc is faster)", "");
+    md.push("", "**TensorFlow.js optimizers vs optc** (tfjs step time / optc step time, same process; optc is `compile()` without a target, so wasm f64x2 where SIMD validates; > 1 means optc is faster)", "");
     md.push("| optimizer | N | tfjs-cpu ms | tfjs-cpu / optc | tfjs-wasm ms | tfjs-wasm / optc |", "|---|---|---|---|---|---|");
     for (const key of Object.keys(tfjs.cpu)) {
       const [name, n] = key.split("/");
@@ -94,6 +129,7 @@ export function report(results: BenchResults): string {
       md.push(`| ${name} | ${Number(n).toExponential(0)} | ${cell("cpu").join(" | ")} | ${cell("wasm").join(" | ")} |`);
     }
   }
+  const carried = results.gpuDate ? ` Measured ${results.gpuDate.slice(0, 10)} and carried over by \`--keep-gpu\`.` : "";
   if (results.webgpu) {
     const rows = Object.entries(results.webgpu);
     const queued = rows.filter((r): r is [string, WebGpuRow] => "optcNoCheckMs" in r[1]);
@@ -101,7 +137,7 @@ export function report(results: BenchResults): string {
     if (queued.length) {
       const first = queued[0][1];
       const adapters = [...new Set(queued.map(([, r]) => r.adapter))].join("; ");
-      md.push("", `**WebGPU: optc vs TensorFlow.js's WebGPU backend** (same Dawn device: ${adapters}; ${first.steps} step() calls queued, then one sync(); ms per step; > 1 means optc is faster)`, "");
+      md.push("", `**WebGPU: optc vs TensorFlow.js's WebGPU backend** (same Dawn device: ${adapters}; ${first.steps} step() calls queued, then one sync(); ms per step; > 1 means optc is faster)${carried}`, "");
       md.push("| optimizer | N | tfjs optimizer | tfjs ms | optc ms | optc ms, validate: false | tfjs / optc | tfjs / optc, validate: false | optc GB/s | optc GB/s, validate: false | tfjs kernels per step | optc dispatches per step (validate: false) | tfjs B/param | optc B/param (validate: false) |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
       for (const [key, r] of queued) {
         const [name, n] = key.split("/");
@@ -119,7 +155,7 @@ export function report(results: BenchResults): string {
   }
   if (results.webgl) {
     const first = Object.values(results.webgl)[0];
-    md.push("", `**WebGL2: optc's gpu.js target vs TensorFlow.js's WebGL backend** (one headless Chromium page, ${first?.renderer ?? "WebGL2"}; gradients uploaded from JS every step; optc with validate: false, as tfjs checks nothing; > 1 means optc is faster)`, "");
+    md.push("", `**WebGL2: optc's gpu.js target vs TensorFlow.js's WebGL backend** (one headless Chromium page, ${first?.renderer ?? "WebGL2"}; gradients uploaded from JS every step; optc with validate: false, as tfjs checks nothing; > 1 means optc is faster)${carried}`, "");
     md.push("| optimizer | N | tfjs ms | optc ms | tfjs / optc | tfjs / optc, no optimizeFloatMemory | step + read params: tfjs ms | optc ms | tfjs / optc | tfjs kernels per step | optc kernels per step |", "|---|---|---|---|---|---|---|---|---|---|---|");
     for (const [key, r] of Object.entries(results.webgl)) {
       const [name, n] = key.split("/");

@@ -8,7 +8,12 @@
  *   - WebGPU: optc (default NaN check and validate: false) vs TensorFlow.js's WebGPU backend on one
  *     Dawn device (SwiftShader here), 100 queued steps then one sync;
  *   - WebGL2: optc's gpu.js target vs TensorFlow.js's WebGL backend in one headless Chromium page.
- * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --gpu-steps 100 --no-tfjs --no-webgpu --no-webgl | --report-only]
+ *   - optc's wasm target (f64x2, exact, and precision: "f32", f32x4) beside the JS rows, against
+ *     the wasm SIMD streaming `y = x + y` and hand-written f32x4 sgd and Adam (bench/wasm_kernels.ts);
+ *     `npm run bench:wasm` has the thread, tfjs-wasm and latency figures.
+ * Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --rounds 9 --gpu-steps 100 --no-tfjs --no-webgpu --no-webgl --keep-gpu | --report-only]
+ * --keep-gpu measures no GPU section and carries the WebGPU and WebGL2 rows of the saved
+ * latest.json over, labelled with the date they were measured (SwiftShader takes most of the 7 minutes).
  * OPTC_BENCH_HARDWARE=1 runs the WebGPU comparison on a real GPU adapter (all sizes) instead of SwiftShader.
  */
 import { execFileSync } from "node:child_process";
@@ -17,6 +22,7 @@ import { cpus, totalmem } from "node:os";
 import { compile } from "../index.js";
 import { bench, type Candidate, type Row } from "./harness.js";
 import { CONFIGS, fused, limit, unfused } from "./kernels.js";
+import { handKernels, type HandKernels } from "./wasm_kernels.js";
 import { report, type BenchResults, type KernelResult, type WebGpuRow } from "./report.js";
 import type { WebGlRow } from "./webgl_page.js";
 
@@ -54,25 +60,54 @@ function limitCandidate(n: number): Candidate {
 }
 
 
+/** The hand-written wasm SIMD anchors over one memory sized once: x and y of the streaming loop, then p, g, m, v. */
+function wasmAnchors(n: number): { hk: HandKernels; limit: Candidate; hand: Record<string, Candidate> } {
+  const hk = handKernels(6 * 4 * n + 65536);
+  const at = (k: number) => k * 4 * n;
+  for (let k = 0; k < 6; k++) new Float32Array(hk.memory.buffer, at(k), n).set(randomArray(n, k + 1));
+  let t = 0;
+  const adam = () => {
+    t = Math.min(t + 1, 50);
+    hk.adam(at(2), at(3), at(4), at(5), n, 1e-3 / (1 - 0.9 ** t), 0.9, 0.1, 0.999, 0.001, 1 / (1 - 0.999 ** t), 1e-8);
+  };
+  return {
+    hk,
+    limit: { name: "wasm y=x+y", bytes: 12 * n, fn: () => hk.add(at(0), at(1), n) },
+    hand: {
+      sgd: { name: "hand wasm", bytes: 12 * n, fn: () => hk.sgd(at(2), at(3), n, 1e-3) },
+      adam: { name: "hand wasm", bytes: 28 * n, fn: adam },
+    },
+  };
+}
+
+function stepsOf(optc: string, target: "js" | "wasm", n: number, g: Float32Array, calls: number, precision?: "f32"): () => void {
+  const run = compile(optc, { target }).initSync({ w: { shape: [n], data: randomArray(n, 2) } }, { validate: false, ...(precision ? { precision } : {}) });
+  run.grads.w.set(g);
+  return () => {
+    for (let k = 0; k < calls; k++) run.stepSync();
+  };
+}
+
 const kernelResults: KernelResult[] = [];
 for (const n of sizes) {
   const g = randomArray(n, 1);
+  const anchors = wasmAnchors(n);
   for (const [name, c] of Object.entries(CONFIGS)) {
-    const run = compile(c.optc).initSync({ w: { shape: [n], data: randomArray(n, 2) } }, { validate: false });
-    run.grads.w.set(g);
-    const optcStep = () => {
-      for (let k = 0; k < c.calls; k++) run.stepSync();
-    };
     const rows: Row[] = bench(
       [
         limitCandidate(n),
-        { name: "optc", bytes: c.bytes * n, fn: optcStep },
+        { name: "optc", bytes: c.bytes * n, fn: stepsOf(c.optc, "js", n, g, c.calls) },
         { name: "hand", bytes: c.bytes * n, fn: fused[name]({ p: randomArray(n, 2), g }) },
         { name: "unfused", bytes: c.bytes * n, fn: unfused[name]({ p: randomArray(n, 2), g }) },
+        anchors.limit,
+        { name: "wasm", bytes: c.bytes * n, fn: stepsOf(c.optc, "wasm", n, g, c.calls) },
+        { name: "wasm f32", bytes: c.bytes * n, fn: stepsOf(c.optc, "wasm", n, g, c.calls, "f32") },
+        ...(anchors.hand[name] ? [anchors.hand[name]] : []),
       ],
       { rounds: n >= 1e7 ? Math.max(5, Math.ceil(rounds / 2)) : rounds, minMs: 20, baseline: "optc" },
     );
     const r = (x: string) => rows.find((row) => row.name === x)!;
+    const hand = rows.find((row) => row.name === "hand wasm");
     kernelResults.push({
       config: name,
       n,
@@ -84,8 +119,18 @@ for (const n of sizes) {
       optcVsLimit: 1 / r("limit y=x+y").ratio,
       unfusedVsOptc: r("unfused").ratio,
       optcGBps: r("optc").gbps,
+      wasm: {
+        ms: r("wasm").medianMs,
+        f32Ms: r("wasm f32").medianMs,
+        limitMs: r("wasm y=x+y").medianMs,
+        jsOverWasm: 1 / r("wasm").ratio,
+        jsOverWasmF32: 1 / r("wasm f32").ratio,
+        wasmVsLimit: r("wasm").ratio / r("wasm y=x+y").ratio,
+        f32VsLimit: r("wasm f32").ratio / r("wasm y=x+y").ratio,
+        ...(hand ? { handMs: hand.medianMs, f32VsHand: r("wasm f32").ratio / hand.ratio } : {}),
+      },
     });
-    process.stderr.write(`  ${name} @ ${n.toExponential(0)}: optc ${r("optc").medianMs.toFixed(3)} ms, ×hand ${(1 / r("hand").ratio).toFixed(2)}, unfused/optc ${r("unfused").ratio.toFixed(2)}\n`);
+    process.stderr.write(`  ${name} @ ${n.toExponential(0)}: optc ${r("optc").medianMs.toFixed(3)} ms, ×hand ${(1 / r("hand").ratio).toFixed(2)}, unfused/optc ${r("unfused").ratio.toFixed(2)}, JS/wasm ${(1 / r("wasm").ratio).toFixed(2)}, JS/wasm f32 ${(1 / r("wasm f32").ratio).toFixed(2)}\n`);
   }
 }
 
@@ -98,8 +143,11 @@ if (withTfjs) {
   }
 }
 
-let webgpu: Record<string, WebGpuRow> | undefined;
-if (!argv.includes("--no-webgpu")) {
+const keepGpu = argv.includes("--keep-gpu");
+const saved = keepGpu && existsSync(`${here}results/latest.json`) ? (JSON.parse(readFileSync(`${here}results/latest.json`, "utf8")) as BenchResults) : undefined;
+
+let webgpu: BenchResults["webgpu"] = saved?.webgpu;
+if (!keepGpu && !argv.includes("--no-webgpu")) {
   const hardware = process.env.OPTC_BENCH_HARDWARE === "1";
   process.stderr.write(`  WebGPU: optc vs tfjs-webgpu on one Dawn device, ${arg("gpu-steps", "100")} queued steps then one sync (${hardware ? "a real GPU adapter: OPTC_BENCH_HARDWARE=1" : "SwiftShader"}; separate process)…\n`);
   try {
@@ -111,8 +159,8 @@ if (!argv.includes("--no-webgpu")) {
   }
 }
 
-let webgl: Record<string, WebGlRow> | undefined;
-if (!argv.includes("--no-webgl")) {
+let webgl: Record<string, WebGlRow> | undefined = saved?.webgl;
+if (!keepGpu && !argv.includes("--no-webgl")) {
   process.stderr.write("  WebGL2: optc (gpu.js) vs tfjs-webgl in one headless Chromium page (separate process)…\n");
   try {
     const glSizes = sizes.filter((n) => n <= 1e6).join(",") || "1e5";
@@ -130,7 +178,8 @@ if (existsSync(`${here}../dist/index.js`)) {
 }
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const results: BenchResults = { machine, date: new Date().toISOString(), rounds, sizes, kernels: kernelResults, tfjs, webgpu, webgl, latency };
+const gpuDate = saved ? (saved.gpuDate ?? saved.date) : undefined;
+const results: BenchResults = { machine, date: new Date().toISOString(), rounds, sizes, kernels: kernelResults, tfjs, webgpu, webgl, latency, ...(gpuDate ? { gpuDate } : {}) };
 const table = report(results);
 console.log(`\noptc bench\n\n${table}`);
 mkdirSync(`${here}results`, { recursive: true });

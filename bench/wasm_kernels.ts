@@ -1,8 +1,8 @@
 /**
  * Hand-written wasm SIMD baselines for bench/wasm.ts, encoded with optc's own encoder
  * (targets/wasm/encode.ts): the streaming limit `y = x + y` (f32x4, unrolled ×2, as the perf
- * anchors' kernels.wat) and a fused Adam with all arithmetic in f32x4 (the anchors' 43-50 GB/s
- * kernel): what optc's f64x2 kernels are measured against, in the same process and memory.
+ * anchors' kernels.wat), sgd `p = p - lr g` and a fused Adam with all arithmetic in f32x4 (the
+ * anchors' 43-50 GB/s kernel): what optc's wasm kernels are measured against, in the same process.
  */
 import { encodeModule, F64, FunctionBuilder, I32, OP, SIMD, V128 } from "../targets/wasm/encode.js";
 
@@ -24,6 +24,26 @@ function addFunction(): FunctionBuilder {
     f.simd(F32X4.add).simdMem(SIMD.store, 4, off);
   }
   f.get(i).i32(32).op(OP.i32Add).set(i);
+  f.op(OP.br, 0, OP.end, OP.end);
+  return f;
+}
+
+/** sgd(p, g, n, lr): p = p - lr g over n float32 (n a multiple of 4), f32x4. */
+function sgdFunction(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, F64], []);
+  const [p, g, n, lr] = [0, 1, 2, 3];
+  const i = f.local(I32);
+  const end = f.local(I32);
+  const rate = f.local(V128);
+  f.get(lr).op(0xb6).simd(F32X4.splat).set(rate);
+  f.get(n).i32(2).op(OP.i32Shl).set(end);
+  f.op(OP.block, 0x40, OP.loop, 0x40);
+  f.get(i).get(end).op(OP.i32GeS).op(OP.brIf, 1);
+  f.get(p).get(i).op(OP.i32Add);
+  f.get(p).get(i).op(OP.i32Add).simdMem(SIMD.load, 4, 0);
+  f.get(g).get(i).op(OP.i32Add).simdMem(SIMD.load, 4, 0).get(rate).simd(F32X4.mul);
+  f.simd(F32X4.sub).simdMem(SIMD.store, 4, 0);
+  f.get(i).i32(16).op(OP.i32Add).set(i);
   f.op(OP.br, 0, OP.end, OP.end);
   return f;
 }
@@ -68,6 +88,7 @@ function adamFunction(): FunctionBuilder {
 export interface HandKernels {
   memory: WebAssembly.Memory;
   add(x: number, y: number, n: number): void;
+  sgd(p: number, g: number, n: number, lr: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, a: number, b1: number, c1: number, b2: number, c2: number, ib2: number, eps: number): void;
 }
 
@@ -75,7 +96,7 @@ export interface HandKernels {
 export function handKernels(bytes: number): HandKernels {
   const pages = Math.ceil(bytes / 65536);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const bytesOfModule = encodeModule({ memory: { module: "env", name: "memory", shared: false }, imports: [], functions: [{ name: "add", fn: addFunction() }, { name: "adam", fn: adamFunction() }] });
+  const bytesOfModule = encodeModule({ memory: { module: "env", name: "memory", shared: false }, imports: [], functions: [{ name: "add", fn: addFunction() }, { name: "sgd", fn: sgdFunction() }, { name: "adam", fn: adamFunction() }] });
   const e = new WebAssembly.Instance(new WebAssembly.Module(bytesOfModule), { env: { memory } }).exports as unknown as Omit<HandKernels, "memory">;
-  return { memory, add: e.add, adam: e.adam };
+  return { memory, add: e.add, sgd: e.sgd, adam: e.adam };
 }
