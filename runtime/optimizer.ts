@@ -87,6 +87,7 @@ export class Run extends BaseRun {
   private readonly executor: PhaseExecutor;
   private readonly initialParams: Float32Array;
   private readonly backing: Backing | undefined;
+  private closed = false;
 
   constructor(
     artifact: CompiledStep,
@@ -121,6 +122,22 @@ export class Run extends BaseRun {
   /** Threads the steps run on (the wasm target with init's threads; else 1). */
   get threads(): number {
     return this.backing?.threads ?? 1;
+  }
+
+  /**
+   * Stops the run's worker threads (the wasm target with init's threads) now rather than when the
+   * run is garbage-collected; resolves once they have exited. Later steps are R101; the params,
+   * state and snapshots stay readable. Twice, or on a one-thread or JS run, is harmless.
+   */
+  async close(): Promise<void> {
+    this.idle("close()");
+    this.closed = true;
+    await this.backing?.close?.();
+  }
+
+  protected override enter(what: string): void {
+    if (this.closed) fail("R101", `${what} on a run that was closed`, "init a new run: await opt.init(params, { threads })");
+    super.enter(what);
   }
 
   /** Resolves once the run can step (the wasm target's worker threads have started). */

@@ -93,7 +93,8 @@ export interface ThreadPool {
   threads: number;
   /** Runs kernel `kernel`'s `variant` (0 run, 1 guarded, 2 run_f32, 3 guarded_f32) on ranges[1..] in the workers; the caller runs ranges[0] itself first. */
   dispatch(kernel: number, variant: number, ranges: ThreadRange[], runOwn: () => void): void;
-  close(): void;
+  /** Stops the workers (a later dispatch throws); resolves once they have exited. Twice is harmless. */
+  close(): Promise<void>;
 }
 
 interface WorkerLike {
@@ -135,9 +136,11 @@ export async function startPool(threads: number, memory: WebAssembly.Memory, ctr
     if (Date.now() - t0 > WAIT_MS) throw new Error("wasm worker threads did not start");
     await new Promise((r) => setTimeout(r, 1));
   }
+  let closed: Promise<void> | undefined;
   return {
     threads,
     dispatch(kernel, variant, ranges, runOwn) {
+      if (closed) throw new Error("internal: a dispatch on a closed thread pool");
       c[KERNEL] = kernel;
       c[VARIANT] = variant;
       for (let t = 1; t < threads; t++) c.set(ranges[t], RANGES + 4 * t);
@@ -151,10 +154,12 @@ export async function startPool(threads: number, memory: WebAssembly.Memory, ctr
       }
     },
     close() {
+      if (closed) return closed;
       c[STOP] = 1;
       Atomics.add(c, GEN, 1);
       Atomics.notify(c, GEN);
-      for (const w of workers) void w.terminate();
+      closed = Promise.all(workers.map((w) => w.terminate())).then(() => {});
+      return closed;
     },
   };
 }
