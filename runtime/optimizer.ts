@@ -36,8 +36,9 @@ export interface InitOptions {
   precision?: "f64" | "f32";
   /**
    * The wasm target only, with `await opt.init()`: split each pass across this many threads
-   * (worker_threads sharing the memory; results are the same for every count). Where
-   * SharedArrayBuffer or workers are missing the run uses one thread and says why (console.warn).
+   * (Node's worker_threads, or Web Workers in a cross-origin-isolated page, sharing the memory;
+   * results are the same for every count). Where cross-origin isolation, SharedArrayBuffer or
+   * workers are missing the run uses one thread and says why (console.warn). run.close() stops them.
    */
   threads?: number;
   /** The most the run may allocate for its arenas (default 8 GiB): a larger model is R111 before anything is allocated. */
