@@ -2,8 +2,9 @@
  * The wasm target's threads in headless Chromium: in a cross-origin-isolated page (COOP/COEP)
  * Web Workers share the run's memory, and 2 and 3 threads step bit-identically to one thread
  * (the page's main thread spins where it may not block); close() stops them (a later step is
- * R101, nothing changed); a refused step on threads changes nothing. A page that is not isolated
- * runs on one thread and says why.
+ * R101, nothing changed); a refused step on threads changes nothing; a CSP without
+ * worker-src blob: fails init with that hint. A page that is not isolated runs on one thread and
+ * says why.
  */
 import { build as esbuild } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -82,7 +83,10 @@ describe.skipIf(unavailable !== undefined)("wasm threads in Chromium (Web Worker
     const out = await esbuild({ entryPoints: [join(DIR, "main.ts")], bundle: true, write: false, format: "esm", platform: "browser", target: "es2022" });
     writeFileSync(join(DIR, "main.js"), out.outputFiles[0].text);
     // The page allows Blob URL workers and wasm compilation, nothing else (the README's CSP).
-    writeFileSync(join(DIR, "index.html"), `<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="script-src 'self' 'wasm-unsafe-eval'; worker-src blob:"><pre id="result"></pre><script type="module" src="main.js"></script>`);
+    const page = (csp: string) => `<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><pre id="result"></pre><script type="module" src="/main.js"></script>`;
+    writeFileSync(join(DIR, "index.html"), page("script-src 'self' 'wasm-unsafe-eval'; worker-src blob:"));
+    mkdirSync(join(DIR, "strict"), { recursive: true });
+    writeFileSync(join(DIR, "strict", "index.html"), page("script-src 'self' 'wasm-unsafe-eval'"));
 
     const isolated = await serve(DIR, { headers: ISOLATED });
     const plain = await serve(DIR);
@@ -108,6 +112,9 @@ describe.skipIf(unavailable !== undefined)("wasm threads in Chromium (Web Worker
       expect(iso.configs).toEqual(CONFIGS.map(() => ({ threads: [1, 2, 3], same: [true, true] })));
       expect([iso.refused, iso.refusedSame]).toEqual(["R201", true]);
       expect([iso.closed, iso.closedSame]).toEqual(["R101", true]);
+
+      // A CSP without worker-src blob: (script-src applies): init fails and says what to allow.
+      expect((await read(`${isolated.url}strict/`)).error).toContain("worker-src blob:");
 
       const not = await read(plain.url);
       expect(not.error).toBeUndefined();

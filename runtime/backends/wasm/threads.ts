@@ -177,9 +177,15 @@ function spawn(data: WorkerData[], onError: (e: Error) => void): { workers: Pool
   }
   if (!webWorkers()) throw new Error("internal: no workers");
   const url = pageGlobals.URL.createObjectURL!(new pageGlobals.Blob!([WEB_WORKER_SOURCE], { type: "text/javascript" }));
+  const csp = "a page's Content-Security-Policy must allow worker-src blob:";
   const workers = data.map((d) => {
-    const w = new pageGlobals.Worker!(url);
-    w.onerror = (e) => onError(new Error(e.message || "a Web Worker failed to start (a Content-Security-Policy must allow worker-src blob:)"));
+    let w: WebWorker;
+    try {
+      w = new pageGlobals.Worker!(url);
+    } catch (e) {
+      throw new Error(`wasm worker threads did not start: ${(e as Error).message} (${csp})`);
+    }
+    w.onerror = (e) => onError(new Error(`a wasm Web Worker failed: ${e.message || "no message"} (${csp})`));
     w.postMessage(d);
     return { terminate: async () => w.terminate() };
   });
