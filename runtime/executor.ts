@@ -36,6 +36,8 @@ export interface Backing {
   threads?: number;
   /** Starts what the run needs before its first step (the wasm target's worker threads). */
   start?(): Promise<void>;
+  /** Stops what start() started (the worker threads); resolves once they have exited. Twice is harmless. */
+  close?(): Promise<void>;
 }
 
 export interface BackingOptions {

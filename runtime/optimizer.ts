@@ -36,8 +36,9 @@ export interface InitOptions {
   precision?: "f64" | "f32";
   /**
    * The wasm target only, with `await opt.init()`: split each pass across this many threads
-   * (worker_threads sharing the memory; results are the same for every count). Where
-   * SharedArrayBuffer or workers are missing the run uses one thread and says why (console.warn).
+   * (Node's worker_threads, or Web Workers in a cross-origin-isolated page, sharing the memory;
+   * results are the same for every count). Where cross-origin isolation, SharedArrayBuffer or
+   * workers are missing the run uses one thread and says why (console.warn). run.close() stops them.
    */
   threads?: number;
   /** The most the run may allocate for its arenas (default 8 GiB): a larger model is R111 before anything is allocated. */
@@ -87,6 +88,7 @@ export class Run extends BaseRun {
   private readonly executor: PhaseExecutor;
   private readonly initialParams: Float32Array;
   private readonly backing: Backing | undefined;
+  private closed = false;
 
   constructor(
     artifact: CompiledStep,
@@ -121,6 +123,22 @@ export class Run extends BaseRun {
   /** Threads the steps run on (the wasm target with init's threads; else 1). */
   get threads(): number {
     return this.backing?.threads ?? 1;
+  }
+
+  /**
+   * Stops the run's worker threads (the wasm target with init's threads) now rather than when the
+   * run is garbage-collected; resolves once they have exited. Later steps are R101; the params,
+   * state and snapshots stay readable. Twice, or on a one-thread or JS run, is harmless.
+   */
+  async close(): Promise<void> {
+    this.idle("close()");
+    this.closed = true;
+    await this.backing?.close?.();
+  }
+
+  protected override enter(what: string): void {
+    if (this.closed) fail("R101", `${what} on a run that was closed`, "init a new run: await opt.init(params, { threads })");
+    super.enter(what);
   }
 
   /** Resolves once the run can step (the wasm target's worker threads have started). */

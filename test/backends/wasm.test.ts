@@ -370,6 +370,26 @@ describe("threads: init(params, { threads }) over worker_threads sharing the mem
     expect(await codeOf(() => two.step())).toBe("R201");
     expect(JSON.stringify(two.saveState()) === before).toBe(true);
   }, 60_000);
+  it("close() stops the workers: a later step is R101 with params and state unchanged; twice, one thread or JS is harmless", async () => {
+    const config = "chain(clip_by_global_norm(1.0), adam(1e-3))";
+    const one = await compile(config, { target: "wasm" }).init(params());
+    const two = await compile(config, { target: "wasm" }).init(params(), { threads: 2 });
+    for (const r of [one, two]) (grad(r.params, r.grads), r.stepSync());
+    await two.close();
+    await two.close();
+    // A closed run still reads: the step before close ran on the workers and matches one thread.
+    expect(JSON.stringify(two.saveState()) === JSON.stringify(one.saveState())).toBe(true);
+    const before = JSON.stringify(two.saveState());
+    grad(two.params, two.grads);
+    expect(await codeOf(() => two.step())).toBe("R101");
+    expect(await codeOf(() => two.stepSync())).toBe("R101");
+    expect(JSON.stringify(two.saveState()) === before).toBe(true);
+    for (const r of [one, compile("sgd(0.1)", { target: "js" }).initSync({ w: [1] })]) {
+      await r.close();
+      await r.close();
+      expect(await codeOf(() => r.step())).toBe("R101");
+    }
+  }, 60_000);
   it("threads are checked (R118): not a whole number from 1 to 64, initSync, or a JS run", async () => {
     const opt = compile("sgd(0.1)", { target: "wasm" });
     for (const threads of [0, 1.5, 65, Number.NaN]) expect(await codeOf(() => opt.init({ w: [1] }, { threads }))).toBe("R118");

@@ -18,15 +18,23 @@ export function browserUnavailable(): string | undefined {
 
 const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".json": "application/json" };
 
+/** What serve() adds to every response, e.g. COOP/COEP for a cross-origin-isolated page. */
+export interface ServeOptions {
+  headers?: Record<string, string>;
+}
+
+/** Cross-origin isolation (SharedArrayBuffer, wasm threads): serve(root, { headers: ISOLATED }). */
+export const ISOLATED = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
+
 /** Serves a folder on 127.0.0.1 (a secure context, which WebGPU needs). */
-export async function serve(root: string): Promise<{ url: string; server: Server }> {
+export async function serve(root: string, options: ServeOptions = {}): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const path = normalize(join(root, decodeURIComponent((req.url ?? "/").split("?")[0]).replace(/\/$/, "/index.html")));
     if (!path.startsWith(root) || !existsSync(path)) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
+    res.writeHead(200, { ...options.headers, "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const addr = server.address();

@@ -129,6 +129,23 @@ describe("a run is a small state machine: one call at a time while a step is in 
     await pending;
     expect(run.count).toBe(1);
   });
+  it("close() during an awaiting gradFn on wasm threads is R109 and the step completes; a step after close() is R101, params unchanged", async () => {
+    const run = await compile(opaque, { target: "wasm" }).init(tensors([1, 2, 3]), { threads: 2 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    run.grads.w.set([1, 1, 1]);
+    const pending = run.step({ gradFn: async (_p, _i, out) => (await gate, out.w.set([1, 1, 1])) });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await asyncCodeOf(() => run.close())).toBe("R109");
+    release();
+    await pending;
+    expect(run.count).toBe(1);
+    await run.close();
+    const params = Array.from(run.params.w);
+    expect(await asyncCodeOf(() => run.step({ gradFn: (_p, _i, out) => out.w.set([1, 1, 1]) }))).toBe("R101");
+    expect(Array.from(run.params.w)).toEqual(params);
+    expect(run.count).toBe(1);
+  });
   it("an AbortSignal aborts a gradFn that never resolves: R208, state bit-identical, and the run is usable again", async () => {
     const run = compile(opaque).initSync(tensors([1, 2, 3]));
     run.grads.w.set([1, 1, 1]);

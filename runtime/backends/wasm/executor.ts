@@ -89,13 +89,17 @@ export function wasmBacking(artifact: CompiledStep, layout: TensorLayout, option
       const kernels = allKernels(artifact);
       pool.current = await startPool(threads, plan.memory, plan.ctrl, kernels.map((k) => moduleOf(k, true)), kernels.map((k) => baseArgs(k, plan, layout, options.guarded)));
       // The workers stop once the run is garbage: only the run holds its backing.
-      poolsOfRuns.register(backing, pool.current);
+      poolsOfRuns.register(backing, pool.current, backing);
     } : undefined,
+    close: async () => {
+      poolsOfRuns.unregister(backing);
+      await pool.current?.close();
+    },
   };
   return backing;
 }
 
-const poolsOfRuns = new FinalizationRegistry<ThreadPool>((p) => p.close());
+const poolsOfRuns = new FinalizationRegistry<ThreadPool>((p) => void p.close());
 
 /** A kernel's arguments but its ranges: arena and backup addresses, the segment table and its host buffers. */
 function baseArgs(k: KernelArtifact, plan: WasmMemoryPlan, layout: TensorLayout, guarded: boolean): number[] {
