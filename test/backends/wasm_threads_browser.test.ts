@@ -68,7 +68,7 @@ try {
   result.closedSame = JSON.stringify(two.saveState()) === before;
   out.textContent = JSON.stringify(result);
 } catch (e) {
-  out.textContent = JSON.stringify({ error: e.code ?? String(e) + (e.stack ?? "") });
+  out.textContent = JSON.stringify({ error: e.code ? e.code + " " + e.message : String(e) + (e.stack ?? "") });
 }
 `;
 
@@ -114,7 +114,9 @@ describe.skipIf(unavailable !== undefined)("wasm threads in Chromium (Web Worker
       expect([iso.closed, iso.closedSame]).toEqual(["R101", true]);
 
       // A CSP without worker-src blob: (script-src applies): init fails and says what to allow.
-      expect((await read(`${isolated.url}strict/`)).error).toContain("worker-src blob:");
+      const strict = (await read(`${isolated.url}strict/`)).error;
+      expect(strict).toMatch(/^R117 /);
+      expect(strict).toContain("worker-src blob:");
 
       const not = await read(plain.url);
       expect(not.error).toBeUndefined();

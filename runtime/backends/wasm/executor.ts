@@ -87,7 +87,12 @@ export function wasmBacking(artifact: CompiledStep, layout: TensorLayout, option
     threads,
     start: threads > 1 ? async () => {
       const kernels = allKernels(artifact);
-      pool.current = await startPool(threads, plan.memory, plan.ctrl, kernels.map((k) => moduleOf(k, true)), kernels.map((k) => baseArgs(k, plan, layout, options.guarded)));
+      try {
+        pool.current = await startPool(threads, plan.memory, plan.ctrl, kernels.map((k) => moduleOf(k, true)), kernels.map((k) => baseArgs(k, plan, layout, options.guarded)));
+      } catch (e) {
+        // A worker the environment refused (a page's CSP, a crashed worker): a diagnostic, not a bare Error.
+        return fail("R117", `init(params, { threads: ${threads} }) could not start its worker threads: ${(e as Error).message}`, "leave threads out to run on one thread, or allow the workers (a page: worker-src blob:)");
+      }
       // The workers stop once the run is garbage: only the run holds its backing.
       poolsOfRuns.register(backing, pool.current, backing);
     } : undefined,
