@@ -294,6 +294,21 @@ describe("numerics refusals", () => {
     ["chain(scale_by_adan(b3=1), scale(-1))", "E302", "b3 must be in [0, 1)"],
     ["optimistic_adam(cosine_decay_schedule(1e-3, 100))", "E301", "expected a number"],
     ["rprop(cosine_decay_schedule(1e-3, 100))", "E301", "expected a number"],
+    // dog's init_step: a (tag, value) tuple whose tag is a registry enum, never raw text.
+    ['dog(init_step=("heurstic", 1e-6))', "E304", "is not one of"],
+    ['dog(init_step=("dist\\u{0}ance", 1e-6))', "E304", "is not one of"],
+    ['dog(init_step=("heuristic",))', "E301", "found 1 item"],
+    ['dog(init_step=("heuristic", 1e-6, 1))', "E301", "found 3 items"],
+    ['dog(init_step=["distance"])', "E301", "found 1 item"],
+    ['dog(init_step=(1e-6, "heuristic"))', "E301", "expected one of"],
+    ["dog(init_step=1e-6)", "E301", "expected a tuple"],
+    ['dog(init_step=("learning_rate", 0))', "E302", "init_step's value must be > 0"],
+    ['dog(init_step=("distance", -1.0))', "E302", "init_step's value must be > 0"],
+    ['dog(init_step=("heuristic", 1e39))', "E308", "beyond float32's range"],
+    ['step = ("distance", sgd(1)); dog(init_step=step)', "E301", "expected a number"],
+    ["dog(eps=0)", "E302", "eps must be > 0"],
+    ['chain(scale_by_dog(("distance", 1.0), eps=-1e-8), scale(-1))', "E302", "eps must be > 0"],
+    ["chain(scale_by_dog(), scale(-1))", "E206", "missing the required argument 'init_step'"],
   ];
   for (const [src, code, fragment] of refusedCases) {
     it(`${src}: ${code}`, () => {

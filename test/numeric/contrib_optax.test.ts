@@ -455,6 +455,46 @@ describe("dowg (contrib/_dog.py): r² = max(r², ‖p0 − p‖²), v += r²·�
   }
 });
 
+// ------------------------------------------------------------------ dog
+
+describe("dog (contrib/_dog.py): r̄ = max(r̄, ‖p0 − p‖), G += ‖g‖², u = −lr·r̄/sqrt(G + eps)·g, r̄ from init_step", () => {
+  const p0 = [0.5, -1.25, 2, 0.125, -0.75, 0];
+  // optax's init: r_eps = value for "distance", value·(1 + ‖p0‖) for "heuristic", 0 for "learning_rate".
+  const cases = [
+    ["dog(0.5)", "heuristic", 1e-6, 0],
+    ['dog(0.5, ("distance", 0.01), weight_decay=0.01)', "distance", 0.01, 0.01],
+    ['dog(init_step=("learning_rate", 0.1), eps=1e-6)', "learning_rate", 0.1, 0],
+  ] as const;
+  for (const backend of ["js", "interp"] as Backend[]) {
+    for (const [config, tag, value, wd] of cases) {
+      it(`${config} (${backend})`, () => {
+        const lr = config.startsWith("dog(0.5") ? 0.5 : 1.0;
+        const eps = config.includes("eps=1e-6") ? 1e-6 : 1e-8;
+        let maxDist = tag === "distance" ? f(value) : tag === "heuristic" ? f(value * (1 + Math.sqrt(sum4(p0.map((x) => x * x))))) : 0;
+        let G = 0;
+        sideBySide(config, backend, (g, p, t) => {
+          const gd = Array.from(g, (x, i) => (wd === 0 ? x : x + wd * p[i]));
+          maxDist = f(Math.max(maxDist, Math.sqrt(sum4(Array.from(p, (x, i) => (p0[i] - x) * (p0[i] - x))))));
+          G = f(G + sum4(gd.map((x) => x * x)));
+          const eta = tag === "learning_rate" && t === 1 ? value : maxDist / Math.sqrt(G + eps);
+          return gd.map((x) => -lr * (eta * x));
+        }, 10);
+        expect(maxDist).toBeGreaterThan(0);
+      });
+    }
+  }
+  it("optax's docstring example: dog() on Σx² from [1, 2, 3] moves the objective below 14.0 but not below 13.99 in 5 steps", () => {
+    const run = compile("dog()").initSync({ x: { shape: [3], data: Float32Array.of(1, 2, 3) } });
+    for (let i = 0; i < 5; i++) {
+      run.grads.x.set(run.params.x.map((x) => 2 * x));
+      run.stepSync();
+      const objective = run.params.x.reduce((s, x) => s + x * x, 0);
+      expect(objective).toBeLessThan(14.0);
+      expect(objective).toBeGreaterThanOrEqual(13.99);
+    }
+  });
+});
+
 // ------------------------------------------------------------------ cocob
 
 describe("cocob (contrib/_cocob.py): coin betting per element from the initial params", () => {
