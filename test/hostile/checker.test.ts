@@ -309,6 +309,17 @@ describe("numerics refusals", () => {
     ["dog(eps=0)", "E302", "eps must be > 0"],
     ['chain(scale_by_dog(("distance", 1.0), eps=-1e-8), scale(-1))', "E302", "eps must be > 0"],
     ["chain(scale_by_dog(), scale(-1))", "E206", "missing the required argument 'init_step'"],
+    ["mechanize(sgd(0.1), eps=0)", "E302", "eps must be > 0"],
+    ["mechanize(sgd(0.1), eps=-1e-8)", "E302", "eps must be > 0"],
+    ["mechanize(sgd(0.1), s_init=0)", "E302", "s_init must be > 0"],
+    ["mechanize(sgd(0.1), weight_decay=-0.01)", "E302", "weight_decay must be >= 0"],
+    ["mechanize(sgd(0.1), num_betas=0)", "E302", "num_betas must be in [1, 32]"],
+    ["mechanize(sgd(0.1), num_betas=33)", "E302", "num_betas must be in [1, 32]"],
+    ["mechanize(sgd(0.1), num_betas=1000000000)", "E302", "num_betas must be in [1, 32]"],
+    ["mechanize(sgd(0.1), num_betas=2.5)", "E303", "expected an integer"],
+    ["mechanize(sgd(0.1), betas=[0.9, 0.99])", "E202", "no parameter 'betas'"],
+    ["mechanize(0.1)", "E301", "expected an optimizer"],
+    ["mechanize()", "E206", "missing the required argument 'base_optimizer'"],
   ];
   for (const [src, code, fragment] of refusedCases) {
     it(`${src}: ${code}`, () => {
