@@ -35,6 +35,8 @@ export interface StringLit {
 export interface ListLit {
   kind: "list";
   items: Expr[];
+  /** Written `(a, b)` (Python's tuple): the same value as `[a, b]`, printed back with parentheses. */
+  tuple?: boolean;
   span: Span;
 }
 export interface MapEntry {

@@ -76,6 +76,7 @@ function flat(e: Expr): string {
     case "name":
       return e.path.join(".");
     case "list":
+      if (e.tuple) return `(${e.items.map(flat).join(", ")}${e.items.length === 1 ? "," : ""})`;
       return `[${e.items.map(flat).join(", ")}]`;
     case "map":
       return `{${e.entries.map((en) => `${flat(en.key)}: ${flat(en.value)}`).join(", ")}}`;
@@ -181,8 +182,8 @@ function pretty(e: Expr, indent: string, used: number, cm: Placement): string {
       parts.push({ key: a, text: prefix + pretty(a.value, inner, inner.length + prefix.length, cm) });
     }
   } else if (e.kind === "list") {
-    open = "[";
-    close = "]";
+    open = e.tuple ? "(" : "[";
+    close = e.tuple ? ")" : "]";
     for (const it of e.items) parts.push({ key: it, text: pretty(it, inner, inner.length, cm) });
   } else if (e.kind === "map") {
     open = "{";

@@ -92,6 +92,7 @@ export class OptParser extends CstParser {
       { ALT: () => this.CONSUME(NoneKw) },
       { ALT: () => this.SUBRULE(this.list) },
       { ALT: () => this.SUBRULE(this.map) },
+      { ALT: () => this.SUBRULE(this.tuple) },
     ]);
   });
 
@@ -142,6 +143,20 @@ export class OptParser extends CstParser {
       this.OPTION2(() => this.CONSUME2(Comma));
     });
     this.CONSUME(RBracket);
+  });
+
+  /** Python's `(a, b)`: a tuple, or with one item and no comma a parenthesized expression. */
+  private tuple = this.RULE("tuple", () => {
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.expression);
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RParen);
   });
 
   private map = this.RULE("map", () => {

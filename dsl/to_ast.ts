@@ -88,6 +88,13 @@ export class AstBuilder {
     if (n) return { kind: "none", span: tokSpan(n) };
     const list = nodes(c, "list")[0];
     if (list) return { kind: "list", items: nodes(kids(list), "expression").map((e) => this.expression(e)), span: bracketSpan(list, "LBracket", "RBracket") };
+    const tuple = nodes(c, "tuple")[0];
+    if (tuple) {
+      const items = nodes(kids(tuple), "expression").map((e) => this.expression(e));
+      // `(x)` is x, as in Python; `(x,)` and `(a, b)` are tuples, which are lists that print with parentheses.
+      if (items.length === 1 && tokens(kids(tuple), "Comma").length === 0) return items[0];
+      return { kind: "list", items, tuple: true, span: bracketSpan(tuple, "LParen", "RParen") };
+    }
     const map = nodes(c, "map")[0];
     if (map) {
       const entries: MapEntry[] = nodes(kids(map), "mapEntry").map((e) => {

@@ -2,11 +2,11 @@
 import { formatExprFlat } from "../../dsl/format.js";
 import type { Arg, Expr } from "../../dsl/ast.js";
 import { lookup } from "../registry/index.js";
-import type { Value } from "./types.js";
+import type { Kind, Value } from "./types.js";
 
 const NO_SPAN = { start: 0, end: 0 };
 
-function toExpr(v: Value): Expr {
+function toExpr(v: Value, kind?: Kind): Expr {
   switch (v.k) {
     case "number":
       return { kind: "number", value: v.v, isInt: v.isInt, span: NO_SPAN };
@@ -17,7 +17,8 @@ function toExpr(v: Value): Expr {
     case "none":
       return { kind: "none", span: NO_SPAN };
     case "list":
-      return { kind: "list", items: v.items.map(toExpr), span: NO_SPAN };
+      // A tuple parameter prints in optax's spelling, `("heuristic", 1e-6)`.
+      return { kind: "list", items: v.items.map((x) => toExpr(x)), ...(kind?.t === "tuple" ? { tuple: true } : {}), span: NO_SPAN };
     case "map":
       return { kind: "map", entries: v.entries.map(([k, x]) => ({ key: toExpr(k), value: toExpr(x) })), span: NO_SPAN };
     case "call": {
@@ -37,10 +38,10 @@ function toExpr(v: Value): Expr {
           continue;
         }
         // Leading required arguments stay positional, as people write them; the rest are keywords.
-        if (positional && p.default === undefined && !p.kwOnly) args.push({ value: toExpr(value), span: NO_SPAN });
+        if (positional && p.default === undefined && !p.kwOnly) args.push({ value: toExpr(value, p.kind), span: NO_SPAN });
         else {
           positional = false;
-          args.push({ name: p.name, value: toExpr(value), span: NO_SPAN });
+          args.push({ name: p.name, value: toExpr(value, p.kind), span: NO_SPAN });
         }
       }
       return { kind: "call", callee: name, args, span: NO_SPAN };

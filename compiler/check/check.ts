@@ -123,7 +123,8 @@ class Checker {
         return { k: "string", v: e.value, span: e.span };
       case "list": {
         const of = kind.t === "list" ? kind.of : kind.t === "optional" && kind.of.t === "list" ? kind.of.of : ({ t: "any" } as const);
-        const items = e.items.map((it) => this.value(it, of));
+        // A tuple's items each have their own kind; items past its arity are conform()'s E301.
+        const items = e.items.map((it, i) => this.value(it, kind.t === "tuple" ? (kind.items[i] ?? { t: "any" }) : of));
         return items.every((x) => x !== undefined) ? { k: "list", items: items as Value[], span: e.span } : undefined;
       }
       case "map": {

@@ -50,6 +50,11 @@ export function conform(v: Value, kind: Kind, span: Span, report: Report): Value
       return v.k === "call" && v.category === "predicate" ? v : fail();
     case "list":
       return v.k === "list" ? v : fail();
+    case "tuple":
+      if (v.k !== "list") return fail();
+      if (v.items.length === kind.items.length) return v;
+      report(error("E301", `expected ${kindSummary(kind)}, found ${v.items.length} item${v.items.length === 1 ? "" : "s"}`, span, `write exactly ${kind.items.length} items, in that order`));
+      return undefined;
     case "map":
       return v.k === "map" ? v : fail();
     case "optional":
@@ -81,7 +86,7 @@ export class NestedConform {
   /** True when everything inside `v` fits `kind`'s element kinds (`v` itself is conform()'s). */
   check(v: Value, kind: Kind): boolean {
     if (kind.t === "optional") return v.k === "none" || this.check(v, kind.of);
-    if (!((kind.t === "list" && v.k === "list") || (kind.t === "map" && v.k === "map"))) return true;
+    if (!((kind.t === "list" && v.k === "list") || (kind.t === "tuple" && v.k === "list") || (kind.t === "map" && v.k === "map"))) return true;
     const key = JSON.stringify(kind);
     let byKind = this.memo.get(v);
     const known = byKind?.get(key);
@@ -91,6 +96,7 @@ export class NestedConform {
       if (conform(x, k, x.span, this.report) === undefined || !this.check(x, k)) ok = false;
     };
     if (kind.t === "list" && v.k === "list") v.items.forEach((x) => one(x, kind.of));
+    if (kind.t === "tuple" && v.k === "list") v.items.forEach((x, i) => kind.items[i] && one(x, kind.items[i]));
     if (kind.t === "map" && v.k === "map") {
       for (const [k, x] of v.entries) {
         one(k, kind.key);

@@ -11,6 +11,8 @@ export type Kind =
   | { t: "schedule" }
   | { t: "transform" }
   | { t: "list"; of: Kind }
+  /** Python's fixed-arity tuple of mixed kinds, e.g. dog's `init_step=("heuristic", 1e-6)`; its value is a list (written `(a, b)` or `[a, b]`). */
+  | { t: "tuple"; items: Kind[] }
   | { t: "map"; key: Kind; value: Kind }
   | { t: "optional"; of: Kind }
   /** Tensor-name globs: a string or a list of strings. */
@@ -108,6 +110,8 @@ export function kindSummary(k: Kind): string {
       return "an optimizer or gradient transformation";
     case "list":
       return `a list of ${kindSummary(k.of).replace(/^an? /, "")}s`;
+    case "tuple":
+      return `a tuple (${k.items.map((x) => (x.t === "enum" ? x.values.map((e) => `"${e}"`).join(" | ") : kindSummary(x).replace(/^an? /, ""))).join(", ")})`;
     case "map":
       return `a map from ${kindSummary(k.key)} to ${kindSummary(k.value)}`;
     case "optional":

@@ -101,6 +101,9 @@ import { def as transforms_dowg } from "../transforms/dowg.js";
 import { def as transforms_scale_by_cocob } from "../transforms/scale_by_cocob.js";
 import { def as transforms_cocob } from "../transforms/cocob.js";
 import { def as transforms_dadapt_adamw } from "../transforms/dadapt_adamw.js";
+import { def as transforms_scale_by_dog } from "../transforms/scale_by_dog.js";
+import { def as transforms_dog } from "../transforms/dog.js";
+import { def as transforms_mechanize } from "../transforms/mechanize.js";
 
 export const DEFS: readonly Def[] = [
   transforms_MultiSteps,
@@ -203,6 +206,9 @@ export const DEFS: readonly Def[] = [
   transforms_scale_by_cocob,
   transforms_cocob,
   transforms_dadapt_adamw,
+  transforms_scale_by_dog,
+  transforms_dog,
+  transforms_mechanize,
 ];
 
 const byName = new Map<string, Def>(DEFS.map((d) => [d.name, d]));

@@ -101,6 +101,9 @@ export const CATALOG_CONFIGS: Record<string, string> = {
   cocob: "cocob(0.5, alpha=50.0, weight_decay=0.01)",
   scale_by_cocob: "chain(scale(0.5), scale_by_cocob())",
   dadapt_adamw: "dadapt_adamw(linear_schedule(1.0, 0.0, 10), betas=[0.9, 0.99], weight_decay=0.01)",
+  dog: "dog(0.5, weight_decay=0.01)",
+  scale_by_dog: 'chain(scale_by_dog(("learning_rate", 0.1)), scale(-0.5))',
+  mechanize: "mechanize(adam(0.01), weight_decay=0.1, num_betas=3)",
   inject_hyperparams: "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(0.01, b1=0.8, weight_decay=0.1, nesterov=true), trace(0.5)))",
 };
 

@@ -455,6 +455,119 @@ describe("dowg (contrib/_dog.py): r² = max(r², ‖p0 − p‖²), v += r²·�
   }
 });
 
+// ------------------------------------------------------------------ dog
+
+describe("dog (contrib/_dog.py): r̄ = max(r̄, ‖p0 − p‖), G += ‖g‖², u = −lr·r̄/sqrt(G + eps)·g, r̄ from init_step", () => {
+  const p0 = [0.5, -1.25, 2, 0.125, -0.75, 0];
+  // optax's init: r_eps = value for "distance", value·(1 + ‖p0‖) for "heuristic", 0 for "learning_rate".
+  const cases = [
+    ["dog(0.5)", "heuristic", 1e-6, 0],
+    ['dog(0.5, ("distance", 0.01), weight_decay=0.01)', "distance", 0.01, 0.01],
+    ['dog(init_step=("learning_rate", 0.1), eps=1e-6)', "learning_rate", 0.1, 0],
+  ] as const;
+  for (const backend of ["js", "interp"] as Backend[]) {
+    for (const [config, tag, value, wd] of cases) {
+      it(`${config} (${backend})`, () => {
+        const lr = config.startsWith("dog(0.5") ? 0.5 : 1.0;
+        const eps = config.includes("eps=1e-6") ? 1e-6 : 1e-8;
+        let maxDist = tag === "distance" ? f(value) : tag === "heuristic" ? f(value * (1 + Math.sqrt(sum4(p0.map((x) => x * x))))) : 0;
+        let G = 0;
+        sideBySide(config, backend, (g, p, t) => {
+          const gd = Array.from(g, (x, i) => (wd === 0 ? x : x + wd * p[i]));
+          maxDist = f(Math.max(maxDist, Math.sqrt(sum4(Array.from(p, (x, i) => (p0[i] - x) * (p0[i] - x))))));
+          G = f(G + sum4(gd.map((x) => x * x)));
+          const eta = tag === "learning_rate" && t === 1 ? value : maxDist / Math.sqrt(G + eps);
+          return gd.map((x) => -lr * (eta * x));
+        }, 10);
+        expect(maxDist).toBeGreaterThan(0);
+      });
+    }
+  }
+  it("optax's docstring example: dog() on Σx² from [1, 2, 3] moves the objective below 14.0 but not below 13.99 in 5 steps", () => {
+    const run = compile("dog()").initSync({ x: { shape: [3], data: Float32Array.of(1, 2, 3) } });
+    for (let i = 0; i < 5; i++) {
+      run.grads.x.set(run.params.x.map((x) => 2 * x));
+      run.stepSync();
+      const objective = run.params.x.reduce((s, x) => s + x * x, 0);
+      expect(objective).toBeLessThan(14.0);
+      expect(objective).toBeGreaterThanOrEqual(13.99);
+    }
+  });
+});
+
+// ------------------------------------------------------------------ mechanize
+
+/** mechanize's scalar state by optax's field names (m, v, r, s: one value per beta), and count. */
+function mechanicState(run: Run): { m: number[]; v: number[]; r: number[]; s: number[]; count: number } {
+  const c = run.counterValues;
+  const field = (name: string) =>
+    Object.keys(c)
+      .filter((k) => new RegExp(`mechanize\\.${name}\\.\\d+$`).test(k))
+      .sort((a, b) => Number(a.slice(a.lastIndexOf(".") + 1)) - Number(b.slice(b.lastIndexOf(".") + 1)))
+      .map((k) => c[k]);
+  return { m: field("m"), v: field("v"), r: field("r"), s: field("s"), count: c[Object.keys(c).find((k) => k.endsWith("mechanize.count"))!] };
+}
+
+describe("mechanize (contrib/_mechanic.py): the scale Σs of the base updates learned from h = ⟨g + wd·S·‖g‖/(‖p‖ + eps)·p, (x0 − p)/(S + eps)⟩", () => {
+  for (const backend of ["js", "interp"] as Backend[]) {
+    it(`optax's test_mechanized: one step of scale(-0.1) from {x: 3, y: -3} with g = {2, -2} (${backend})`, () => {
+      const config = "mechanize(scale(-0.1), weight_decay=1e-2, eps=1e-10, s_init=1e-8, num_betas=6)";
+      const params = { x: { shape: [1], data: Float32Array.of(3) }, y: { shape: [1], data: Float32Array.of(-3) } };
+      const run = (backend === "js" ? compile(config) : compileReference(config)).initSync(params);
+      run.grads.x[0] = 2;
+      run.grads.y[0] = -2;
+      run.stepSync();
+      const st = mechanicState(run);
+      // optax's expected values (assert_trees_all_close: rtol 1e-6, atol 0).
+      for (const m of st.m) expect(m).toBeCloseTo(1e-10, 16);
+      expect(st.v).toEqual([0, 0, 0, 0, 0, 0]);
+      for (const s of st.s) expect(Math.abs(s - 1.6666667e-9)).toBeLessThan(1e-6 * 1.6666667e-9);
+      expect(run.params.x[0]).toBeCloseTo(3, 6);
+      expect(run.params.y[0]).toBeCloseTo(-3, 6);
+      expect(st.count).toBe(1);
+    });
+    for (const [config, momentum, lr, wd, n] of [
+      ["mechanize(sgd(0.1))", 0, 0.1, 1e-2, 6],
+      ["mechanize(sgd(0.5, momentum=0.9), weight_decay=0.1, s_init=1e-3, num_betas=3)", 0.9, 0.5, 0.1, 3],
+    ] as const) {
+      it(`${config} (${backend})`, () => {
+        const eps = 1e-8;
+        const sInit = config.includes("s_init=1e-3") ? 1e-3 : 1e-6;
+        const betas = Array.from({ length: n }, (_, i) => f(1 - 0.1 ** (i + 1)));
+        const m = new Array<number>(n).fill(0);
+        const v = new Array<number>(n).fill(0);
+        const r = new Array<number>(n).fill(0);
+        const s = new Array<number>(n).fill(f(sInit));
+        const tr = new Float32Array(6);
+        let x0: number[] = [];
+        sideBySide(config, backend, (g, p, t) => {
+          if (t === 1) x0 = Array.from(p);
+          const u = Array.from(g, (gi, i) => {
+            if (momentum !== 0) tr[i] = gi + momentum * tr[i];
+            return -lr * (momentum !== 0 ? tr[i] : gi);
+          });
+          const S = s.reduce((a, x) => a + x);
+          const gradNorm = Math.sqrt(sum4(Array.from(g, (x) => x * x)));
+          const paramNorm = Math.sqrt(sum4(Array.from(p, (x) => x * x)));
+          const gd = Array.from(g, (gi, i) => gi + ((wd * S * gradNorm) / (paramNorm + eps)) * p[i]);
+          const deltaPrev = x0.map((x, i) => (x - p[i]) / (S + eps));
+          const h = sum4(gd.map((x, i) => x * deltaPrev[i]));
+          for (let i = 0; i < n; i++) {
+            const clipped = Math.min(Math.max(h, -m[i]), m[i]);
+            m[i] = f(Math.max(betas[i] * m[i], Math.abs(h) + eps));
+            v[i] = f(betas[i] * betas[i] * v[i] + h * h);
+            r[i] = f(betas[i] * r[i] + clipped * s[i]);
+            s[i] = f(((sInit / n) * m[i] + Math.max(0, r[i])) / (Math.sqrt(v[i]) + eps));
+          }
+          const sNew = s.reduce((a, x) => a + x);
+          return x0.map((x, i) => x - sNew * (deltaPrev[i] - u[i]) - p[i]);
+        }, 10);
+        expect(Math.max(...s)).toBeGreaterThan(f(sInit));
+      });
+    }
+  }
+});
+
 // ------------------------------------------------------------------ cocob
 
 describe("cocob (contrib/_cocob.py): coin betting per element from the initial params", () => {

@@ -65,6 +65,21 @@ describe("literals", () => {
       { kind: "map", entries: [{ key: { kind: "number", value: 1, isInt: true }, value: { kind: "number", value: 0.5, isInt: false } }, { key: { kind: "number", value: 2, isInt: true }, value: { kind: "number", value: 0.1, isInt: false } }] },
     ]);
   });
+  it("tuples as Python writes them: (a, b) and (a,) are tuples (lists printed with parentheses), (a) is a, () is empty", () => {
+    const call = parseOk(`f(("heuristic", 1e-6), (3,), (0.5), ())`).body as Extract<Expr, { kind: "call" }>;
+    expect(strip(call.args.map((a) => a.value))).toEqual([
+      { kind: "list", tuple: true, items: [{ kind: "string", value: "heuristic" }, { kind: "number", value: 1e-6, isInt: false }] },
+      { kind: "list", tuple: true, items: [{ kind: "number", value: 3, isInt: true }] },
+      { kind: "number", value: 0.5, isInt: false },
+      { kind: "list", tuple: true, items: [] },
+    ]);
+    expect(formatProgram(parseOk(`f(("heuristic", 1e-6), (3,), (0.5), ())`))).toBe('f(("heuristic", 0.000001), (3,), 0.5, ())\n');
+    const tupleSpan = call.args[0].value.span;
+    expect(`f(("heuristic", 1e-6), (3,), (0.5), ())`.slice(tupleSpan.start, tupleSpan.end)).toBe('("heuristic", 1e-6)');
+  });
+  it("a tuple parameter prints canonically as a tuple, whichever brackets were written", () => {
+    for (const src of ['dog(0.5, ["distance", 1e-3])', 'dog(0.5, ("distance", 1e-3))']) expect(compileSource(src).canonical).toBe('dog(learning_rate=0.5, init_step=("distance", 0.001))');
+  });
   it("spans point at the source", () => {
     const src = "adam(learning_rte=1e-3)";
     const call = parseOk(src).body as Extract<Expr, { kind: "call" }>;
@@ -97,6 +112,7 @@ describe("canonical printer", () => {
       fc.string({ maxLength: 6 }).map((s) => ({ kind: "string", value: s })),
       name.map((n) => ({ kind: "name", path: [n] })),
       fc.array(tie("expr"), { maxLength: 3 }).map((items) => ({ kind: "list", items })),
+      fc.array(tie("expr"), { maxLength: 3 }).map((items) => ({ kind: "list", items, tuple: true })),
       fc.tuple(name, fc.array(fc.tuple(fc.option(name, { nil: undefined }), tie("expr")), { maxLength: 4 })).map(([callee, args]) => {
         // Positional arguments first, as the grammar's checker expects (the parser accepts both).
         const sorted = [...args].sort((a, b) => Number(a[0] !== undefined) - Number(b[0] !== undefined));
