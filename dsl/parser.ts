@@ -42,7 +42,7 @@ const messages: IParserErrorMessageProvider = {
     return `unexpected ${describe(firstRedundant)} after the end of the expression`;
   },
   buildNoViableAltMessage({ actual, ruleName }) {
-    const what = ruleName === "expression" || ruleName === "atom" ? "a value (a number, a name, a call, a list or a map)" : "a statement";
+    const what = ruleName === "expression" || ruleName === "atom" ? "a value (a number, a name, a call, a list, a tuple or a map)" : "a statement";
     return `expected ${what} but found ${describe(actual[0])}`;
   },
   buildEarlyExitMessage({ actual }) {
@@ -91,6 +91,7 @@ export class OptParser extends CstParser {
       { ALT: () => this.CONSUME(FalseKw) },
       { ALT: () => this.CONSUME(NoneKw) },
       { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.tuple) },
       { ALT: () => this.SUBRULE(this.map) },
     ]);
   });
@@ -142,6 +143,20 @@ export class OptParser extends CstParser {
       this.OPTION2(() => this.CONSUME2(Comma));
     });
     this.CONSUME(RBracket);
+  });
+
+  /** Python's `(a, b)`, `(a,)` and `()`: a list in the DSL; `(a)` is `a` (to_ast.ts). */
+  private tuple = this.RULE("tuple", () => {
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.expression);
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RParen);
   });
 
   private map = this.RULE("map", () => {

@@ -88,6 +88,13 @@ export class AstBuilder {
     if (n) return { kind: "none", span: tokSpan(n) };
     const list = nodes(c, "list")[0];
     if (list) return { kind: "list", items: nodes(kids(list), "expression").map((e) => this.expression(e)), span: bracketSpan(list, "LBracket", "RBracket") };
+    const tuple = nodes(c, "tuple")[0];
+    if (tuple) {
+      // A tuple is a list; parentheses around one value without a comma only group it, as in Python.
+      const items = nodes(kids(tuple), "expression").map((e) => this.expression(e));
+      if (items.length === 1 && tokens(kids(tuple), "Comma").length === 0) return items[0];
+      return { kind: "list", items, span: bracketSpan(tuple, "LParen", "RParen") };
+    }
     const map = nodes(c, "map")[0];
     if (map) {
       const entries: MapEntry[] = nodes(kids(map), "mapEntry").map((e) => {

@@ -108,10 +108,13 @@ export interface InputBounds {
   message: string;
 }
 
-/** A numeric argument inside inject_hyperparams that is not a runtime value, and why (for setHyperparam's hint). */
+/**
+ * A numeric argument inside inject_hyperparams that is not a runtime value, and why (for
+ * setHyperparam's hint): a schedule, one the lowering compiles in, or one static_args names.
+ */
 export interface FixedHyperparam {
   name: string;
-  why: "schedule" | "compiled";
+  why: "schedule" | "compiled" | "static";
 }
 
 /** A tensor mask: tensors whose name matches the glob patterns (gitignore-style, last match wins). */

@@ -6,7 +6,7 @@
  * through the same map, so a change takes effect at the next step everywhere without recompiling.
  *
  * Codes: R130 an unknown hyperparameter; R131 a numeric argument that is not a runtime value (a
- * schedule, or one the lowering compiles in); R132 a hyperparameter value that is not a finite
+ * schedule, one the lowering compiles in, or one static_args names); R132 a hyperparameter value that is not a finite
  * number; R133 a step value (loss) missing or not a finite number.
  */
 import { EMA_PARAMS_SLOT } from "../format/arena_names.js";
@@ -53,6 +53,7 @@ export function checkedHyperparam(artifact: CompiledStep, name: unknown, value: 
   if (!h) {
     const fixed = artifact.fixedHyperparams?.find((f) => f.name === name);
     if (fixed?.why === "schedule") fail("R131", `hyperparameter '${name}' is a schedule, not a runtime value`, "a schedule stays a schedule (its value follows the step count); inject a number instead, or change the schedule and recompile");
+    if (fixed?.why === "static") fail("R131", `hyperparameter '${name}' is static (inject_hyperparams' static_args), compiled into this optimizer`, `remove it from static_args and recompile to change it at run time; ${listed}`);
     if (fixed) fail("R131", `'${name}' is compiled into this optimizer, not a runtime value`, `it shapes the compiled step (optax would treat it as static); ${listed}`);
     fail("R130", `this config has no runtime hyperparameter '${name}'`, listed);
   }

@@ -15,6 +15,8 @@ export interface ValidateContext {
   skipNestedCalls(): void;
   /** The values a schedule (or a number) can take over every count 0..2^31-1 (compiler/check/numerics.ts). */
   scheduleRange(v: Value): Range;
+  /** The name of a definition's `*args` parameter (chain's `transforms`), if it has one. */
+  varargs(name: string): string | undefined;
 }
 
 /**
@@ -164,6 +166,8 @@ export const param = {
   learningRate: () => spec("learning_rate", { t: "schedule" }, undefined, { doc: "a number or a schedule" }),
   transform: (name: string, extra?: Extra) => spec(name, { t: "transform" }, undefined, extra),
   dtype: (name: string) => spec(name, { t: "dtype" }, null),
+  /** Argument names, `()` by default (inject_hyperparams' static_args). */
+  names: (name: string, extra?: Extra) => spec(name, { t: "names" }, [], extra),
   mask: (name: string) => spec(name, { t: "optional", of: { t: "mask" } }, null),
   enumOf: (name: string, values: string[], def: string, extra?: Extra) => spec(name, { t: "enum", values }, def, extra),
   raw: spec,

@@ -302,6 +302,10 @@ describe("runtime hyperparameters and step values: bad names and values are code
     expect(codeOf(() => run.setHyperparam("1.learning_rate", 0.1))).toBe("R131");
     expect(codeOf(() => compile("inject_hyperparams(apply_if_finite(adam(0.01), 3))").initSync(tensors([1])).setHyperparam("max_consecutive_errors", 5))).toBe("R131");
     expect(codeOf(() => compile("adam(0.01)").initSync(tensors([1])).setHyperparam("learning_rate", 0.1))).toBe("R130");
+    // static_args: a static value is R131, an object key or the static path's prefix R130.
+    const statics = compile('inject_hyperparams(chain(clip(1.0), adam(0.01)), static_args=("1",))').initSync(tensors([1]));
+    for (const [path, code] of [["1.b1", "R131"], ["1.learning_rate", "R131"], ["1", "R130"], ["__proto__", "R130"], ["constructor", "R130"]]) expect(codeOf(() => statics.setHyperparam(path, 0.5))).toBe(code);
+    expect(statics.hyperparams).toEqual({ "0.max_delta": 1 });
     expect(JSON.stringify(run.hyperparams)).toBe(before);
   });
   it("NaN, ±Infinity, a string, null, or a value outside the checker's range is R132 (b1 must be in [0, 1))", () => {

@@ -65,6 +65,23 @@ describe("literals", () => {
       { kind: "map", entries: [{ key: { kind: "number", value: 1, isInt: true }, value: { kind: "number", value: 0.5, isInt: false } }, { key: { kind: "number", value: 2, isInt: true }, value: { kind: "number", value: 0.1, isInt: false } }] },
     ]);
   });
+  it("Python tuples are lists: (a, b), (a,) and () are lists, (a) only groups a; the printer writes lists", () => {
+    const call = parseOk(`f(("a", "b"), ("a",), (), ("a"), (1.5), ((1, 2),))`).body as Extract<Expr, { kind: "call" }>;
+    const a = { kind: "string", value: "a" };
+    expect(strip(call.args.map((x) => x.value))).toEqual([
+      { kind: "list", items: [a, { kind: "string", value: "b" }] },
+      { kind: "list", items: [a] },
+      { kind: "list", items: [] },
+      a,
+      { kind: "number", value: 1.5, isInt: false },
+      { kind: "list", items: [{ kind: "list", items: [{ kind: "number", value: 1, isInt: true }, { kind: "number", value: 2, isInt: true }] }] },
+    ]);
+    const src = `f(("a",), x=(1, 2))`;
+    expect(formatProgram(parseOk(src))).toBe(formatProgram(parseOk(`f(["a"], x=[1, 2])`)));
+    const span = (call.args[0].value as { span: { start: number; end: number } }).span;
+    expect(`f(("a", "b"), ("a",), (), ("a"), (1.5), ((1, 2),))`.slice(span.start, span.end)).toBe('("a", "b")');
+    expect(parse("f((1 2))").diagnostics[0]?.severity).toBe("error");
+  });
   it("spans point at the source", () => {
     const src = "adam(learning_rte=1e-3)";
     const call = parseOk(src).body as Extract<Expr, { kind: "call" }>;

@@ -45,6 +45,62 @@ describe("run.hyperparams lists inner's numeric arguments by path, with their va
   });
 });
 
+describe("static_args: the named arguments stay compiled in, as in plain inner", () => {
+  /** The phases' kernels and host programs, with the wrapper's path taken out of slot names. */
+  const phases = (config: string) => JSON.stringify(compile(config, { target: "js" }).artifact.phases).replaceAll("inject_hyperparams.inner.", "");
+  it("a static argument is not in run.hyperparams: it is listed as fixed, and its value is no host input", () => {
+    const run = makeRun(inject('adam(0.01, b1=0.8), static_args=("b1",)'), model());
+    expect(run.hyperparams).toEqual({ learning_rate: 0.01, b2: 0.999, eps: 1e-8, eps_root: 0 });
+    expect(run.artifact.fixedHyperparams).toEqual([{ name: "b1", why: "static" }]);
+    expect(phases(inject('adam(0.01, b1=0.8), static_args=("b1",)'))).not.toContain('"hyper:b1"');
+    expect(phases(inject("adam(0.01, b1=0.8)"))).toContain('"hyper:b1"');
+  });
+  it('a single name is a tuple of one, as in optax (static_args="b1", ("b1"))', () => {
+    for (const spelling of ['"b1"', '("b1")', '["b1"]']) expect(Object.keys(makeRun(inject(`adam(0.01), static_args=${spelling}`), model()).hyperparams)).not.toContain("b1");
+  });
+  it("every argument static: the artifact's phases are plain inner's, and no hyperparameter is left", () => {
+    const all = inject('adam(0.01, b1=0.8), static_args=("learning_rate", "b1", "b2", "eps", "eps_root")');
+    expect(phases(all)).toBe(phases("adam(0.01, b1=0.8)"));
+    expect(makeRun(all, model()).artifact.hyperparams).toBeUndefined();
+  });
+  it("a nested transform's path makes everything in it static; its siblings stay runtime values", () => {
+    const run = makeRun(inject('chain(clip_by_global_norm(1.0), sgd(0.1, momentum=0.9)), static_args=("1",)'), model());
+    expect(run.hyperparams).toEqual({ "0.max_norm": 1 });
+    expect(run.artifact.fixedHyperparams).toEqual([
+      { name: "1.learning_rate", why: "static" },
+      { name: "1.momentum", why: "static" },
+    ]);
+  });
+  it("the trajectory is plain inner's, bit for bit, and a static schedule stays a schedule", async () => {
+    for (const config of ["adam(0.01, b1=0.8)", "adamw(cosine_decay_schedule(0.1, 10), weight_decay=0.01)"]) {
+      const wrapped = makeRun(inject(`${config}, static_args=("b1", "learning_rate")`), model());
+      expect(await trajectory(wrapped, 6, wavyGrad)).toEqual(await trajectory(makeRun(config, model()), 6, wavyGrad));
+    }
+  });
+  it("setHyperparam on a static argument is R131 and names static_args; the run is unchanged", () => {
+    const run = makeRun(inject('adam(0.01), static_args=("b1",)'), model());
+    const before = run.hyperparams;
+    expect(() => run.setHyperparam("b1", 0.5)).toThrow(/R131.*static_args/s);
+    expect(run.hyperparams).toEqual(before);
+  });
+  it('a name that is not a parameter of inner nor a path is E304 with a "did you mean" or the valid names', () => {
+    const diag = (config: string) => {
+      try {
+        compile(config);
+      } catch (e) {
+        return (e as { diagnostics: { code: string; message: string; hint?: string }[] }).diagnostics[0];
+      }
+      throw new Error(`compiled: ${config}`);
+    };
+    expect(diag(inject('adam(0.01), static_args=("b3",)'))).toMatchObject({ code: "E304", hint: "did you mean 'b1'?" });
+    expect(diag(inject('chain(clip(1.0), sgd(0.1)), static_args=("1.momentun_x",)'))).toMatchObject({ code: "E304", hint: "chain()'s hyperparameters: 0.max_delta, 1.learning_rate" });
+    expect(diag(inject("adam(0.01), static_args=(1,)")).code).toBe("E301");
+    expect(diag(inject('adam(0.01), hyperparam_dtype="bfloat16"')).code).toBe("E307");
+    // optax's rule: any parameter of inner is a valid name (a boolean or None one changes nothing).
+    expect(makeRun(inject('sgd(0.1), static_args=("nesterov", "momentum")'), model()).hyperparams).toEqual({ learning_rate: 0.1 });
+  });
+});
+
 describe("wrapping changes nothing: inject_hyperparams(X) = X bit for bit (JS kernels)", () => {
   const wrappable = Object.entries(CATALOG_CONFIGS).filter(([name]) => !["sam", "inject_hyperparams", "ema_params"].includes(name));
   for (const [name, config] of wrappable) {
