@@ -6,6 +6,7 @@ import type { Kernel } from "./kernel.js";
 import type { GpuJsProgram } from "./abi_gpujs.js";
 import { GRADS, PARAMS } from "./arena_names.js";
 import type { PhaseDevice, StepDevice } from "./device.js";
+import type { ArgRelation } from "./arg_relations.js";
 import type { AluOp } from "./ops.js";
 
 /**
@@ -95,6 +96,26 @@ export interface InputDecl {
   owner: string;
   /** The range the checker holds the argument to, where it is a plain range (setHyperparam refuses values outside it, R132). */
   bounds?: InputBounds;
+}
+
+/**
+ * A rule between two numeric arguments inside inject_hyperparams (format/arg_relations.ts), at
+ * least one of them a runtime hyperparameter: setHyperparam and loadState refuse (R132, R307) a
+ * pair of values the checker would have refused.
+ */
+export interface HyperparamRelation {
+  /** The argument whose check holds the rule, then the other one. */
+  operands: [RelationOperand, RelationOperand];
+  relation: ArgRelation;
+  /** The checker's message for a pair that breaks the rule. */
+  message: string;
+}
+
+/** One side of a relation: its path, and the runtime input that holds it or the value compiled in. */
+export interface RelationOperand {
+  name: string;
+  input?: string;
+  value: number;
 }
 
 /** A numeric range: [min, max], either end open or absent; `integer`: whole numbers only. */
@@ -260,6 +281,8 @@ export interface CompiledStep {
   stepInputs?: InputDecl[];
   /** inject_hyperparams' numeric arguments that are not runtime values (schedules, compiled-in ones). */
   fixedHyperparams?: FixedHyperparam[];
+  /** Rules between two hyperparameters (or one and a compiled-in value) that setHyperparam keeps; absent when there are none. */
+  hyperparamRelations?: HyperparamRelation[];
   /** schedule_free: run.evalParams() = (params − (1 − b1)·z) / b1 (schedule_free_eval_params). */
   evalParams?: EvalParamsDecl;
 }

@@ -19,20 +19,30 @@
  * path makes everything in it static); any other name is E304.
  */
 import { error } from "../../dsl/diagnostic.js";
-import type { FixedHyperparam, InputBounds } from "../../format/artifact.js";
+import type { PairRule } from "../../format/arg_relations.js";
+import { HYPER_PREFIX, type FixedHyperparam, type InputBounds, type RelationOperand } from "../../format/artifact.js";
 import { didYouMean, shown } from "../check/suggest.js";
 import type { CallValue, Value } from "../check/types.js";
 import type { Lowering } from "../lower/context.js";
-import { param, type TransformDef, type ValidateContext } from "../registry/define.js";
+import { numArg, param, type TransformDef, type ValidateContext } from "../registry/define.js";
+
+/** A rule between two of inner's numbers (define.ts `related`), by path, with their compiled values. */
+interface MarkedPair {
+  rule: PairRule;
+  paths: [string, string];
+  values: [number, number];
+}
 
 interface Marking {
   marked: string[];
   bounds: Map<string, InputBounds>;
+  pairs: MarkedPair[];
   fixed: FixedHyperparam[];
   /** The paths static_args names: each and everything below it stay compiled in. */
   statics: ReadonlySet<string>;
   varargs(name: string): string | undefined;
   boundsOf(name: string, param: string): InputBounds | undefined;
+  pairRuleOf(name: string, param: string): PairRule | undefined;
 }
 
 function isStatic(path: string, statics: ReadonlySet<string>): boolean {
@@ -73,6 +83,9 @@ function markCall(call: CallValue, prefix: string, m: Marking): CallValue {
   for (const [name, v] of Object.entries(call.args)) {
     const bounds = m.boundsOf(call.name, name);
     if (bounds && v.k === "number") m.bounds.set(`${prefix}${name}`, bounds);
+    const rule = m.pairRuleOf(call.name, name);
+    // The checker reads a non-number other side (None, a schedule) as 0, and so does the runtime.
+    if (rule && v.k === "number") m.pairs.push({ rule, paths: [`${prefix}${name}`, `${prefix}${rule.other}`], values: [v.v, numArg(call.args, rule.other) ?? 0] });
     if (name === star && v.k === "list") args[name] = { ...v, items: v.items.map((item, i) => markValue(item, `${prefix}${i}`, m)) };
     else args[name] = markValue(v, `${prefix}${name}`, m);
   }
@@ -92,7 +105,7 @@ function validateStaticArgs(call: CallValue, context: ValidateContext): void {
   const names = staticNames(call.args.static_args);
   const inner = call.args.inner;
   if (names.length === 0 || inner?.k !== "call") return;
-  const m: Marking = { marked: [], bounds: new Map(), fixed: [], statics: new Set(), varargs: (name) => context.varargs(name), boundsOf: () => undefined };
+  const m: Marking = { marked: [], bounds: new Map(), pairs: [], fixed: [], statics: new Set(), varargs: (name) => context.varargs(name), boundsOf: () => undefined, pairRuleOf: () => undefined };
   markCall(inner, "", m);
   const paths = [...m.marked, ...m.fixed.map((f) => f.name)];
   const valid = new Set([...Object.keys(inner.args), ...paths.flatMap((p) => p.split(".").map((_, i, parts) => parts.slice(0, i + 1).join(".")))]);
@@ -107,10 +120,12 @@ function lowerInject(l: Lowering, inner: CallValue, staticArgs: Value, g: number
   const m: Marking = {
     marked: [],
     bounds: new Map(),
+    pairs: [],
     fixed: [],
     statics: new Set(staticNames(staticArgs).map((s) => s.name)),
     varargs: (name) => l.defs.varargs?.(name),
     boundsOf: (name, param) => l.defs.bounds?.(name, param),
+    pairRuleOf: (name, param) => l.defs.pairRule?.(name, param),
   };
   const marked = markCall(inner, "", m);
   const u = l.child(marked, g);
@@ -120,6 +135,12 @@ function lowerInject(l: Lowering, inner: CallValue, staticArgs: Value, g: number
     if (bounds && input.bounds === undefined) input.bounds = bounds;
   }
   const runtime = new Set(l.layout.inputs.map((i) => i.name));
+  // setHyperparam keeps the rules between two arguments the checker held the compiled pair to.
+  for (const { rule, paths, values } of m.pairs) {
+    if (!paths.some((p) => runtime.has(p))) continue;
+    const operand = (i: 0 | 1): RelationOperand => (runtime.has(paths[i]) ? { name: paths[i], input: `${HYPER_PREFIX}${paths[i]}`, value: values[i] } : { name: paths[i], value: values[i] });
+    l.layout.hyperparamRelations.push({ operands: [operand(0), operand(1)], relation: rule.relation, message: rule.message });
+  }
   const known = new Set(l.layout.fixedHyperparams.map((f) => f.name));
   for (const f of m.fixed) if (!known.has(f.name)) l.layout.fixedHyperparams.push(f);
   for (const path of m.marked) if (!runtime.has(path) && !known.has(path)) l.layout.fixedHyperparams.push({ name: path, why: "compiled" });

@@ -101,6 +101,67 @@ describe("static_args: the named arguments stay compiled in, as in plain inner",
   });
 });
 
+describe("setHyperparam keeps the checker's rules between two arguments (eps and eps_root not both 0)", () => {
+  const compiles = (config: string) => {
+    try {
+      compile(config);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const accepts = (run: Run, path: string, v: number) => {
+    try {
+      run.setHyperparam(path, v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const EPS = [0, 1e-39, 1e-30, 1e-8];
+  for (const inner of ["adam", "adabelief", "ademamix"]) {
+    it(`${inner}: a pair setHyperparam takes is exactly a pair the checker compiles`, () => {
+      for (const eps of EPS) {
+        for (const epsRoot of EPS) {
+          // From a valid start, set eps_root then eps; the run ends at the pair only when each step is allowed.
+          const run = makeRun(inject(`${inner}(0.01, eps=1e-8, eps_root=1e-8)`), model());
+          const got = accepts(run, "eps_root", epsRoot) && accepts(run, "eps", eps);
+          const viaEpsFirst = makeRun(inject(`${inner}(0.01, eps=1e-8, eps_root=1e-8)`), model());
+          const gotEpsFirst = accepts(viaEpsFirst, "eps", eps) && accepts(viaEpsFirst, "eps_root", epsRoot);
+          const expected = compiles(`${inner}(0.01, eps=${eps}, eps_root=${epsRoot})`);
+          expect(got, `eps=${eps} eps_root=${epsRoot}`).toBe(expected);
+          expect(gotEpsFirst, `eps=${eps} eps_root=${epsRoot}`).toBe(expected);
+          if (expected) expect(run.hyperparams).toMatchObject({ eps, eps_root: epsRoot });
+        }
+      }
+    });
+  }
+  it("the refusal is R132 and names both arguments and their values; the run is unchanged", () => {
+    const run = makeRun(inject("chain(clip(1.0), adam(0.01))"), model());
+    const before = run.hyperparams;
+    expect(() => run.setHyperparam("1.eps", 0)).toThrow(/R132.*'1\.eps' = 0 with '1\.eps_root' = 0.*eps and eps_root cannot both be.*change '1\.eps_root' first/s);
+    expect(run.hyperparams).toEqual(before);
+    run.setHyperparam("1.eps_root", 1e-10);
+    run.setHyperparam("1.eps", 0);
+    expect(() => run.setHyperparam("1.eps_root", 0)).toThrow(/R132.*'1\.eps_root' = 0 with '1\.eps' = 0/s);
+    expect(run.hyperparams).toMatchObject({ "1.eps": 0, "1.eps_root": 1e-10 });
+  });
+  it("against a static argument the rule uses its compiled value, and says it is compiled in", () => {
+    const run = makeRun(inject('adam(0.01), static_args=("eps_root",)'), model());
+    expect(run.artifact.hyperparamRelations).toEqual([expect.objectContaining({ operands: [{ name: "eps", input: "hyper:eps", value: 1e-8 }, { name: "eps_root", value: 0 }] })]);
+    expect(() => run.setHyperparam("eps", 0)).toThrow(/R132.*'eps_root' is compiled in/s);
+    expect(makeRun(inject('adam(0.01, eps_root=1e-8), static_args=("eps_root",)'), model()).setHyperparam("eps", 0)).toBeUndefined();
+    // Both static: no rule is left for the runtime.
+    expect(makeRun(inject('adam(0.01), static_args=("eps", "eps_root")'), model()).artifact.hyperparamRelations).toBeUndefined();
+  });
+  it("a snapshot whose pair the rule refuses is R307, the run unchanged", () => {
+    const run = makeRun(inject("adam(0.01)"), model());
+    const snap = run.saveState();
+    expect(() => run.loadState({ ...snap, hyperparams: { ...snap.hyperparams, eps: 0 } })).toThrow(/R307.*'eps' = 0 and 'eps_root' = 0/s);
+    expect(run.hyperparams.eps).toBe(1e-8);
+  });
+});
+
 describe("wrapping changes nothing: inject_hyperparams(X) = X bit for bit (JS kernels)", () => {
   const wrappable = Object.entries(CATALOG_CONFIGS).filter(([name]) => !["sam", "inject_hyperparams", "ema_params"].includes(name));
   for (const [name, config] of wrappable) {
