@@ -67,6 +67,7 @@ export function link({ config, target, lowered, phases: rendered, device, warnin
     ...(hyperparams.length > 0 ? { hyperparams } : {}),
     ...(stepInputs.length > 0 ? { stepInputs } : {}),
     ...(layout.fixedHyperparams.length > 0 ? { fixedHyperparams: layout.fixedHyperparams } : {}),
+    ...(layout.hyperparamRelations.length > 0 ? { hyperparamRelations: layout.hyperparamRelations } : {}),
     ...(layout.evalParams ? { evalParams: layout.evalParams } : {}),
   };
 }

@@ -42,7 +42,7 @@ const messages: IParserErrorMessageProvider = {
     return `unexpected ${describe(firstRedundant)} after the end of the expression`;
   },
   buildNoViableAltMessage({ actual, ruleName }) {
-    const what = ruleName === "expression" || ruleName === "atom" ? "a value (a number, a name, a call, a list or a map)" : "a statement";
+    const what = ruleName === "expression" || ruleName === "atom" ? "a value (a number, a name, a call, a list, a tuple or a map)" : "a statement";
     return `expected ${what} but found ${describe(actual[0])}`;
   },
   buildEarlyExitMessage({ actual }) {

@@ -6,6 +6,7 @@ import type { Kernel } from "./kernel.js";
 import type { GpuJsProgram } from "./abi_gpujs.js";
 import { GRADS, PARAMS } from "./arena_names.js";
 import type { PhaseDevice, StepDevice } from "./device.js";
+import type { ArgRelation } from "./arg_relations.js";
 import type { AluOp } from "./ops.js";
 
 /**
@@ -97,6 +98,26 @@ export interface InputDecl {
   bounds?: InputBounds;
 }
 
+/**
+ * A rule between two numeric arguments inside inject_hyperparams (format/arg_relations.ts), at
+ * least one of them a runtime hyperparameter: setHyperparam and loadState refuse (R132, R307) a
+ * pair of values the checker would have refused.
+ */
+export interface HyperparamRelation {
+  /** The argument whose check holds the rule, then the other one. */
+  operands: [RelationOperand, RelationOperand];
+  relation: ArgRelation;
+  /** The checker's message for a pair that breaks the rule. */
+  message: string;
+}
+
+/** One side of a relation: its path, and the runtime input that holds it or the value compiled in. */
+export interface RelationOperand {
+  name: string;
+  input?: string;
+  value: number;
+}
+
 /** A numeric range: [min, max], either end open or absent; `integer`: whole numbers only. */
 export interface InputBounds {
   min?: number;
@@ -108,10 +129,13 @@ export interface InputBounds {
   message: string;
 }
 
-/** A numeric argument inside inject_hyperparams that is not a runtime value, and why (for setHyperparam's hint). */
+/**
+ * A numeric argument inside inject_hyperparams that is not a runtime value, and why (for
+ * setHyperparam's hint): a schedule, one the lowering compiles in, or one static_args names.
+ */
 export interface FixedHyperparam {
   name: string;
-  why: "schedule" | "compiled";
+  why: "schedule" | "compiled" | "static";
 }
 
 /** A tensor mask: tensors whose name matches the glob patterns (gitignore-style, last match wins). */
@@ -257,6 +281,8 @@ export interface CompiledStep {
   stepInputs?: InputDecl[];
   /** inject_hyperparams' numeric arguments that are not runtime values (schedules, compiled-in ones). */
   fixedHyperparams?: FixedHyperparam[];
+  /** Rules between two hyperparameters (or one and a compiled-in value) that setHyperparam keeps; absent when there are none. */
+  hyperparamRelations?: HyperparamRelation[];
   /** schedule_free: run.evalParams() = (params − (1 − b1)·z) / b1 (schedule_free_eval_params). */
   evalParams?: EvalParamsDecl;
 }

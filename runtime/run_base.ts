@@ -125,7 +125,7 @@ export abstract class BaseRun {
    */
   setHyperparam(name: string, value: number): void {
     this.idle("setHyperparam()");
-    this.inputs.set(checkedHyperparam(this.artifact, name, value), value);
+    this.inputs.set(checkedHyperparam(this.artifact, name, value, this.inputs), value);
   }
 
   /** Puts this step's values (step({ loss })) in place, checked (R133); the returned function removes them. */

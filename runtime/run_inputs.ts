@@ -6,11 +6,13 @@
  * through the same map, so a change takes effect at the next step everywhere without recompiling.
  *
  * Codes: R130 an unknown hyperparameter; R131 a numeric argument that is not a runtime value (a
- * schedule, or one the lowering compiles in); R132 a hyperparameter value that is not a finite
- * number; R133 a step value (loss) missing or not a finite number.
+ * schedule, one the lowering compiles in, or one static_args names); R132 a hyperparameter value
+ * that is not a finite number, is outside the argument's range, or breaks a rule with another
+ * argument the checker would have refused (Adam's eps and eps_root both 0); R133 a step value (loss) missing or not a finite number.
  */
 import { EMA_PARAMS_SLOT } from "../format/arena_names.js";
-import { STEP_INPUT_PREFIX, type CompiledStep } from "../format/artifact.js";
+import { relationHolds } from "../format/arg_relations.js";
+import { STEP_INPUT_PREFIX, type CompiledStep, type HyperparamRelation, type RelationOperand } from "../format/artifact.js";
 import { fail } from "./errors.js";
 
 /** The inputs a run starts with: every hyperparameter at its compiled value. */
@@ -44,8 +46,23 @@ function withinBounds(x: number, b: NonNullable<CompiledStep["hyperparams"]>[num
   return true;
 }
 
-/** The input a setHyperparam(name, value) call sets, after checking both (R130, R131, R132). */
-export function checkedHyperparam(artifact: CompiledStep, name: unknown, value: unknown): string {
+/**
+ * The first rule between two arguments (format/arg_relations.ts) that `values` (by input name,
+ * current values otherwise) break, with both sides' values; undefined when all hold.
+ */
+export function brokenRelation(artifact: CompiledStep, values: ReadonlyMap<string, number>, touching?: string): { relation: HyperparamRelation; values: [number, number] } | undefined {
+  for (const relation of artifact.hyperparamRelations ?? []) {
+    const [a, b] = relation.operands;
+    if (touching !== undefined && a.input !== touching && b.input !== touching) continue;
+    const value = (o: RelationOperand) => (o.input === undefined ? o.value : (values.get(o.input) ?? o.value));
+    const pair: [number, number] = [value(a), value(b)];
+    if (!relationHolds(relation.relation, pair[0], pair[1])) return { relation, values: pair };
+  }
+  return undefined;
+}
+
+/** The input a setHyperparam(name, value) call sets, after checking both (R130, R131, R132); `inputs`: the run's current values. */
+export function checkedHyperparam(artifact: CompiledStep, name: unknown, value: unknown, inputs: ReadonlyMap<string, number>): string {
   const hypers = artifact.hyperparams ?? [];
   const listed = hypers.length > 0 ? `its runtime hyperparameters: ${hypers.map((h) => h.name).join(", ")}` : "wrap the optimizer in inject_hyperparams(...) to change its numbers at run time";
   if (typeof name !== "string") fail("R130", `setHyperparam() takes a hyperparameter's path as a string, got ${describe(name)}`, listed);
@@ -53,12 +70,24 @@ export function checkedHyperparam(artifact: CompiledStep, name: unknown, value: 
   if (!h) {
     const fixed = artifact.fixedHyperparams?.find((f) => f.name === name);
     if (fixed?.why === "schedule") fail("R131", `hyperparameter '${name}' is a schedule, not a runtime value`, "a schedule stays a schedule (its value follows the step count); inject a number instead, or change the schedule and recompile");
+    if (fixed?.why === "static") fail("R131", `hyperparameter '${name}' is static (inject_hyperparams' static_args), compiled into this optimizer`, `remove it from static_args and recompile to change it at run time; ${listed}`);
     if (fixed) fail("R131", `'${name}' is compiled into this optimizer, not a runtime value`, `it shapes the compiled step (optax would treat it as static); ${listed}`);
     fail("R130", `this config has no runtime hyperparameter '${name}'`, listed);
   }
   if (typeof value !== "number" || !Number.isFinite(value)) fail("R132", `hyperparameter '${name}' must be a finite number, got ${describe(value)}`, "pass a number such as 3e-4 (the step would compute with it as a float64 host value)");
   const b = h.bounds;
   if (b && !withinBounds(value, b)) fail("R132", `hyperparameter '${name}' is ${value}: ${b.message}`, `the checker holds '${name}' to this range at compile time, and so does the runtime; '${name}' keeps its current value`);
+  const broken = brokenRelation(artifact, new Map([...inputs, [h.input, value]]), h.input);
+  if (broken) {
+    const mine = broken.relation.operands[0].input === h.input ? 0 : 1;
+    const other = broken.relation.operands[1 - mine];
+    const change = other.input === undefined ? `'${other.name}' is compiled in` : `change '${other.name}' first`;
+    fail(
+      "R132",
+      `hyperparameter '${name}' = ${value} with '${other.name}' = ${broken.values[1 - mine]}: ${broken.relation.message}`,
+      `the checker refuses this pair of '${name}' and '${other.name}' at compile time, and so does the runtime (${change}); '${name}' keeps its current value`,
+    );
+  }
   return h.input;
 }
 

@@ -13,7 +13,7 @@
  */
 import type { CompiledStep } from "../format/artifact.js";
 import { fail } from "./errors.js";
-import { snapshotHyperparams } from "./run_inputs.js";
+import { brokenRelation, snapshotHyperparams } from "./run_inputs.js";
 import type { TensorLayout } from "./tensors.js";
 
 export const STATE_FORMAT = "optc-state";
@@ -198,6 +198,9 @@ function checkedHyperparams(raw: unknown, artifact: CompiledStep): Map<string, n
     out.set(h.input, v as number);
   }
   for (const name of Object.keys(values)) if (!decls.some((h) => h.name === name)) invalid(`it has a hyperparameter '${name}' this config does not inject`);
+  // A pair setHyperparam would refuse (eps and eps_root both 0) is no state a run can be in.
+  const broken = brokenRelation(artifact, out);
+  if (broken) invalid(`hyperparameters '${broken.relation.operands[0].name}' = ${broken.values[0]} and '${broken.relation.operands[1].name}' = ${broken.values[1]}: ${broken.relation.message}`);
   return out;
 }
 

@@ -253,6 +253,7 @@ class Checker {
         paramsRoot,
         report: this.reportTo,
         scheduleRange,
+        varargs: (name) => lookup(name)?.params.find((p) => p.varargs)?.name,
         skipNestedCalls: () => {
           skipNested = true;
         },

@@ -64,6 +64,11 @@ export function conform(v: Value, kind: Kind, span: Span, report: Report): Value
       if (!items || items.length === 0 || items.some((i) => i.k !== "string" || i.v.replace(/^!/, "") === "")) return fail("E301", 'write a glob such as "*.bias", or a list like ["*", "!*.bias"]');
       return v;
     }
+    case "names": {
+      const items = v.k === "string" ? [v] : v.k === "list" ? v.items : undefined;
+      if (!items || items.some((i) => i.k !== "string")) return fail("E301", 'write a name or a tuple of names, e.g. static_args=("b1",)');
+      return v;
+    }
     case "dtype":
       if (v.k === "none") return v;
       if (v.k === "string" && (v.v === "float32" || v.v === "f32")) return v;

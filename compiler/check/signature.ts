@@ -34,6 +34,7 @@ export function formatDefault(d: DefaultValue, kind?: Kind): string {
   if (d === null) return "None";
   if (typeof d === "boolean") return d ? "True" : "False";
   if (typeof d === "string") return JSON.stringify(d);
+  if (Array.isArray(d) && d.length === 0 && kind?.t === "names") return "()";
   if (Array.isArray(d)) return kind?.t === "tuple" ? `(${d.map((x, i) => formatDefault(x, kind.items[i])).join(", ")})` : `[${d.map((x) => formatDefault(x)).join(", ")}]`;
   const isInt = kind?.t === "int" || (kind?.t === "optional" && kind.of.t === "int");
   const s = String(d);

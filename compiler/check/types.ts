@@ -19,6 +19,8 @@ export type Kind =
   | { t: "mask" }
   /** A dtype name; only float32 state is supported. */
   | { t: "dtype" }
+  /** Argument names: a string or a list (tuple) of strings (optax's `Union[str, Iterable[str]]`: static_args). */
+  | { t: "names" }
   /** A named predicate such as skip_not_finite. */
   | { t: "predicate" };
 
@@ -120,6 +122,8 @@ export function kindSummary(k: Kind): string {
       return "a tensor-name glob or a list of globs";
     case "dtype":
       return 'a dtype ("float32") or None';
+    case "names":
+      return "a name or a tuple of names";
     case "predicate":
       return "a predicate (skip_not_finite)";
   }

@@ -2,6 +2,7 @@
  * The API every transform definition lowers through: state slots (which take care of
  * masks and gates), counters, schedules, norms and nested transforms.
  */
+import type { PairRule } from "../../format/arg_relations.js";
 import { HYPER_PREFIX, STEP_INPUT_PREFIX, type InputBounds, type Protocol } from "../../format/artifact.js";
 import type { Args, CallValue, Value } from "../check/types.js";
 import type { Builder, Id } from "../ir/builder.js";
@@ -31,6 +32,8 @@ export interface DefLookup {
   varargs?(name: string): string | undefined;
   /** A parameter's range as data (define.ts boundsOf), if its check is a plain range. */
   bounds?(name: string, param: string): InputBounds | undefined;
+  /** A parameter's rule relating it to another argument, as data (define.ts pairRuleOf), if its check has one. */
+  pairRule?(name: string, param: string): PairRule | undefined;
 }
 export type TransformLowerer = (l: Lowering, args: ArgReader, g: Id) => Id;
 export type ScheduleLowerer = (b: Builder, args: ArgReader, count: Id, l: Lowering) => Id;

@@ -1,5 +1,5 @@
 /** The state layout a config needs: arenas (per-element), counters (host int32), masks. */
-import type { ArenaDecl, ArenaRole, CounterDecl, EvalParamsDecl, FixedHyperparam, InputDecl, MaskDecl } from "../../format/artifact.js";
+import type { ArenaDecl, ArenaRole, CounterDecl, EvalParamsDecl, FixedHyperparam, HyperparamRelation, InputDecl, MaskDecl } from "../../format/artifact.js";
 
 import { GRADS, PARAMS } from "../../format/arena_names.js";
 
@@ -16,6 +16,8 @@ export class Layout {
   readonly inputs: InputDecl[] = [];
   /** inject_hyperparams' numeric arguments that stay fixed (schedules; values a lowering compiles in). */
   readonly fixedHyperparams: FixedHyperparam[] = [];
+  /** Rules between runtime hyperparameters that setHyperparam keeps (inject_hyperparams). */
+  readonly hyperparamRelations: HyperparamRelation[] = [];
   /** schedule_free's eval params (run.evalParams()). */
   evalParams?: EvalParamsDecl;
 

@@ -3,7 +3,7 @@ import type { Protocol } from "../../format/artifact.js";
 import type { CallValue, Value } from "../check/types.js";
 import { Builder } from "../ir/builder.js";
 import type { StepProgram } from "../ir/node.js";
-import { boundsOf } from "../registry/define.js";
+import { boundsOf, pairRuleOf } from "../registry/define.js";
 import { lookup, scheduleDef, transformDef } from "../registry/index.js";
 import { ArgReader, Lowering, type DefLookup, type PhaseContext } from "./context.js";
 import { GRADS, Layout, PARAMS } from "./layout.js";
@@ -27,6 +27,10 @@ const defs: DefLookup = {
   bounds: (name, param) => {
     const spec = lookup(name)?.params.find((p) => p.name === param);
     return spec ? boundsOf(spec) : undefined;
+  },
+  pairRule: (name, param) => {
+    const spec = lookup(name)?.params.find((p) => p.name === param);
+    return spec ? pairRuleOf(spec) : undefined;
   },
 };
 

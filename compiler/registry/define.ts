@@ -1,5 +1,6 @@
 /** Helpers for the definition files: parameter specs with optax's names, defaults and ranges. */
 import type { Diagnostic } from "../../dsl/diagnostic.js";
+import { relationHolds, type ArgRelation, type PairRule } from "../../format/arg_relations.js";
 import type { InputBounds } from "../../format/artifact.js";
 import type { Args, CallValue, DefBase, DefaultValue, Kind, ParamSpec, Value } from "../check/types.js";
 import { INT32_MAX, type PhaseLowerer, type ScheduleLowerer, type TransformLowerer } from "../lower/context.js";
@@ -15,6 +16,8 @@ export interface ValidateContext {
   skipNestedCalls(): void;
   /** The values a schedule (or a number) can take over every count 0..2^31-1 (compiler/check/numerics.ts). */
   scheduleRange(v: Value): Range;
+  /** The name of a definition's `*args` parameter (chain's `transforms`), if it has one. */
+  varargs(name: string): string | undefined;
 }
 
 /**
@@ -71,8 +74,11 @@ export interface PredicateDef extends DefBase {
 }
 export type Def = TransformDef | ScheduleDef | PredicateDef;
 
-/** A range check's bounds as data, which the runtime checks setHyperparam's values against (format/artifact.ts InputBounds). */
-type Check = ((v: Value, args: Args) => string | undefined) & { bounds?: InputBounds };
+/**
+ * A range check's bounds, and a rule relating the argument to another, as data, which the runtime
+ * checks setHyperparam's values against (format/artifact.ts InputBounds, format/arg_relations.ts).
+ */
+type Check = ((v: Value, args: Args) => string | undefined) & { bounds?: InputBounds; pair?: PairRule };
 type Extra = { kwOnly?: boolean; aliases?: string[]; check?: Check; doc?: string };
 
 function spec(name: string, kind: Kind, def: DefaultValue | undefined, extra: Extra = {}): ParamSpec {
@@ -90,6 +96,20 @@ function range(test: (x: number) => boolean, message: string, bounds?: Omit<Inpu
 /** The bounds of a parameter's check, if it is one of the range checks below. */
 export function boundsOf(spec: ParamSpec): InputBounds | undefined {
   return (spec.check as Check | undefined)?.bounds;
+}
+/**
+ * A check that the argument and `other` satisfy `relation` (format/arg_relations.ts): the one
+ * function the runtime also calls, so setHyperparam refuses exactly the pairs this refuses. An
+ * `other` that is not a number (None, a schedule) counts as 0.
+ */
+function related(other: string, relation: ArgRelation, message: string): Check {
+  const check: Check = (v, args) => (v.k === "number" && !relationHolds(relation, v.v, numArg(args, other) ?? 0) ? message : undefined);
+  check.pair = { other, relation, message };
+  return check;
+}
+/** The rule relating a parameter to another argument, if its check has one. */
+export function pairRuleOf(spec: ParamSpec): PairRule | undefined {
+  return (spec.check as Check | undefined)?.pair;
 }
 /** The number an argument holds (its default included), or undefined for None, a schedule, a missing one. */
 export function numArg(args: Args, name: string): number | undefined {
@@ -112,6 +132,8 @@ export function allOf(...cs: Check[]): Check {
   };
   const bounds = cs.find((c) => c.bounds)?.bounds;
   if (bounds) check.bounds = bounds;
+  const pair = cs.find((c) => c.pair)?.pair;
+  if (pair) check.pair = pair;
   return check;
 }
 /** The largest step count an int32 counter reaches (optax's counters saturate there). */
@@ -149,10 +171,10 @@ export const checks = {
    * 0/0 (and a gradient too small for float32's nu gives m̂/0).
    */
   adamEps: () =>
-    allOf(range((x) => x >= 0, "eps must be >= 0", { min: 0 }), (v, args) =>
-      v.k === "number" && effectivelyZero(v.v) && effectivelyZero(numArg(args, "eps_root") ?? 0)
-        ? `eps and eps_root cannot both be ${guardZero}: an all-zero gradient history gives 0/0 (set eps, e.g. 1e-8, or eps_root)`
-        : undefined,
+    allOf(
+      range((x) => x >= 0, "eps must be >= 0", { min: 0 }),
+      // effectivelyZero, as a relation the runtime can evaluate.
+      related("eps_root", { kind: "notBothBelow", below: FLT_MIN_NORMAL }, `eps and eps_root cannot both be ${guardZero}: an all-zero gradient history gives 0/0 (set eps, e.g. 1e-8, or eps_root)`),
     ),
 };
 
@@ -164,6 +186,8 @@ export const param = {
   learningRate: () => spec("learning_rate", { t: "schedule" }, undefined, { doc: "a number or a schedule" }),
   transform: (name: string, extra?: Extra) => spec(name, { t: "transform" }, undefined, extra),
   dtype: (name: string) => spec(name, { t: "dtype" }, null),
+  /** Argument names, `()` by default (inject_hyperparams' static_args). */
+  names: (name: string, extra?: Extra) => spec(name, { t: "names" }, [], extra),
   mask: (name: string) => spec(name, { t: "optional", of: { t: "mask" } }, null),
   enumOf: (name: string, values: string[], def: string, extra?: Extra) => spec(name, { t: "enum", values }, def, extra),
   raw: spec,

@@ -18,6 +18,7 @@ import { browserUnavailable } from "../helpers/browser.js";
 import { openGpuJsPage, type GpuJsPage } from "../helpers/gpujs_page.js";
 import { bigModel, makeRun, trajectory } from "../helpers/run.js";
 import { SAM_PHASES_A, SAM_ROWS_A } from "../helpers/spec_rows.js";
+import type { StateSnapshot } from "../../runtime/state.js";
 
 const PER_STEP = 4 * 2 ** -23;
 const unavailable = browserUnavailable();
@@ -60,6 +61,32 @@ describe.skipIf(unavailable !== undefined)("gpu.js kernels in WebGL2 match the r
     const r = await page!.trajectory({ artifact: gpujs(CATALOG_CONFIGS.adam), model: bigModel(), steps: 3, grad: "wavy", ownGpu: true });
     expect(r.kernelType).toBe("WebGL2Kernel");
     expectWithinUlps(r.params, await trajectory(makeRun(CATALOG_CONFIGS.adam, bigModel(), "interp"), 3, wavyGrad));
+  });
+
+  it("setHyperparam mid-run: the learning rate set before step 4 matches the JS target's run with the same change; the snapshot carries it", async () => {
+    const config = "inject_hyperparams(chain(clip_by_global_norm(1.0), adamw(0.01, weight_decay=0.1)))";
+    const change = { step: 3, path: "1.learning_rate", value: 0.003 };
+    const r = await page!.trajectory({ artifact: gpujs(config), model: bigModel(), steps: 6, grad: "wavy", maxTextureSize: 8, setHyperparam: change });
+    expect(r.kernelType).toBe("WebGL2Kernel");
+    expect(r.errors).toEqual(["", "", "", "", "", ""]);
+    const js = makeRun(config, bigModel(), "js");
+    const ref: Record<string, number[]>[] = [];
+    for (let s = 0; s < 6; s++) {
+      if (s === change.step) js.setHyperparam(change.path, change.value);
+      ref.push(...(await trajectory(js, 1, wavyGrad)));
+    }
+    expectWithinUlps(r.params, ref);
+    // Not vacuous: without the change the last step is far outside the tolerance.
+    const unchanged = await trajectory(makeRun(config, bigModel(), "js"), 6, wavyGrad);
+    expect(Math.abs(r.params[5]["a.weight"][0] - unchanged[5]["a.weight"][0])).toBeGreaterThan(1e-4);
+    expect(r.hyperparams[change.path]).toBe(change.value);
+    const snapshot = JSON.parse(r.snapshot) as StateSnapshot;
+    expect(snapshot.hyperparams?.[change.path]).toBe(change.value);
+    // The JS run loads the WebGL2 run's snapshot with its value, and steps on from it as the JS run does.
+    const resumed = makeRun(config, bigModel(), "js");
+    resumed.loadState(snapshot);
+    expect(resumed.hyperparams).toEqual(js.hyperparams);
+    expectWithinUlps([...r.params, ...(await trajectory(resumed, 1, wavyGrad))], [...ref, ...(await trajectory(js, 1, wavyGrad))]);
   });
 
   it("a pass with 6 outputs (more than WebGL2's 4 draw buffers) becomes two kernels and still matches", async () => {

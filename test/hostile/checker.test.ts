@@ -580,6 +580,28 @@ function runSteps(src: string, grads: "moderate" | "zero"): { outcome: Outcome; 
   }
 }
 
+describe("inject_hyperparams' static_args: names are checked against inner's paths, never trusted", () => {
+  const wrap = (names: string) => `inject_hyperparams(chain(clip(1.0), adam(0.01)), static_args=${names})`;
+  it("names that only look like paths, object keys, or code are E304 (a prefix must end at a dot)", () => {
+    for (const name of ["", ".", "1.", ".b1", "1.b", "1.b1.x", "__proto__", "constructor", "toString", "1.learning_rate.0", '"); alert(1); ("', "b1\u{202e}", "0.max_delta "])
+      refused(wrap(`(${JSON.stringify(name)},)`), "E304");
+  });
+  it("static_args that are not names are E301; a tuple nested inside is not flattened", () => {
+    for (const v of ["1", "(1,)", '(("1",),)', "None", "true", '{"a": 1}', "adam(0.1)"]) refused(wrap(v), "E301");
+  });
+  it("2,000 bad names: the diagnostics are capped and the work is bounded", () => {
+    const c = refused(wrap(`(${rep('"learning_ratx"', 2_000)})`), "E304");
+    expect(c.diagnostics.length).toBeLessThanOrEqual(MAX_DIAGNOSTICS + 1);
+  });
+  it("a name that is static leaves no trace of the user's text in the artifact beyond the path it matched", () => {
+    const c = timed(wrap('("1.b1", "0")'));
+    expect(c.artifact?.fixedHyperparams).toEqual([
+      { name: "0.max_delta", why: "static" },
+      { name: "1.b1", why: "static" },
+    ]);
+  });
+});
+
 describe("property: catalog configs with edge-value hyperparameters", () => {
   it("are refused, or run 5 finite steps (or an R-coded refusal, or a float32 overflow of finite values)", () => {
     const templates = Object.values(CATALOG_CONFIGS);

@@ -319,6 +319,10 @@ describe("runtime hyperparameters and step values: bad names and values are code
     expect(codeOf(() => run.setHyperparam("1.learning_rate", 0.1))).toBe("R131");
     expect(codeOf(() => compile("inject_hyperparams(apply_if_finite(adam(0.01), 3))").initSync(tensors([1])).setHyperparam("max_consecutive_errors", 5))).toBe("R131");
     expect(codeOf(() => compile("adam(0.01)").initSync(tensors([1])).setHyperparam("learning_rate", 0.1))).toBe("R130");
+    // static_args: a static value is R131, an object key or the static path's prefix R130.
+    const statics = compile('inject_hyperparams(chain(clip(1.0), adam(0.01)), static_args=("1",))').initSync(tensors([1]));
+    for (const [path, code] of [["1.b1", "R131"], ["1.learning_rate", "R131"], ["1", "R130"], ["__proto__", "R130"], ["constructor", "R130"]]) expect(codeOf(() => statics.setHyperparam(path, 0.5))).toBe(code);
+    expect(statics.hyperparams).toEqual({ "0.max_delta": 1 });
     expect(JSON.stringify(run.hyperparams)).toBe(before);
   });
   it("NaN, ±Infinity, a string, null, or a value outside the checker's range is R132 (b1 must be in [0, 1))", () => {
@@ -330,6 +334,22 @@ describe("runtime hyperparameters and step values: bad names and values are code
     expect(JSON.stringify(run.hyperparams)).toBe(before);
     run.setHyperparam("1.b1", 0);
     expect(run.hyperparams["1.b1"]).toBe(0);
+  });
+  it("a pair the checker refuses (eps and eps_root both 0, or below float32's normal range) is R132 whatever the order, or R307 in a snapshot", async () => {
+    const run = compile("inject_hyperparams(chain(clip(1.0), adam(0.01, eps_root=1e-12)))").initSync(tensors([1, 2, 3]));
+    run.grads.w.set([1, 1, 1]);
+    run.stepSync();
+    const params = Array.from(run.params.w);
+    run.setHyperparam("1.eps", 1e-39);
+    const before = JSON.stringify(run.hyperparams);
+    for (const v of [0, -0, 1e-39, 5e-324]) expect(codeOf(() => run.setHyperparam("1.eps_root", v))).toBe("R132");
+    expect(JSON.stringify(run.hyperparams)).toBe(before);
+    const snap = run.saveState();
+    expect(codeOf(() => run.loadState({ ...snap, hyperparams: { ...snap.hyperparams, "1.eps_root": 0 } }))).toBe("R307");
+    expect(JSON.stringify(run.hyperparams)).toBe(before);
+    expect(Array.from(run.params.w)).toEqual(params);
+    run.reset();
+    expect(run.hyperparams["1.eps"]).toBe(1e-8);
   });
   it("a snapshot without its hyperparameters (R305), with a non-finite or an unknown one (R307): nothing changes", () => {
     const run = compile(config).initSync(tensors([1, 2, 3]));

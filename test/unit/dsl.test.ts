@@ -76,6 +76,7 @@ describe("literals", () => {
     expect(formatProgram(parseOk(`f(("heuristic", 1e-6), (3,), (0.5), ())`))).toBe('f(("heuristic", 0.000001), (3,), 0.5, ())\n');
     const tupleSpan = call.args[0].value.span;
     expect(`f(("heuristic", 1e-6), (3,), (0.5), ())`.slice(tupleSpan.start, tupleSpan.end)).toBe('("heuristic", 1e-6)');
+    expect(parse("f((1 2))").diagnostics[0]?.severity).toBe("error");
   });
   it("a tuple parameter prints canonically as a tuple, whichever brackets were written", () => {
     for (const src of ['dog(0.5, ["distance", 1e-3])', 'dog(0.5, ("distance", 1e-3))']) expect(compileSource(src).canonical).toBe('dog(learning_rate=0.5, init_step=("distance", 0.001))');

@@ -45,6 +45,123 @@ describe("run.hyperparams lists inner's numeric arguments by path, with their va
   });
 });
 
+describe("static_args: the named arguments stay compiled in, as in plain inner", () => {
+  /** The phases' kernels and host programs, with the wrapper's path taken out of slot names. */
+  const phases = (config: string) => JSON.stringify(compile(config, { target: "js" }).artifact.phases).replaceAll("inject_hyperparams.inner.", "");
+  it("a static argument is not in run.hyperparams: it is listed as fixed, and its value is no host input", () => {
+    const run = makeRun(inject('adam(0.01, b1=0.8), static_args=("b1",)'), model());
+    expect(run.hyperparams).toEqual({ learning_rate: 0.01, b2: 0.999, eps: 1e-8, eps_root: 0 });
+    expect(run.artifact.fixedHyperparams).toEqual([{ name: "b1", why: "static" }]);
+    expect(phases(inject('adam(0.01, b1=0.8), static_args=("b1",)'))).not.toContain('"hyper:b1"');
+    expect(phases(inject("adam(0.01, b1=0.8)"))).toContain('"hyper:b1"');
+  });
+  it('a single name is a tuple of one, as in optax (static_args="b1", ("b1"))', () => {
+    for (const spelling of ['"b1"', '("b1")', '["b1"]']) expect(Object.keys(makeRun(inject(`adam(0.01), static_args=${spelling}`), model()).hyperparams)).not.toContain("b1");
+  });
+  it("every argument static: the artifact's phases are plain inner's, and no hyperparameter is left", () => {
+    const all = inject('adam(0.01, b1=0.8), static_args=("learning_rate", "b1", "b2", "eps", "eps_root")');
+    expect(phases(all)).toBe(phases("adam(0.01, b1=0.8)"));
+    expect(makeRun(all, model()).artifact.hyperparams).toBeUndefined();
+  });
+  it("a nested transform's path makes everything in it static; its siblings stay runtime values", () => {
+    const run = makeRun(inject('chain(clip_by_global_norm(1.0), sgd(0.1, momentum=0.9)), static_args=("1",)'), model());
+    expect(run.hyperparams).toEqual({ "0.max_norm": 1 });
+    expect(run.artifact.fixedHyperparams).toEqual([
+      { name: "1.learning_rate", why: "static" },
+      { name: "1.momentum", why: "static" },
+    ]);
+  });
+  it("the trajectory is plain inner's, bit for bit, and a static schedule stays a schedule", async () => {
+    for (const config of ["adam(0.01, b1=0.8)", "adamw(cosine_decay_schedule(0.1, 10), weight_decay=0.01)"]) {
+      const wrapped = makeRun(inject(`${config}, static_args=("b1", "learning_rate")`), model());
+      expect(await trajectory(wrapped, 6, wavyGrad)).toEqual(await trajectory(makeRun(config, model()), 6, wavyGrad));
+    }
+  });
+  it("setHyperparam on a static argument is R131 and names static_args; the run is unchanged", () => {
+    const run = makeRun(inject('adam(0.01), static_args=("b1",)'), model());
+    const before = run.hyperparams;
+    expect(() => run.setHyperparam("b1", 0.5)).toThrow(/R131.*static_args/s);
+    expect(run.hyperparams).toEqual(before);
+  });
+  it('a name that is not a parameter of inner nor a path is E304 with a "did you mean" or the valid names', () => {
+    const diag = (config: string) => {
+      try {
+        compile(config);
+      } catch (e) {
+        return (e as { diagnostics: { code: string; message: string; hint?: string }[] }).diagnostics[0];
+      }
+      throw new Error(`compiled: ${config}`);
+    };
+    expect(diag(inject('adam(0.01), static_args=("b3",)'))).toMatchObject({ code: "E304", hint: "did you mean 'b1'?" });
+    expect(diag(inject('chain(clip(1.0), sgd(0.1)), static_args=("1.momentun_x",)'))).toMatchObject({ code: "E304", hint: "chain()'s hyperparameters: 0.max_delta, 1.learning_rate" });
+    expect(diag(inject("adam(0.01), static_args=(1,)")).code).toBe("E301");
+    expect(diag(inject('adam(0.01), hyperparam_dtype="bfloat16"')).code).toBe("E307");
+    // optax's rule: any parameter of inner is a valid name (a boolean or None one changes nothing).
+    expect(makeRun(inject('sgd(0.1), static_args=("nesterov", "momentum")'), model()).hyperparams).toEqual({ learning_rate: 0.1 });
+  });
+});
+
+describe("setHyperparam keeps the checker's rules between two arguments (eps and eps_root not both 0)", () => {
+  const compiles = (config: string) => {
+    try {
+      compile(config);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const accepts = (run: Run, path: string, v: number) => {
+    try {
+      run.setHyperparam(path, v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const EPS = [0, 1e-39, 1e-30, 1e-8];
+  for (const inner of ["adam", "adabelief", "ademamix"]) {
+    it(`${inner}: a pair setHyperparam takes is exactly a pair the checker compiles`, () => {
+      for (const eps of EPS) {
+        for (const epsRoot of EPS) {
+          // From a valid start, set eps_root then eps; the run ends at the pair only when each step is allowed.
+          const run = makeRun(inject(`${inner}(0.01, eps=1e-8, eps_root=1e-8)`), model());
+          const got = accepts(run, "eps_root", epsRoot) && accepts(run, "eps", eps);
+          const viaEpsFirst = makeRun(inject(`${inner}(0.01, eps=1e-8, eps_root=1e-8)`), model());
+          const gotEpsFirst = accepts(viaEpsFirst, "eps", eps) && accepts(viaEpsFirst, "eps_root", epsRoot);
+          const expected = compiles(`${inner}(0.01, eps=${eps}, eps_root=${epsRoot})`);
+          expect(got, `eps=${eps} eps_root=${epsRoot}`).toBe(expected);
+          expect(gotEpsFirst, `eps=${eps} eps_root=${epsRoot}`).toBe(expected);
+          if (expected) expect(run.hyperparams).toMatchObject({ eps, eps_root: epsRoot });
+        }
+      }
+    });
+  }
+  it("the refusal is R132 and names both arguments and their values; the run is unchanged", () => {
+    const run = makeRun(inject("chain(clip(1.0), adam(0.01))"), model());
+    const before = run.hyperparams;
+    expect(() => run.setHyperparam("1.eps", 0)).toThrow(/R132.*'1\.eps' = 0 with '1\.eps_root' = 0.*eps and eps_root cannot both be.*change '1\.eps_root' first/s);
+    expect(run.hyperparams).toEqual(before);
+    run.setHyperparam("1.eps_root", 1e-10);
+    run.setHyperparam("1.eps", 0);
+    expect(() => run.setHyperparam("1.eps_root", 0)).toThrow(/R132.*'1\.eps_root' = 0 with '1\.eps' = 0/s);
+    expect(run.hyperparams).toMatchObject({ "1.eps": 0, "1.eps_root": 1e-10 });
+  });
+  it("against a static argument the rule uses its compiled value, and says it is compiled in", () => {
+    const run = makeRun(inject('adam(0.01), static_args=("eps_root",)'), model());
+    expect(run.artifact.hyperparamRelations).toEqual([expect.objectContaining({ operands: [{ name: "eps", input: "hyper:eps", value: 1e-8 }, { name: "eps_root", value: 0 }] })]);
+    expect(() => run.setHyperparam("eps", 0)).toThrow(/R132.*'eps_root' is compiled in/s);
+    expect(makeRun(inject('adam(0.01, eps_root=1e-8), static_args=("eps_root",)'), model()).setHyperparam("eps", 0)).toBeUndefined();
+    // Both static: no rule is left for the runtime.
+    expect(makeRun(inject('adam(0.01), static_args=("eps", "eps_root")'), model()).artifact.hyperparamRelations).toBeUndefined();
+  });
+  it("a snapshot whose pair the rule refuses is R307, the run unchanged", () => {
+    const run = makeRun(inject("adam(0.01)"), model());
+    const snap = run.saveState();
+    expect(() => run.loadState({ ...snap, hyperparams: { ...snap.hyperparams, eps: 0 } })).toThrow(/R307.*'eps' = 0 and 'eps_root' = 0/s);
+    expect(run.hyperparams.eps).toBe(1e-8);
+  });
+});
+
 describe("wrapping changes nothing: inject_hyperparams(X) = X bit for bit (JS kernels)", () => {
   const wrappable = Object.entries(CATALOG_CONFIGS).filter(([name]) => !["sam", "inject_hyperparams", "ema_params"].includes(name));
   for (const [name, config] of wrappable) {

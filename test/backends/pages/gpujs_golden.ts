@@ -23,6 +23,8 @@ export interface PageCase {
   ownGpu?: boolean;
   /** At this step, the first element of the first tensor's gradient becomes `value` (NaN, Inf). */
   poison?: { step: number; value: number };
+  /** Before this step (0-based), run.setHyperparam(path, value) (inject_hyperparams). */
+  setHyperparam?: { step: number; path: string; value: number };
 }
 
 export interface PageResult {
@@ -33,6 +35,9 @@ export interface PageResult {
   kernelCalls: number;
   /** Per step: the error code step() threw, or "". */
   errors: string[];
+  /** run.hyperparams after the last step, and (with setHyperparam) the JSON form of saveState() then. */
+  hyperparams: Record<string, number>;
+  snapshot: string;
 }
 
 const GPU = (globalThis as unknown as { GPU: new (s: { mode: string }) => GpuJsInstance }).GPU;
@@ -52,10 +57,11 @@ async function trajectory(c: PageCase): Promise<PageResult> {
   const instance = c.mode === "webgl" ? (webgl1 ??= new GPU({ mode: "webgl" })) : gpu;
   const run = await GpuJsRun.create(c.artifact, params, { gpu: c.ownGpu ? undefined : instance, maxTextureSize: c.maxTextureSize, optimizeFloatMemory: c.optimizeFloatMemory });
   try {
-    const out: PageResult = { kernelType: run.kernelType, phases: [], params: [], trueParams: {}, kernelCalls: 0, errors: [] };
+    const out: PageResult = { kernelType: run.kernelType, phases: [], params: [], trueParams: {}, kernelCalls: 0, errors: [], hyperparams: {}, snapshot: "" };
     const gradFn = (p: Tensors, _i: number, o: Tensors) => grad(p, o);
     for (let s = 0; s < c.steps; s++) {
       out.phases.push(run.phase);
+      if (c.setHyperparam?.step === s) run.setHyperparam(c.setHyperparam.path, c.setHyperparam.value);
       const p = await run.readParams();
       const g = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, new Float32Array(v.length)]));
       grad(p, g);
@@ -72,6 +78,9 @@ async function trajectory(c: PageCase): Promise<PageResult> {
     }
     out.trueParams = Object.fromEntries(Object.entries(await run.readTrueParams()).map(([k, v]) => [k, Array.from(v)]));
     out.kernelCalls = run.kernelCalls;
+    out.hyperparams = run.hyperparams;
+    // Only where the case changes a hyperparameter: saving reads every arena back.
+    if (c.setHyperparam) out.snapshot = JSON.stringify(await run.saveState());
     return out;
   } finally {
     run.destroy();
