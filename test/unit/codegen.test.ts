@@ -49,7 +49,9 @@ describe("generated modules", () => {
     const js = out.outputFiles[0].text;
     expect(js).not.toMatch(/chevrotain|new Function|\beval\(|CstParser|ts-morph/);
     writeFileSync(join(GEN, "bundle_size.txt"), `${js.length}\n`);
-    expect(js.length).toBeLessThan(40_000);
+    // A regression guard, not a goal: 39.3 KB before issue 17's page threads and issue 18's
+    // argument rules (40.8 KB); the README's install table has the built package's sizes.
+    expect(js.length).toBeLessThan(44_000);
   });
 
   it("golden modules type-check under tsc --strict (tsconfig includes test/golden)", () => {
