@@ -84,6 +84,10 @@ export class OptcOptimizer extends tf.Optimizer {
   readonly options: TfjsOptimizerOptions;
   private readonly compiled: OptcCompiled;
   private readonly opaque: boolean;
+  /** The config reads each step's loss (reduce_on_plateau): minimize passes its cost as step({ loss }). */
+  private readonly needsLoss: boolean;
+  /** The loss of the step minimize() is taking (needsLoss), read once from its cost. */
+  private stepLoss?: number;
   private run?: Run;
   private stepper?: DeviceStepper;
   private slots: Slot[] = [];
@@ -107,6 +111,7 @@ export class OptcOptimizer extends tf.Optimizer {
     this.config = this.compiled.config;
     this.options = { ...options };
     this.opaque = this.compiled.artifact.protocol.step.kind === "cycle";
+    this.needsLoss = (this.compiled.artifact.stepInputs ?? []).some((s) => s.name === "loss");
     if (this.compiled.artifact.protocol.allReduce && typeof options.allReduce !== "function") {
       fail("R107", "this sam config sets batch_axis_name, so tfjsOptimizer() needs an allReduce callback", "pass tfjsOptimizer(config, { allReduce: (grads) => { /* mean over replicas, in place */ } })");
     }
@@ -149,6 +154,8 @@ export class OptcOptimizer extends tf.Optimizer {
     const grads = namedGradients(variableGradients);
     this.prepare(grads);
     if (this.stepper) {
+      // The GPU steppers queue steps without host values; a step's loss would also stall the queue.
+      if (this.needsLoss) fail("R133", `this config reads the loss every step (reduce_on_plateau), which optc/tfjs passes to its CPU runs only, not to the stepper on tfjs-${this.backendName}`, "use tfjs-cpu or tfjs-wasm for this optimizer (or { gpujs: false } on tfjs-webgl)");
       const map = new Map<string, tf.Tensor>();
       for (const s of this.slots) {
         const g = grads.get(s.name);
@@ -158,7 +165,7 @@ export class OptcOptimizer extends tf.Optimizer {
       for (const s of this.slots) if (!grads.get(s.name)) map.get(s.name)!.dispose();
     } else {
       this.stageGradients(grads);
-      this.run!.stepSync();
+      this.run!.stepSync(this.stepLoss === undefined ? {} : { loss: this.stepLoss });
       this.writeParams();
     }
     this.incrementIterations();
@@ -171,6 +178,7 @@ export class OptcOptimizer extends tf.Optimizer {
    * leaves variables and optimizer state as they were.
    */
   override minimize(f: () => tf.Scalar, returnCost = false, varList?: tf.Variable[]): tf.Scalar | null {
+    if (this.needsLoss && !this.opaque) return this.minimizeWithLoss(f, returnCost, varList);
     if (!this.opaque) return super.minimize(f, returnCost, varList);
     const { value, grads } = this.computeGradients(f, varList);
     try {
@@ -189,6 +197,29 @@ export class OptcOptimizer extends tf.Optimizer {
       value.dispose();
       throw e;
     } finally {
+      tf.dispose(grads);
+    }
+    if (returnCost) return value;
+    value.dispose();
+    return null;
+  }
+
+  /**
+   * minimize(f) for a config that reads the loss (reduce_on_plateau): tf.Optimizer's minimize,
+   * with f's cost passed to the step as step({ loss }). That is one scalar read (dataSync) per
+   * step, which tfjs's own minimize does not make; model.fit calls minimize, so fit works
+   * unchanged. applyGradients() alone has no loss and stays R133.
+   */
+  private minimizeWithLoss(f: () => tf.Scalar, returnCost: boolean, varList?: tf.Variable[]): tf.Scalar | null {
+    const { value, grads } = this.computeGradients(f, varList);
+    try {
+      this.stepLoss = value.dataSync()[0];
+      this.applyGradients(varList ? varList.map((v) => ({ name: v.name, tensor: grads[v.name] })) : grads);
+    } catch (e) {
+      value.dispose();
+      throw e;
+    } finally {
+      this.stepLoss = undefined;
       tf.dispose(grads);
     }
     if (returnCost) return value;
