@@ -132,22 +132,17 @@ export class OptParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
-  private list = this.RULE("list", () => {
-    this.CONSUME(LBracket);
-    this.OPTION(() => {
-      this.SUBRULE(this.expression);
-      this.MANY(() => {
-        this.CONSUME(Comma);
-        this.SUBRULE2(this.expression);
-      });
-      this.OPTION2(() => this.CONSUME2(Comma));
-    });
-    this.CONSUME(RBracket);
-  });
+  private list = this.RULE("list", () => this.bracketedItems(LBracket, RBracket));
 
   /** Python's `(a, b)`: a tuple, or with one item and no comma a parenthesized expression. */
-  private tuple = this.RULE("tuple", () => {
-    this.CONSUME(LParen);
+  private tuple = this.RULE("tuple", () => this.bracketedItems(LParen, RParen));
+
+  /**
+   * `open [expr (, expr)* [,]] close`, the body a list and a tuple share: a plain method, which
+   * chevrotain records inline in each rule that calls it (once per rule, so its indices stay unique).
+   */
+  private bracketedItems(open: TokenType, close: TokenType): void {
+    this.CONSUME(open);
     this.OPTION(() => {
       this.SUBRULE(this.expression);
       this.MANY(() => {
@@ -156,8 +151,8 @@ export class OptParser extends CstParser {
       });
       this.OPTION2(() => this.CONSUME2(Comma));
     });
-    this.CONSUME(RParen);
-  });
+    this.CONSUME(close);
+  }
 
   private map = this.RULE("map", () => {
     this.CONSUME(LBrace);
