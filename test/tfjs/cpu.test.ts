@@ -3,7 +3,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { defaultTarget } from "../../index.js";
 import { tfjsOptimizer } from "../../tfjs.js";
-import { CASES, fit, makeModel, maxUlps, STEPS, weightsOf } from "./fixture.js";
+import { CASES, codeOf, fit, makeModel, maxUlps, STEPS, weightsOf } from "./fixture.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -28,16 +28,6 @@ describe("tfjsOptimizer on tfjs-cpu", () => {
     });
   }
 });
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    const x = e as { code?: string; diagnostics?: { code: string }[]; name?: string };
-    return x.code ?? x.diagnostics?.[0]?.code ?? `${x.name}: ${String(e)}`;
-  }
-  return "no error";
-};
 
 describe("tfjsOptimizer's other entry points and refusals", () => {
   it("minimize(f) and applyGradients (NamedTensorMap or NamedTensor[]) match tf.train.adam", () => {

@@ -53,3 +53,14 @@ export const CASES: { name: string; tfjs: () => tf.Optimizer; optc: string }[] =
   { name: "sgd", tfjs: () => tf.train.sgd(0.05), optc: "sgd(0.05)" },
   { name: "momentum", tfjs: () => tf.train.momentum(0.05, 0.9), optc: "sgd(0.05, momentum=0.9)" },
 ];
+
+/** The code of what f throws (a runtime R-code, or the first compile diagnostic's), or "no error". */
+export function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    const x = e as { code?: string; diagnostics?: { code: string }[]; name?: string };
+    return x.code ?? x.diagnostics?.[0]?.code ?? `${x.name}: ${String(e)}`;
+  }
+  return "no error";
+}

@@ -9,7 +9,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../index.js";
 import { tfjsOptimizer } from "../../tfjs.js";
-import { fit, makeModel } from "./fixture.js";
+import { codeOf, fit, makeModel } from "./fixture.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -18,15 +18,6 @@ beforeAll(async () => {
 const CONFIG = "chain(sgd(0.2), reduce_on_plateau(factor=0.5, patience=1))";
 const W0 = Float32Array.from({ length: 6 }, (_, i) => Math.sin(1 + i));
 const TARGET = Float32Array.from({ length: 6 }, (_, i) => Math.cos(i));
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-  return "no error";
-};
 
 /** A loss that stops improving: the variable oscillates around the target with sgd(0.2) on |w - t|. */
 const lossOf = (w: tf.Variable, t: tf.Tensor) => () => tf.sum(tf.abs(tf.sub(w, t))) as tf.Scalar;

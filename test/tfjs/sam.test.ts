@@ -3,20 +3,11 @@ import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../index.js";
 import { tfjsOptimizer } from "../../tfjs.js";
-import { fit, makeModel } from "./fixture.js";
+import { codeOf, fit, makeModel } from "./fixture.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-  return "no error";
-};
 
 describe("SAM through tfjsOptimizer", () => {
   it("transparent mode lowers the loss in model.fit (each applyGradients is one optax call)", async () => {
