@@ -99,13 +99,17 @@ function staticNames(v: Value | undefined): { name: string; span: Value["span"] 
   return [];
 }
 
+/** An empty marking: what the walk collects starts empty; the registry lookups are the caller's. */
+function marking(statics: ReadonlySet<string>, lookups: Pick<Marking, "varargs" | "boundsOf" | "pairRuleOf">): Marking {
+  return { marked: [], bounds: new Map(), pairs: [], fixed: [], statics, ...lookups };
+}
 
 /** Every name static_args may hold: inner's own parameters, and each hyperparameter's path and the paths above it. */
 function validateStaticArgs(call: CallValue, context: ValidateContext): void {
   const names = staticNames(call.args.static_args);
   const inner = call.args.inner;
   if (names.length === 0 || inner?.k !== "call") return;
-  const m: Marking = { marked: [], bounds: new Map(), pairs: [], fixed: [], statics: new Set(), varargs: (name) => context.varargs(name), boundsOf: () => undefined, pairRuleOf: () => undefined };
+  const m = marking(new Set(), { varargs: (name) => context.varargs(name), boundsOf: () => undefined, pairRuleOf: () => undefined });
   markCall(inner, "", m);
   const paths = [...m.marked, ...m.fixed.map((f) => f.name)];
   const valid = new Set([...Object.keys(inner.args), ...paths.flatMap((p) => p.split(".").map((_, i, parts) => parts.slice(0, i + 1).join(".")))]);
@@ -117,16 +121,11 @@ function validateStaticArgs(call: CallValue, context: ValidateContext): void {
 }
 
 function lowerInject(l: Lowering, inner: CallValue, staticArgs: Value, g: number): number {
-  const m: Marking = {
-    marked: [],
-    bounds: new Map(),
-    pairs: [],
-    fixed: [],
-    statics: new Set(staticNames(staticArgs).map((s) => s.name)),
+  const m = marking(new Set(staticNames(staticArgs).map((s) => s.name)), {
     varargs: (name) => l.defs.varargs?.(name),
     boundsOf: (name, param) => l.defs.bounds?.(name, param),
     pairRuleOf: (name, param) => l.defs.pairRule?.(name, param),
-  };
+  });
   const marked = markCall(inner, "", m);
   const u = l.child(marked, g);
   // setHyperparam holds a value to the range the checker held the compiled one to.
